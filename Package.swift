@@ -1,0 +1,85 @@
+// swift-tools-version: 6.2
+import PackageDescription
+
+let package = Package(
+    name: "newsd",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "newsd", targets: ["newsd"]),
+        .executable(name: "newsctl", targets: ["newsctl"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-configuration", from: "1.4.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.6.0"),
+    ],
+    targets: [
+        // C at the edge: libpq as a system library, and a shim for what Swift cannot import.
+        .systemLibrary(
+            name: "CLibPQ",
+            pkgConfig: "libpq",
+            providers: [.apt(["libpq-dev"])]
+        ),
+        .target(name: "CNewsdSystem"),
+        // Swift wrappers for system calls: EINTR retries, errno as typed errors.
+        .target(name: "NewsSystem", dependencies: ["CNewsdSystem"]),
+
+        // The only module that imports CLibPQ.
+        .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
+
+        // Article model and parsing: pure Swift, no I/O.
+        .target(
+            name: "NewsCore",
+            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+        ),
+
+        // Request/response types shared by newsd and newsctl.
+        .target(name: "NewsProtocol", dependencies: ["NewsSystem"]),
+
+        // The daemon's engine: inbox, spool, queue, pools, writer, control server.
+        .target(
+            name: "IngestEngine",
+            dependencies: [
+                "NewsCore", "NewsProtocol", "PostgresClient", "NewsSystem", "CNewsdSystem",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ]
+        ),
+
+        .executableTarget(
+            name: "newsd",
+            dependencies: [
+                "IngestEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "newsctl",
+            dependencies: [
+                "NewsProtocol", "NewsCore",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Unit tests: no database.
+        .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore"]),
+        .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem"]),
+        // Integration tests: a real PostgreSQL that the harness starts.
+        .testTarget(
+            name: "IntegrationTests",
+            dependencies: ["PostgresClient", "IngestEngine", "NewsCore", "TestSupport"]
+        ),
+        // End-to-end tests: the built newsd and newsctl binaries.
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: ["NewsProtocol", "PostgresClient", "TestSupport"]
+        ),
+        .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport"),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,228 @@
+import Configuration
+import NewsCore
+import Foundation
+import Synchronization
+
+/// newsd's settings. Each has a documented default; `config/newsd.example.json` lists them all.
+///
+/// Sources, highest priority first: command-line flags, environment variables (`NEWSD_` then
+/// the key in upper snake case, e.g. `NEWSD_PIPELINE_BATCH_SIZE`), the JSON config file, defaults.
+public struct NewsdConfig: Sendable, Equatable {
+    /// What happens to a file after its article is committed.
+    public enum ArchiveMode: String, Sendable {
+        /// Move it to a dated folder under `archive.path`.
+        case archive
+        /// Delete it.
+        case delete
+    }
+
+    public var stateDirectory: String
+    public var inboxPath: String
+    public var ignorePatterns: [String]
+    public var settleMilliseconds: Int
+    public var rescanIntervalMilliseconds: Int
+    public var maxFileBytes: Int
+    public var spoolPath: String
+    public var archiveMode: ArchiveMode
+    public var archivePath: String
+    public var failedPath: String
+    /// libpq connection string or URI; empty means the `PG*` environment variables.
+    public var databaseURL: String
+    public var connectTimeoutSeconds: Int
+    public var workers: Int
+    public var batchSize: Int
+    public var flushIntervalMilliseconds: Int
+    public var maxInFlight: Int
+    public var retryInitialMilliseconds: Int
+    public var retryMaxMilliseconds: Int
+    public var junkPatterns: [String]
+    public var socketPath: String
+    public var socketMode: Int
+    public var logLevel: String
+    public var shutdownTimeoutMilliseconds: Int
+
+    /// The built-in defaults, rooted at `stateDirectory`.
+    public static func defaults(stateDirectory: String = "/var/lib/newsd") -> NewsdConfig {
+        NewsdConfig(
+            stateDirectory: stateDirectory,
+            inboxPath: stateDirectory + "/inbox",
+            ignorePatterns: [".*", "*.tmp", "*.part", "*~"],
+            settleMilliseconds: 1000,
+            rescanIntervalMilliseconds: 30_000,
+            maxFileBytes: 10 * 1024 * 1024,
+            spoolPath: stateDirectory + "/spool",
+            archiveMode: .archive,
+            archivePath: stateDirectory + "/archive",
+            failedPath: stateDirectory + "/failed",
+            databaseURL: "",
+            connectTimeoutSeconds: 5,
+            workers: ProcessInfo.processInfo.activeProcessorCount,
+            batchSize: 100,
+            flushIntervalMilliseconds: 20,
+            maxInFlight: 1024,
+            retryInitialMilliseconds: 250,
+            retryMaxMilliseconds: 30_000,
+            junkPatterns: JunkRules.defaultPatterns,
+            socketPath: "/run/newsd/newsd.sock",
+            socketMode: 0o660,
+            logLevel: "info",
+            shutdownTimeoutMilliseconds: 15_000
+        )
+    }
+}
+
+/// A configuration value that cannot be used; the message names the key and its source.
+public struct ConfigLoadError: Error, Sendable, CustomStringConvertible {
+    /// The key, as written in the JSON file (`pipeline.batchSize`).
+    public var key: String
+    /// What is wrong with it.
+    public var problem: String
+
+    public var description: String { "invalid configuration: \(key): \(problem)" }
+}
+
+extension NewsdConfig {
+    /// Loads configuration from `file` (nil: none), the environment and `overrides` (flags).
+    ///
+    /// An unreadable or malformed file, a value of the wrong type or out of range throws
+    /// `ConfigLoadError` naming the key.
+    public static func load(
+        file: String?,
+        environment: [String: String] = ProcessInfo.processInfo.environment,
+        overrides: [String: String] = [:]
+    ) async throws -> NewsdConfig {
+        var providers: [any ConfigProvider] = []
+        if !overrides.isEmpty {
+            var values: [AbsoluteConfigKey: ConfigValue] = [:]
+            for (k, v) in overrides { values[AbsoluteConfigKey(k.split(separator: ".").map(String.init))] = .init(.string(v), isSecret: false) }
+            providers.append(InMemoryProvider(name: "flags", values: values))
+        }
+        providers.append(
+            EnvironmentVariablesProvider(
+                environmentVariables: environment,
+                secretsSpecifier: .specific(["NEWSD_DATABASE_URL"])
+            ).prefixKeys(with: "newsd"))
+        if let file {
+            guard FileManager.default.fileExists(atPath: file) else {
+                throw ConfigLoadError(key: "--config", problem: "no such file: \(file)")
+            }
+            do {
+                providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(file)))
+            } catch {
+                throw ConfigLoadError(key: "--config", problem: "cannot read \(file): \(error)")
+            }
+        }
+        let problems = ProblemCollector()
+        let reader = ConfigReader(providers: providers, accessReporter: problems)
+        let config = try Self.read(ValidatingReader(reader: reader, problems: problems))
+        return config
+    }
+
+    private static func read(_ r: ValidatingReader) throws -> NewsdConfig {
+        let state = try r.string("stateDirectory", default: "/var/lib/newsd")
+        var c = NewsdConfig.defaults(stateDirectory: state)
+        c.inboxPath = try r.string("inbox.path", default: c.inboxPath)
+        c.ignorePatterns = try r.stringArray("inbox.ignore", default: c.ignorePatterns)
+        c.settleMilliseconds = try r.int("inbox.settleMs", default: c.settleMilliseconds, in: 0...600_000)
+        c.rescanIntervalMilliseconds = try r.int(
+            "inbox.rescanIntervalMs", default: c.rescanIntervalMilliseconds, in: 100...86_400_000)
+        c.maxFileBytes = try r.int("inbox.maxFileBytes", default: c.maxFileBytes, in: 1...1 << 30)
+        c.spoolPath = try r.string("spool.path", default: c.spoolPath)
+        let mode = try r.string("archive.mode", default: c.archiveMode.rawValue)
+        guard let archiveMode = ArchiveMode(rawValue: mode) else {
+            throw ConfigLoadError(key: "archive.mode", problem: "\"\(mode)\" is not one of archive, delete")
+        }
+        c.archiveMode = archiveMode
+        c.archivePath = try r.string("archive.path", default: c.archivePath)
+        c.failedPath = try r.string("failed.path", default: c.failedPath)
+        c.databaseURL = try r.string("database.url", default: c.databaseURL, secret: true)
+        c.connectTimeoutSeconds = try r.int("database.connectTimeoutSeconds", default: c.connectTimeoutSeconds, in: 1...300)
+        let workers = try r.int("pipeline.workers", default: 0, in: 0...256)
+        c.workers = workers == 0 ? c.workers : workers
+        c.batchSize = try r.int("pipeline.batchSize", default: c.batchSize, in: 1...10_000)
+        c.flushIntervalMilliseconds = try r.int("pipeline.flushIntervalMs", default: c.flushIntervalMilliseconds, in: 0...60_000)
+        c.maxInFlight = try r.int("pipeline.maxInFlight", default: c.maxInFlight, in: 1...1_000_000)
+        c.retryInitialMilliseconds = try r.int("retry.initialMs", default: c.retryInitialMilliseconds, in: 1...600_000)
+        c.retryMaxMilliseconds = try r.int("retry.maxMs", default: c.retryMaxMilliseconds, in: 1...3_600_000)
+        if c.retryMaxMilliseconds < c.retryInitialMilliseconds {
+            throw ConfigLoadError(key: "retry.maxMs", problem: "must not be less than retry.initialMs (\(c.retryInitialMilliseconds))")
+        }
+        c.junkPatterns = try r.stringArray("parser.junkPatterns", default: c.junkPatterns)
+        c.socketPath = try r.string("control.socket", default: c.socketPath)
+        let modeText = try r.string("control.mode", default: "0660")
+        guard let socketMode = Int(modeText, radix: 8), (0...0o777).contains(socketMode) else {
+            throw ConfigLoadError(key: "control.mode", problem: "\"\(modeText)\" is not an octal file mode like 0660")
+        }
+        c.socketMode = socketMode
+        c.logLevel = try r.string("log.level", default: c.logLevel)
+        let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+        guard levels.contains(c.logLevel) else {
+            throw ConfigLoadError(key: "log.level", problem: "\"\(c.logLevel)\" is not one of \(levels.joined(separator: ", "))")
+        }
+        c.shutdownTimeoutMilliseconds = try r.int("shutdown.timeoutMs", default: c.shutdownTimeoutMilliseconds, in: 0...3_600_000)
+        for (key, path) in [
+            ("inbox.path", c.inboxPath), ("spool.path", c.spoolPath), ("archive.path", c.archivePath),
+            ("failed.path", c.failedPath), ("control.socket", c.socketPath),
+        ] where !path.hasPrefix("/") {
+            throw ConfigLoadError(key: key, problem: "\"\(path)\" is not an absolute path")
+        }
+        return c
+    }
+}
+
+/// Reads typed values and turns conversion failures, which swift-configuration reports to the
+/// access reporter rather than throwing, into `ConfigLoadError`s naming the key.
+private struct ValidatingReader {
+    let reader: ConfigReader
+    let problems: ProblemCollector
+
+    private func check(_ key: String) throws {
+        if let problem = problems.take(key) { throw ConfigLoadError(key: key, problem: problem) }
+    }
+
+    func string(_ key: String, default value: String, secret: Bool = false) throws -> String {
+        let v = reader.string(forKey: ConfigKey(key), isSecret: secret, default: value)
+        try check(key)
+        return v
+    }
+
+    func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        let v = reader.int(forKey: ConfigKey(key), default: value)
+        try check(key)
+        guard range.contains(v) else {
+            throw ConfigLoadError(key: key, problem: "\(v) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return v
+    }
+
+    func stringArray(_ key: String, default value: [String]) throws -> [String] {
+        let v = reader.stringArray(forKey: ConfigKey(key), default: value)
+        try check(key)
+        return v
+    }
+}
+
+/// Collects, per key, the first lookup or conversion failure.
+private final class ProblemCollector: AccessReporter {
+    private let problems = Mutex<[String: String]>([:])
+
+    func report(_ event: AccessEvent) {
+        let key = event.metadata.key.components.joined(separator: ".")
+        var problem: String?
+        if let e = event.conversionError {
+            problem = "cannot be read as \(event.metadata.valueType): \(e)"
+        }
+        for result in event.providerResults {
+            if case .failure(let e) = result.result {
+                problem = "\(result.providerName): \(e)"
+            }
+        }
+        if let problem {
+            problems.withLock { if $0[key] == nil { $0[key] = problem } }
+        }
+    }
+
+    func take(_ key: String) -> String? {
+        problems.withLock { $0.removeValue(forKey: key) }
+    }
+}

@@ -1,0 +1,190 @@
+import CNewsdSystem
+@preconcurrency import Dispatch
+import Foundation
+import Logging
+import NewsProtocol
+import NewsSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who is on the other end of a control connection (SO_PEERCRED).
+public struct PeerCredentials: Sendable, Equatable {
+    public var pid: Int32
+    public var uid: UInt32
+    public var gid: UInt32
+}
+
+/// The control socket: a Unix stream socket speaking newline-delimited JSON, one request and
+/// one response per connection. Requests over `ControlProtocol.maxRequestBytes` or slower than
+/// the time limit get an error and are closed; other clients and ingestion are not held up.
+public final class ControlServer: @unchecked Sendable {
+    // @unchecked: `listenSource` and `connections` are touched only on `queue`.
+    private let queue = DispatchQueue(label: "newsd.control")
+    private let path: String
+    private let mode: Int
+    private let logger: Logger
+    private let handler: @Sendable (ControlRequest, PeerCredentials) -> ControlResponse
+    private var listenSource: DispatchSourceRead?
+    private var connections: [Int32: Connection] = [:]
+    private let requestTimeout: DispatchTimeInterval = .seconds(5)
+
+    private final class Connection {
+        let source: DispatchSourceRead
+        let timer: DispatchSourceTimer
+        var buffer: [UInt8] = []
+        init(source: DispatchSourceRead, timer: DispatchSourceTimer) {
+            self.source = source
+            self.timer = timer
+        }
+    }
+
+    init(
+        path: String, mode: Int, logger: Logger,
+        handler: @escaping @Sendable (ControlRequest, PeerCredentials) -> ControlResponse
+    ) {
+        self.path = path
+        self.mode = mode
+        self.logger = logger
+        self.handler = handler
+    }
+
+    /// Binds and listens. A socket file left by a dead newsd is replaced; one that answers
+    /// means another newsd is running, and start-up stops.
+    func start() throws {
+        let dir = (path as NSString).deletingLastPathComponent
+        try Directory.makeDirectories(dir, mode: 0o755)
+        if FileManager.default.fileExists(atPath: path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil {
+            let probe = try UnixSocket.makeStreamSocket()
+            defer { close(probe) }
+            if (try? UnixSocket.connect(probe, to: path)) != nil {
+                throw SystemError(call: "bind", errno: EADDRINUSE, context: "\(path): another newsd is answering on this socket")
+            }
+            unlink(path)
+        }
+        let fd = try UnixSocket.makeStreamSocket()
+        do {
+            // Create the socket with no access, then set the configured mode: no window in
+            // which it is more open than configured.
+            let oldMask = umask(0o777)
+            defer { umask(oldMask) }
+            try UnixSocket.withAddress(path) { addr, len in
+                _ = try syscall("bind", path) { bind(fd, addr, len) }
+            }
+            try syscall("chmod", path) { chmod(path, mode_t(mode)) }
+            try syscall("listen", path) { listen(fd, 64) }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        } catch {
+            close(fd)
+            throw error
+        }
+        queue.sync {
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            source.setEventHandler { [weak self] in self?.acceptAll(fd) }
+            source.setCancelHandler { close(fd) }
+            listenSource = source
+            source.resume()
+        }
+        logger.info("control socket listening", metadata: ["socket": "\(path)"])
+    }
+
+    /// Stops listening, closes open connections and removes the socket file.
+    func stop() {
+        queue.sync {
+            listenSource?.cancel()
+            listenSource = nil
+            for (_, c) in connections {
+                c.timer.cancel()
+                c.source.cancel()
+            }
+            connections = [:]
+        }
+        unlink(path)
+    }
+
+    private func acceptAll(_ listenFD: Int32) {
+        while true {
+            let fd = newsd_accept(listenFD)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                return  // EAGAIN, or a transient error such as EMFILE: wait for the next event
+            }
+            var pid: pid_t = 0
+            var uid: uid_t = 0
+            var gid: gid_t = 0
+            guard newsd_peer_credentials(fd, &pid, &uid, &gid) == 0 else {
+                close(fd)
+                continue
+            }
+            let peer = PeerCredentials(pid: pid, uid: uid, gid: gid)
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            let connection = Connection(source: source, timer: timer)
+            connections[fd] = connection
+            source.setEventHandler { [weak self] in self?.readable(fd, peer) }
+            source.setCancelHandler { close(fd) }
+            timer.schedule(deadline: .now() + requestTimeout)
+            timer.setEventHandler { [weak self] in
+                self?.respond(fd, ControlResponse(ok: false, error: ControlErrorBody(code: "timeout", message: "no complete request within 5 seconds")))
+            }
+            source.resume()
+            timer.resume()
+        }
+    }
+
+    private func readable(_ fd: Int32, _ peer: PeerCredentials) {
+        guard let connection = connections[fd] else { return }
+        var chunk = [UInt8](repeating: 0, count: 16 * 1024)
+        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
+        if n < 0 {
+            if errno == EAGAIN || errno == EINTR { return }
+            closeConnection(fd)
+            return
+        }
+        if n == 0 {
+            closeConnection(fd)
+            return
+        }
+        connection.buffer.append(contentsOf: chunk[0..<n])
+        guard let newline = connection.buffer.firstIndex(of: 0x0A) else {
+            if connection.buffer.count > ControlProtocol.maxRequestBytes {
+                respond(fd, ControlResponse(ok: false, error: ControlErrorBody(code: "too_large", message: "request exceeds \(ControlProtocol.maxRequestBytes) bytes")))
+            }
+            return
+        }
+        let line = Data(connection.buffer[..<newline])
+        let response: ControlResponse
+        if let request = try? JSONDecoder().decode(ControlRequest.self, from: line) {
+            if request.v != ControlProtocol.version {
+                response = ControlResponse(ok: false, error: ControlErrorBody(code: "unsupported_version", message: "this newsd speaks protocol version \(ControlProtocol.version), not \(request.v)"))
+            } else {
+                response = handler(request, peer)
+            }
+        } else {
+            response = ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "the request is not a JSON object with \"v\" and \"command\""))
+        }
+        respond(fd, response)
+    }
+
+    private func respond(_ fd: Int32, _ response: ControlResponse) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        if var bytes = try? Array(encoder.encode(response)) {
+            bytes.append(0x0A)
+            // The response is small; a client that does not read it within the send time-out
+            // loses it rather than holding this queue.
+            let flags = fcntl(fd, F_GETFL)
+            _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
+            UnixSocket.setTimeouts(fd, seconds: 1)
+            try? UnixSocket.writeAll(fd, bytes)
+        }
+        closeConnection(fd)
+    }
+
+    private func closeConnection(_ fd: Int32) {
+        guard let c = connections.removeValue(forKey: fd) else { return }
+        c.timer.cancel()
+        c.source.cancel()
+    }
+}

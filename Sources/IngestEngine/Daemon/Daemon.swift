@@ -1,0 +1,232 @@
+import Crypto
+@preconcurrency import Dispatch
+import Foundation
+import Logging
+import NewsCore
+import NewsProtocol
+import NewsSystem
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// newsd: wires the inbox watcher, the parse pool, the database writer and the control server
+/// together, handles signals, and shuts down in the reverse order of start-up.
+///
+///     inbox ──claim──▶ spool ──▶ parse pool ──▶ batch writer ──commit──▶ archive / failed/
+public final class Daemon: Sendable {
+    private let config: Mutex<NewsdConfig>
+    private let logger: Logger
+    private let started = Date()
+    private let state = Mutex("starting")
+    private let spool: Spool
+    private let stats: IngestStats
+    private let slots: Slots
+    private let parser: Mutex<PlainTextParser>
+    private let reloadConfig: @Sendable () async throws -> NewsdConfig
+
+    // Components are created in init but refer to each other through these.
+    private let pool: Mutex<WorkerPool<ClaimedFile>?> = Mutex(nil)
+    private let writer: Mutex<BatchWriter?> = Mutex(nil)
+    private let watcher: Mutex<InboxWatcher?> = Mutex(nil)
+    private let control: Mutex<ControlServer?> = Mutex(nil)
+
+    /// Prepares the folders and components; nothing runs until `run()`.
+    public init(config: NewsdConfig, logger: Logger, reload: @escaping @Sendable () async throws -> NewsdConfig) throws {
+        self.config = Mutex(config)
+        self.logger = logger
+        self.reloadConfig = reload
+        self.spool = try Spool(config: config)
+        let ignore = IgnoreRules(patterns: [])
+        self.stats = IngestStats(failedFiles: spool.failed.count { name in
+            !(name.count > 5 && name.suffix(5) == Array(".json".utf8)) && !ignore.ignores(name) && name.first != 0x2E
+        })
+        self.slots = Slots(capacity: config.maxInFlight)
+        self.parser = Mutex(PlainTextParser(junk: try JunkRules(patterns: config.junkPatterns)))
+
+        let finisher = Finisher(spool: spool, stats: stats, logger: logger) { [weak self] _ in
+            guard let self else { return }
+            self.slots.release()
+            self.watcher.withLock { $0 }?.slotFreed()
+        }
+        let writer = BatchWriter(config: config, finisher: finisher, stats: stats, logger: logger)
+        self.writer.withLock { $0 = writer }
+        let pool = WorkerPool<ClaimedFile>(label: "newsd.parse", workers: config.workers, capacity: config.maxInFlight) {
+            [weak self] file in self?.parse(file)
+        }
+        self.pool.withLock { $0 = pool }
+        let watcher = InboxWatcher(config: config, spool: spool, slots: slots, stats: stats, logger: logger) {
+            [weak self] file in
+            guard let self else { return }
+            if self.pool.withLock({ $0 })?.submit(file) != true {
+                self.logger.error("parse queue over capacity", metadata: ["file": "\(file.display)"])
+            }
+        }
+        self.watcher.withLock { $0 = watcher }
+        let control = ControlServer(path: config.socketPath, mode: config.socketMode, logger: logger) {
+            [weak self] request, peer in
+            guard let self else { return ControlResponse(ok: false, error: ControlErrorBody(code: "internal", message: "shutting down")) }
+            return self.handle(request, peer)
+        }
+        self.control.withLock { $0 = control }
+    }
+
+    /// Runs until SIGTERM or SIGINT, then stops claiming, finishes in-flight files (up to
+    /// `shutdown.timeoutMs`) and returns. SIGHUP reloads the configuration.
+    public func run() async throws {
+        let cfg = config.withLock { $0 }
+        signal(SIGPIPE, SIG_IGN)
+        try control.withLock { $0 }!.start()
+        writer.withLock { $0 }!.connectEarly()
+        try watcher.withLock { $0 }!.start()
+        state.withLock { $0 = "running" }
+        logger.notice(
+            "newsd started",
+            metadata: [
+                "version": "\(NewsdVersion.current)", "inbox": "\(cfg.inboxPath)", "spool": "\(cfg.spoolPath)",
+                "workers": "\(cfg.workers)", "batch_size": "\(cfg.batchSize)", "max_in_flight": "\(cfg.maxInFlight)",
+            ])
+
+        let signalQueue = DispatchQueue(label: "newsd.signals")
+        let sources = Mutex<[DispatchSourceSignal]>([])
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let once = Mutex(false)
+            for sig in [SIGTERM, SIGINT, SIGHUP] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
+                source.setEventHandler { [self] in
+                    if sig == SIGHUP {
+                        Task { await self.reload() }
+                        return
+                    }
+                    guard once.withLock({ let first = !$0; $0 = true; return first }) else { return }
+                    logger.notice("received \(sig == SIGTERM ? "SIGTERM" : "SIGINT"); shutting down")
+                    self.shutdown()
+                    continuation.resume()
+                }
+                source.resume()
+                sources.withLock { $0.append(source) }
+            }
+        }
+        sources.withLock { $0.forEach { $0.cancel() } }
+    }
+
+    /// Stops claiming, lets in-flight files finish, then closes the control socket.
+    private func shutdown() {
+        state.withLock { $0 = "stopping" }
+        watcher.withLock { $0 }?.stop()
+        writer.withLock { $0 }?.beginShutdown()
+        let timeout = config.withLock { $0.shutdownTimeoutMilliseconds }
+        let deadline = Date().addingTimeInterval(Double(timeout) / 1000)
+        while slots.snapshot.used > 0 && Date() < deadline {
+            usleep(20_000)
+        }
+        let left = slots.snapshot.used
+        if left > 0 {
+            logger.warning(
+                "shutdown time-out: files stay claimed in the spool and are processed first at the next start",
+                metadata: ["claimed": "\(left)"])
+        }
+        control.withLock { $0 }?.stop()
+        logger.notice("newsd stopped", metadata: ["claimed_left": "\(left)"])
+    }
+
+    private func reload() async {
+        do {
+            let new = try await reloadConfig()
+            let old = config.withLock { $0 }
+            let junk = try JunkRules(patterns: new.junkPatterns)
+            parser.withLock { $0 = PlainTextParser(junk: junk) }
+            writer.withLock { $0 }?.reconfigure(batchSize: new.batchSize, flushIntervalMilliseconds: new.flushIntervalMilliseconds)
+            watcher.withLock { $0 }?.reconfigure(ignorePatterns: new.ignorePatterns, settleMilliseconds: new.settleMilliseconds)
+            var applied = old
+            applied.junkPatterns = new.junkPatterns
+            applied.batchSize = new.batchSize
+            applied.flushIntervalMilliseconds = new.flushIntervalMilliseconds
+            applied.ignorePatterns = new.ignorePatterns
+            applied.settleMilliseconds = new.settleMilliseconds
+            applied.logLevel = new.logLevel
+            config.withLock { $0 = applied }
+            var needRestart: [String] = []
+            if new.inboxPath != old.inboxPath { needRestart.append("inbox.path") }
+            if new.spoolPath != old.spoolPath { needRestart.append("spool.path") }
+            if new.databaseURL != old.databaseURL { needRestart.append("database.url") }
+            if new.socketPath != old.socketPath { needRestart.append("control.socket") }
+            if new.workers != old.workers { needRestart.append("pipeline.workers") }
+            if new.maxInFlight != old.maxInFlight { needRestart.append("pipeline.maxInFlight") }
+            logger.notice(
+                "configuration reloaded",
+                metadata: needRestart.isEmpty ? [:] : ["needs_restart": "\(needRestart.joined(separator: ","))"])
+        } catch {
+            logger.error("configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
+            stats.recordError("reload failed: \(error)")
+        }
+    }
+
+    /// Parse stage: read the claimed file, parse it, hand the result to the writer.
+    private func parse(_ file: ClaimedFile) {
+        guard let read = spool.read(file.name) else {
+            logger.warning("claimed file disappeared from the spool before it was read", metadata: ["file": "\(file.display)"])
+            stats.recordError("\(file.display) disappeared from the spool")
+            slots.release()
+            watcher.withLock { $0 }?.slotFreed()
+            return
+        }
+        var sha: [UInt8]? = nil
+        let content: IngestRecord.Content
+        switch read.content {
+        case .failure(let failure):
+            content = .failure(failure)
+        case .success(let bytes):
+            sha = Array(SHA256.hash(data: bytes))
+            let parser = self.parser.withLock { $0 }
+            do {
+                content = .article(try parser.parse(bytes: bytes))
+            } catch {
+                content = .failure(error)
+            }
+        }
+        // The content hash makes the claim key safe even if an inode and its coarse ctime were
+        // reused: a collision could then only pair two files with the same bytes.
+        let claimKey = read.claimKey + (sha.map { ":" + hexString(Array($0.prefix(8))) } ?? "")
+        let record = IngestRecord(
+            claimKey: claimKey, fileName: file.display, sizeBytes: read.size, sha256: sha,
+            firstSeen: file.claimedAt, attempts: file.attempts, content: content)
+        writer.withLock { $0 }?.submit(PendingWrite(file: file, record: record))
+    }
+
+    private func handle(_ request: ControlRequest, _ peer: PeerCredentials) -> ControlResponse {
+        switch request.command {
+        case "status":
+            return ControlResponse(ok: true, status: status())
+        default:
+            return ControlResponse(ok: false, error: ControlErrorBody(code: "unknown_command", message: "unknown command \"\(request.command)\""))
+        }
+    }
+
+    /// The current status, as `newsctl status` shows it.
+    public func status() -> StatusReport {
+        let (s, rate1, rate5) = stats.snapshot()
+        let poolSnapshot = pool.withLock { $0 }!.snapshot
+        let writerDepth = writer.withLock { $0 }!.depth
+        let slotSnapshot = slots.snapshot
+        let inbox = watcher.withLock { $0 }!.inboxCount()
+        return StatusReport(
+            version: NewsdVersion.current,
+            pid: getpid(),
+            uptimeSeconds: Date().timeIntervalSince(started),
+            state: state.withLock { $0 },
+            files: .init(inbox: inbox, claimed: slotSnapshot.used, failed: s.failedFiles),
+            stages: [
+                .init(name: "claimed", depth: slotSnapshot.used, capacity: slotSnapshot.capacity),
+                .init(name: "parse", depth: poolSnapshot.queued + poolSnapshot.busy, capacity: poolSnapshot.capacity),
+                .init(name: "write", depth: writerDepth.waiting, capacity: writerDepth.capacity),
+            ],
+            workers: .init(busy: poolSnapshot.busy, total: poolSnapshot.workers),
+            totals: .init(ingested: s.ingested, duplicates: s.duplicates, failed: s.failed, retries: s.retries),
+            rates: .init(oneMinute: rate1, fiveMinutes: rate5),
+            database: .init(state: s.databaseState, lastError: s.databaseError),
+            lastError: s.lastError)
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+import NewsProtocol
+import Synchronization
+
+/// Counters and recent errors shared by every stage; read by `status`.
+public final class IngestStats: Sendable {
+    struct State {
+        var ingested = 0
+        var duplicates = 0
+        var failed = 0
+        var retries = 0
+        var failedFiles = 0
+        var databaseState = "connecting"
+        var databaseError: StatusReport.ErrorEvent?
+        var lastError: StatusReport.ErrorEvent?
+        /// Ingested articles per second for the last 300 seconds, indexed by second % 300.
+        var buckets = [Int](repeating: 0, count: 300)
+        var bucketSecond = [Int](repeating: -1, count: 300)
+    }
+
+    private let state = Mutex(State())
+
+    /// Creates zeroed counters; `failedFiles` starts at what failed/ already holds.
+    public init(failedFiles: Int = 0) {
+        state.withLock { $0.failedFiles = failedFiles }
+    }
+
+    /// Counts one file's outcome.
+    public func record(ingested: Bool = false, duplicate: Bool = false, failed: Bool = false, now: Date = Date()) {
+        let second = Int(now.timeIntervalSince1970)
+        state.withLock { s in
+            if ingested {
+                s.ingested += 1
+                let i = second % 300
+                if s.bucketSecond[i] != second {
+                    s.bucketSecond[i] = second
+                    s.buckets[i] = 0
+                }
+                s.buckets[i] += 1
+            }
+            if duplicate { s.duplicates += 1 }
+            if failed {
+                s.failed += 1
+                s.failedFiles += 1
+            }
+        }
+    }
+
+    /// Counts a batch retry after a transient database error.
+    public func recordRetry() { state.withLock { $0.retries += 1 } }
+
+    /// Sets the database state; `error` (if any) becomes the database's last error.
+    public func setDatabase(_ databaseState: String, error: String? = nil, now: Date = Date()) {
+        state.withLock { s in
+            s.databaseState = databaseState
+            if let error {
+                let event = StatusReport.ErrorEvent(message: error, at: now.timeIntervalSince1970)
+                s.databaseError = event
+                s.lastError = event
+            }
+        }
+    }
+
+    /// Remembers an error of any kind for `status`.
+    public func recordError(_ message: String, now: Date = Date()) {
+        state.withLock { $0.lastError = StatusReport.ErrorEvent(message: message, at: now.timeIntervalSince1970) }
+    }
+
+    /// A consistent copy of the counters, with rates computed at `now`.
+    func snapshot(now: Date = Date()) -> (State, rate1: Double, rate5: Double) {
+        let second = Int(now.timeIntervalSince1970)
+        return state.withLock { s in
+            var one = 0
+            var five = 0
+            for i in 0..<300 where s.bucketSecond[i] > second - 300 && s.bucketSecond[i] <= second {
+                five += s.buckets[i]
+                if s.bucketSecond[i] > second - 60 { one += s.buckets[i] }
+            }
+            return (s, Double(one) / 60, Double(five) / 300)
+        }
+    }
+}

@@ -1,0 +1,250 @@
+@preconcurrency import Dispatch
+import DequeModule
+import Foundation
+import Logging
+import NewsSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Finds files in the inbox and claims them, never more than the pipeline has room for.
+///
+/// Sources of names, in order: files left in the spool by an earlier run (processed first),
+/// names from inotify (`IN_CLOSE_WRITE`, `IN_MOVED_TO`), and passes over the inbox directory
+/// (at start-up, every `inbox.rescanIntervalMs`, after `IN_Q_OVERFLOW`, and when names had to be
+/// passed over because the pipeline was full). The inbox itself is the backlog: when the
+/// pipeline is full, names are not remembered, only that a pass is needed, so memory stays
+/// bounded whatever the number of waiting files.
+public final class InboxWatcher: @unchecked Sendable {
+    // @unchecked: every mutable property is read and written only on `queue`.
+    private let queue = DispatchQueue(label: "newsd.inbox", qos: .userInitiated)
+    private let spool: Spool
+    private let logger: Logger
+    private let stats: IngestStats
+    private let slots: Slots
+    private let submit: @Sendable (ClaimedFile) -> Void
+
+    private var ignore: IgnoreRules
+    private var settle: Int
+    private var rescanInterval: Int
+    private var inotifyFD: Int32 = -1
+    private var readSource: DispatchSourceRead?
+    private var rescanTimer: DispatchSourceTimer?
+    private var recovery: DirectoryStream?
+    private var scan: DirectoryStream?
+    private var needsPass = false
+    private var passAfterFinish = false
+    private var settleTimerPending = false
+    private var eventNames = BoundedQueue<[UInt8]>(capacity: 4096)
+    private var claiming = false
+    private var pumpScheduled = false
+
+    init(
+        config: NewsdConfig, spool: Spool, slots: Slots, stats: IngestStats, logger: Logger,
+        submit: @escaping @Sendable (ClaimedFile) -> Void
+    ) {
+        self.spool = spool
+        self.slots = slots
+        self.stats = stats
+        self.logger = logger
+        self.submit = submit
+        self.ignore = IgnoreRules(patterns: config.ignorePatterns)
+        self.settle = config.settleMilliseconds
+        self.rescanInterval = config.rescanIntervalMilliseconds
+    }
+
+    /// Starts watching: recovers the spool first, then claims from the inbox.
+    func start() throws {
+        let fd = try syscall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
+        let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR)
+        do {
+            try syscall("inotify_add_watch", spool.inbox.path) { inotify_add_watch(fd, spool.inbox.path, mask) }
+        } catch {
+            close(fd)
+            throw error
+        }
+        queue.sync {
+            inotifyFD = fd
+            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            source.setEventHandler { [weak self] in self?.readEvents() }
+            // The descriptor is closed only here, once the source can no longer use it.
+            source.setCancelHandler { close(fd) }
+            readSource = source
+            source.resume()
+
+            let timer = DispatchSource.makeTimerSource(queue: queue)
+            timer.schedule(deadline: .now() + .milliseconds(rescanInterval), repeating: .milliseconds(rescanInterval))
+            timer.setEventHandler { [weak self] in
+                self?.needsPass = true
+                self?.pump()
+            }
+            rescanTimer = timer
+            timer.resume()
+
+            recovery = try? spool.spool.stream()
+            needsPass = true
+            claiming = true
+            pump()
+        }
+    }
+
+    /// Stops claiming; files already claimed finish their way through the pipeline.
+    func stop() {
+        queue.sync {
+            claiming = false
+            readSource?.cancel()
+            readSource = nil
+            rescanTimer?.cancel()
+            rescanTimer = nil
+            scan = nil
+            recovery = nil
+        }
+    }
+
+    /// Applies reloadable settings.
+    func reconfigure(ignorePatterns: [String], settleMilliseconds: Int) {
+        queue.async {
+            self.ignore = IgnoreRules(patterns: ignorePatterns)
+            self.settle = settleMilliseconds
+            self.needsPass = true
+            self.pump()
+        }
+    }
+
+    /// A slot was freed: claim more. Coalesces many calls into one pass.
+    func slotFreed() {
+        queue.async {
+            if self.passAfterFinish {
+                self.passAfterFinish = false
+                self.needsPass = true
+            }
+            guard !self.pumpScheduled else { return }
+            self.pumpScheduled = true
+            self.queue.async {
+                self.pumpScheduled = false
+                self.pump()
+            }
+        }
+    }
+
+    /// Counts files waiting in the inbox (for status), ignored names excluded.
+    func inboxCount() -> Int {
+        let rules = queue.sync { ignore }
+        return spool.inbox.count { !rules.ignores($0) }
+    }
+
+    private func readEvents() {
+        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
+        while true {
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(inotifyFD, $0.baseAddress!, $0.count) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                break  // EAGAIN: drained
+            }
+            if n == 0 { break }
+            var offset = 0
+            while offset + 16 <= n {
+                let mask = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self) }
+                let len = Int(buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self) })
+                let nameBytes = buffer[(offset + 16)..<min(n, offset + 16 + len)]
+                let name = Array(nameBytes.prefix { $0 != 0 })
+                offset += 16 + len
+                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+                    logger.notice("inotify queue overflowed; scanning the inbox")
+                    needsPass = true
+                    continue
+                }
+                if mask & UInt32(IN_IGNORED) != 0 {
+                    logger.critical("the inbox directory was removed or unmounted; no new files will be seen")
+                    stats.recordError("inbox \(spool.inbox.path) is no longer watched (removed or unmounted)")
+                    continue
+                }
+                guard !name.isEmpty else { continue }
+                if !eventNames.push(name) { needsPass = true }
+            }
+        }
+        pump()
+    }
+
+    /// Claims as long as there are slots and candidates.
+    private func pump() {
+        while claiming {
+            guard slots.reserve() else { return }
+            guard let (name, recovered) = nextCandidate() else {
+                slots.release()
+                return
+            }
+            if recovered {
+                let file = ClaimedFile(name: name, display: displayName(name), claimedAt: Date(), attempts: 2, recovered: true)
+                logger.notice("resuming a file left claimed by an earlier run", metadata: ["file": "\(file.display)"])
+                submit(file)
+                continue
+            }
+            do {
+                switch try spool.claim(name) {
+                case .claimed:
+                    submit(ClaimedFile(name: name, display: displayName(name), claimedAt: Date(), attempts: 1, recovered: false))
+                case .vanished:
+                    slots.release()
+                case .busy:
+                    // Same name still in the spool: try again once something finishes.
+                    passAfterFinish = true
+                    slots.release()
+                }
+            } catch {
+                slots.release()
+                logger.error("cannot claim a file", metadata: ["file": "\(displayName(name))", "error": "\(error)"])
+                stats.recordError("cannot claim \(displayName(name)): \(error)")
+            }
+        }
+    }
+
+    private func nextCandidate() -> (name: [UInt8], recovered: Bool)? {
+        if let r = recovery {
+            if let name = r.next() { return (name, true) }
+            recovery = nil
+        }
+        while let name = eventNames.pop() {
+            if !ignore.ignores(name) { return (name, false) }
+        }
+        while true {
+            if scan == nil {
+                guard needsPass else { return nil }
+                needsPass = false
+                do {
+                    scan = try spool.inbox.stream()
+                } catch {
+                    logger.error("cannot read the inbox", metadata: ["error": "\(error)"])
+                    stats.recordError("cannot read the inbox: \(error)")
+                    return nil
+                }
+            }
+            guard let name = scan?.next() else {
+                scan = nil
+                continue
+            }
+            if ignore.ignores(name) { continue }
+            if isSettling(name) { continue }
+            return (name, false)
+        }
+    }
+
+    /// A regular file modified within `settle` ms may still be being written (a writer that
+    /// does not use a temporary name); leave it and look again later.
+    private func isSettling(_ name: [UInt8]) -> Bool {
+        guard settle > 0, let st = try? spool.inbox.entryStat(name), st.st_mode & S_IFMT == S_IFREG else { return false }
+        let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        let age = Date().timeIntervalSince1970 - mtime
+        guard age * 1000 < Double(settle) else { return false }
+        if !settleTimerPending {
+            settleTimerPending = true
+            queue.asyncAfter(deadline: .now() + .milliseconds(settle)) {
+                self.settleTimerPending = false
+                self.needsPass = true
+                self.pump()
+            }
+        }
+        return true
+    }
+}

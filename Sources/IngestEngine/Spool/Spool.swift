@@ -1,0 +1,255 @@
+import Foundation
+import NewsCore
+import NewsProtocol
+import NewsSystem
+import Synchronization
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A file claimed from the inbox: it now lives in the spool under the same name.
+public struct ClaimedFile: Sendable {
+    /// The name as bytes (file names need not be UTF-8).
+    public var name: [UInt8]
+    /// The name as people see it.
+    public var display: String
+    /// When this process claimed it, or found it in the spool at start-up.
+    public var claimedAt: Date
+    /// Processing attempts so far.
+    public var attempts: Int
+    /// Whether it was left claimed by an earlier run.
+    public var recovered: Bool
+}
+
+/// The bytes of a claimed file and what identifies this claim.
+public struct ReadFile: Sendable {
+    /// `dev:inode:ctime`; the rename into the spool set the ctime, so this is unique per claim.
+    public var claimKey: String
+    /// Size in bytes.
+    public var size: Int
+    /// The bytes, or why the file cannot be used.
+    public var content: Result<[UInt8], IngestFailure>
+}
+
+/// The folders a file passes through, Maildir style: it is claimed from the inbox by an atomic
+/// rename into the spool (same filesystem), and leaves the spool, by another rename, into the
+/// archive or failed/, or is deleted, only after its database transaction committed.
+public final class Spool: Sendable {
+    public let inbox: Directory
+    public let spool: Directory
+    public let failed: Directory
+    public let archive: Directory?
+    public let maxFileBytes: Int
+    private let currentArchiveDay = Mutex<(day: String, dir: Directory)?>(nil)
+
+    /// Opens (creating) the folders and checks that the inbox and spool share a filesystem.
+    public init(config: NewsdConfig) throws {
+        inbox = try Directory(path: config.inboxPath, mode: 0o770)
+        spool = try Directory(path: config.spoolPath)
+        failed = try Directory(path: config.failedPath)
+        archive = config.archiveMode == .archive ? try Directory(path: config.archivePath) : nil
+        maxFileBytes = config.maxFileBytes
+        if try inbox.device() != spool.device() {
+            throw SystemError(
+                call: "claim", errno: EXDEV,
+                context: "inbox \(config.inboxPath) and spool \(config.spoolPath) must be on the same filesystem")
+        }
+    }
+
+    /// The outcome of trying to claim a name.
+    public enum ClaimResult: Sendable, Equatable {
+        /// It is now in the spool.
+        case claimed
+        /// It is gone (another daemon took it, or it was removed).
+        case vanished
+        /// A file of the same name is still being processed; try again later.
+        case busy
+    }
+
+    /// Atomically moves `name` from the inbox into the spool.
+    public func claim(_ name: [UInt8]) throws(SystemError) -> ClaimResult {
+        do {
+            try renameNoReplace(inbox, name, spool, name)
+            return .claimed
+        } catch {
+            switch error.errno {
+            case ENOENT: return .vanished
+            case EEXIST: return .busy
+            default: throw error
+            }
+        }
+    }
+
+    /// Reads a claimed file, never following a symlink and never reading more than the limit.
+    /// Returns nil if the file is no longer in the spool.
+    public func read(_ name: [UInt8]) -> ReadFile? {
+        let st: stat
+        do {
+            guard let s = try spool.entryStat(name) else { return nil }
+            st = s
+        } catch {
+            return ReadFile(claimKey: "unstatable:\(displayName(name))", size: 0,
+                            content: .failure(IngestFailure(.unreadable, "cannot stat the file: \(error)")))
+        }
+        let key = "\(st.st_dev):\(st.st_ino):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+        let size = Int(st.st_size)
+        func fail(_ code: FailureCode, _ reason: String) -> ReadFile {
+            ReadFile(claimKey: key, size: size, content: .failure(IngestFailure(code, reason)))
+        }
+        switch st.st_mode & S_IFMT {
+        case S_IFREG: break
+        case S_IFLNK: return fail(.symlink, "the entry is a symbolic link; newsd never follows links")
+        case S_IFDIR: return fail(.notRegularFile, "the entry is a directory, not a file")
+        case S_IFIFO: return fail(.notRegularFile, "the entry is a FIFO, not a regular file")
+        case S_IFSOCK: return fail(.notRegularFile, "the entry is a socket, not a regular file")
+        default: return fail(.notRegularFile, "the entry is a device or other special file")
+        }
+        if size > maxFileBytes {
+            return fail(.tooLarge, "the file is \(size) bytes, over the limit of \(maxFileBytes) (inbox.maxFileBytes)")
+        }
+        let fd: Int32
+        do {
+            fd = try withCString(name) { p in
+                try syscall("openat", displayName(name)) { openat(spool.fd, p, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC) }
+            }
+        } catch let error as SystemError {
+            switch error.errno {
+            case ENOENT: return nil
+            case ELOOP: return fail(.symlink, "the entry is a symbolic link; newsd never follows links")
+            case ENXIO: return fail(.notRegularFile, "the entry is not a regular file")
+            default: return fail(.unreadable, "cannot open the file: \(error.message)")
+            }
+        } catch {
+            return fail(.unreadable, "cannot open the file: \(error)")
+        }
+        defer { close(fd) }
+        // Read one byte past the limit to notice a file that grew after the stat.
+        var bytes = [UInt8](repeating: 0, count: min(size, maxFileBytes) + 1)
+        var total = 0
+        while true {
+            if total == bytes.count {
+                if bytes.count > maxFileBytes { break }
+                bytes.append(contentsOf: repeatElement(0, count: min(bytes.count, maxFileBytes + 1 - bytes.count)))
+            }
+            let n = bytes.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress! + total, raw.count - total) }
+            if n < 0 {
+                if errno == EINTR { continue }
+                return fail(.unreadable, "cannot read the file: \(String(cString: strerror(errno)))")
+            }
+            if n == 0 { break }
+            total += n
+        }
+        if total > maxFileBytes {
+            return fail(.tooLarge, "the file grew past the limit of \(maxFileBytes) bytes (inbox.maxFileBytes)")
+        }
+        bytes.removeSubrange(total...)
+        return ReadFile(claimKey: key, size: total, content: .success(bytes))
+    }
+
+    /// After commit: moves the file into today's archive folder, or deletes it.
+    /// Returns where it went (for the log), or nil if it was deleted.
+    @discardableResult
+    public func finishCommitted(_ name: [UInt8], now: Date = Date()) throws -> String? {
+        guard let archive else {
+            let rc = withCString(name) { unlinkat(spool.fd, $0, 0) }
+            if rc != 0 && errno != ENOENT {
+                throw SystemError(call: "unlinkat", errno: errno, context: spool.path + "/" + displayName(name))
+            }
+            return nil
+        }
+        let day = Self.day(now)
+        let dir = try currentArchiveDay.withLock { current throws -> Directory in
+            if let current, current.day == day { return current.dir }
+            let d = try archive.subdirectory(day)
+            current = (day, d)
+            return d
+        }
+        let final = try moveUnique(name, to: dir)
+        return dir.path + "/" + displayName(final)
+    }
+
+    /// Permanent failure: writes `NAME.json` in failed/ and moves the file beside it.
+    /// Returns the name the file got in failed/.
+    @discardableResult
+    public func finishFailed(
+        _ file: ClaimedFile, failure: IngestFailure, size: Int, sha256: [UInt8]?, now: Date = Date()
+    ) throws -> [UInt8] {
+        var attempt = 0
+        while true {
+            let candidate = uniqueName(file.name, attempt)
+            let sidecarName = fit(candidate, suffix: Array(".json".utf8))
+            attempt += 1
+            if failed.contains(candidate) || failed.contains(sidecarName) { continue }
+            let sidecar = FailedSidecar(
+                file: displayName(candidate), originalName: file.display, code: failure.code.rawValue,
+                reason: failure.reason, firstSeen: Self.iso(file.claimedAt), failedAt: Self.iso(now),
+                attempts: file.attempts, sizeBytes: size, sha256: sha256.map(hexString))
+            try writeSidecar(sidecar, name: sidecarName)
+            do {
+                try renameNoReplace(spool, file.name, failed, candidate)
+                return candidate
+            } catch {
+                _ = withCString(sidecarName) { unlinkat(failed.fd, $0, 0) }
+                if error.errno == EEXIST { continue }
+                if error.errno == ENOENT { return candidate }
+                throw error
+            }
+        }
+    }
+
+    private func writeSidecar(_ sidecar: FailedSidecar, name: [UInt8]) throws {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        var data = Array(try encoder.encode(sidecar))
+        data.append(0x0A)
+        let tmp = fit([0x2E] + name, suffix: Array(".tmp".utf8))
+        let fd = try withCString(tmp) { p in
+            try syscall("openat", failed.path) { openat(failed.fd, p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o640) }
+        }
+        defer { close(fd) }
+        var offset = 0
+        while offset < data.count {
+            let n = try data.withUnsafeBytes { raw in
+                try syscall("write", failed.path) { write(fd, raw.baseAddress! + offset, raw.count - offset) }
+            }
+            offset += n
+        }
+        try renameNoReplace(failed, tmp, failed, name)
+    }
+
+    private func moveUnique(_ name: [UInt8], to dir: Directory) throws -> [UInt8] {
+        var attempt = 0
+        while true {
+            let candidate = uniqueName(name, attempt)
+            do {
+                try renameNoReplace(spool, name, dir, candidate)
+                return candidate
+            } catch {
+                if error.errno != EEXIST { throw error }
+                attempt += 1
+            }
+        }
+    }
+
+    /// `name`, or `name.N` for the Nth retry, kept within NAME_MAX.
+    private func uniqueName(_ name: [UInt8], _ attempt: Int) -> [UInt8] {
+        attempt == 0 ? name : fit(name, suffix: Array(".\(attempt)".utf8))
+    }
+
+    private func fit(_ name: [UInt8], suffix: [UInt8]) -> [UInt8] {
+        let room = 255 - suffix.count
+        return (name.count > room ? Array(name.prefix(room)) : name) + suffix
+    }
+
+    static func day(_ date: Date) -> String {
+        var t = time_t(date.timeIntervalSince1970)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
+    }
+
+    static func iso(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
+    }
+}

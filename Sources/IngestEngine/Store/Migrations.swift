@@ -1,0 +1,97 @@
+import Logging
+import PostgresClient
+
+/// The schema, as numbered migrations embedded in the binary. Applied in order, each in its own
+/// transaction, under a session advisory lock so several daemons starting at once apply each
+/// migration exactly once. Never edit a released migration: add a new one.
+public enum Migrations {
+    /// One schema change.
+    public struct Migration: Sendable {
+        /// Its number; `schema_migrations.version`.
+        public var version: Int
+        /// A short description.
+        public var name: String
+        /// The SQL to run (fixed text, no values).
+        public var sql: StaticString
+    }
+
+    /// The advisory lock key newsd's migrations take ("newsd" as bytes).
+    static let lockKey: Int64 = 0x6E_6577_7364
+
+    /// All migrations, in order.
+    public static let all: [Migration] = [
+        Migration(
+            version: 1, name: "articles and ingest log",
+            sql: """
+                CREATE TABLE articles (
+                    id              bigserial PRIMARY KEY,
+                    title           text NOT NULL,
+                    body            text NOT NULL,
+                    paragraph_count integer NOT NULL CHECK (paragraph_count > 0),
+                    word_count      integer NOT NULL CHECK (word_count >= 0),
+                    content_hash    bytea NOT NULL UNIQUE,
+                    source_file     text NOT NULL,
+                    ingested_at     timestamptz NOT NULL DEFAULT now(),
+                    search          tsvector GENERATED ALWAYS AS (
+                        setweight(to_tsvector('english', title), 'A') ||
+                        setweight(to_tsvector('english', body), 'B')) STORED
+                );
+                CREATE INDEX articles_search_idx ON articles USING gin (search);
+                CREATE INDEX articles_ingested_at_idx ON articles (ingested_at);
+
+                CREATE TABLE ingest_log (
+                    id            bigserial PRIMARY KEY,
+                    claim_key     text NOT NULL UNIQUE,
+                    file_name     text NOT NULL,
+                    size_bytes    bigint NOT NULL,
+                    sha256        bytea,
+                    outcome       text NOT NULL CHECK (outcome IN ('ingested', 'duplicate', 'failed')),
+                    error_code    text,
+                    error_message text,
+                    attempts      integer NOT NULL DEFAULT 1,
+                    first_seen    timestamptz NOT NULL,
+                    finished_at   timestamptz NOT NULL DEFAULT now(),
+                    article_id    bigint REFERENCES articles (id) ON DELETE SET NULL,
+                    CHECK ((outcome = 'failed') = (error_code IS NOT NULL))
+                );
+                CREATE INDEX ingest_log_finished_at_idx ON ingest_log (finished_at);
+                CREATE INDEX ingest_log_article_id_idx ON ingest_log (article_id);
+                CREATE INDEX ingest_log_failed_idx ON ingest_log (error_code) WHERE outcome = 'failed';
+                """),
+    ]
+
+    /// The newest schema version this build knows.
+    public static var latestVersion: Int { all.last?.version ?? 0 }
+
+    /// Applies every migration not yet applied; returns the versions it applied.
+    @discardableResult
+    public static func migrate(_ conn: PostgresConnection, logger: Logger) throws -> [Int] {
+        try conn.execute(
+            """
+            CREATE TABLE IF NOT EXISTS schema_migrations (
+                version    integer PRIMARY KEY,
+                name       text NOT NULL,
+                applied_at timestamptz NOT NULL DEFAULT now())
+            """)
+        try conn.query("SELECT pg_advisory_lock(\(lockKey))")
+        defer { _ = try? conn.query("SELECT pg_advisory_unlock(\(lockKey))") }
+
+        let rows = try conn.query("SELECT version FROM schema_migrations")
+        let applied = Set(rows.rows.compactMap { $0[0].flatMap { Int($0) } })
+        if let newest = applied.max(), newest > latestVersion {
+            throw PostgresError(
+                code: .unexpectedResult,
+                message: "the database schema is at version \(newest), newer than this newsd knows (\(latestVersion)); upgrade newsd")
+        }
+        var done: [Int] = []
+        for m in all where !applied.contains(m.version) {
+            try conn.withTransaction { tx in
+                try tx.execute(m.sql)
+                try tx.query("INSERT INTO schema_migrations (version, name) VALUES (\(m.version), \(m.name))")
+            }
+            logger.notice("applied migration", metadata: ["version": "\(m.version)", "name": "\(m.name)"])
+            done.append(m.version)
+        }
+        return done
+    }
+}

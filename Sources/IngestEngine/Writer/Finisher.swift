@@ -1,0 +1,72 @@
+@preconcurrency import Dispatch
+import Foundation
+import Logging
+import NewsCore
+
+/// Moves files out of the spool once their batch committed, counts the outcome, logs one line
+/// per file, and hands the file's slot back to the inbox watcher.
+///
+/// If the move fails (full disk, permissions), the file stays in the spool, the error shows in
+/// `status`, and the move is retried; its database record is already committed, so a restart
+/// in between finishes the move without writing anything twice.
+final class Finisher: Sendable {
+    private let spool: Spool
+    private let stats: IngestStats
+    private let logger: Logger
+    private let done: @Sendable (ClaimedFile) -> Void
+    private let retryQueue = DispatchQueue(label: "newsd.finisher.retry")
+
+    init(spool: Spool, stats: IngestStats, logger: Logger, done: @escaping @Sendable (ClaimedFile) -> Void) {
+        self.spool = spool
+        self.stats = stats
+        self.logger = logger
+        self.done = done
+    }
+
+    func finish(_ item: PendingWrite, _ outcome: StoredOutcome) {
+        let file = item.file
+        var meta: Logger.Metadata = ["file": "\(file.display)", "claim": "\(item.record.claimKey)"]
+        do {
+            switch outcome {
+            case .ingested(let id):
+                let dest = try spool.finishCommitted(file.name)
+                meta["article_id"] = "\(id)"
+                meta["moved_to"] = "\(dest ?? "deleted")"
+                stats.record(ingested: true)
+                logger.info("ingested", metadata: meta)
+            case .duplicate(let id):
+                let dest = try spool.finishCommitted(file.name)
+                meta["article_id"] = "\(id)"
+                meta["moved_to"] = "\(dest ?? "deleted")"
+                stats.record(duplicate: true)
+                logger.info("duplicate of a stored article", metadata: meta)
+            case .failed(let failure):
+                let name = try spool.finishFailed(
+                    file, failure: failure, size: item.record.sizeBytes, sha256: item.record.sha256)
+                meta["code"] = "\(failure.code.rawValue)"
+                meta["reason"] = "\(failure.reason)"
+                meta["moved_to"] = "\(spool.failed.path)/\(displayName(name))"
+                stats.record(failed: true)
+                logger.warning("failed", metadata: meta)
+            case .alreadyRecorded(let recorded, let id, let failure):
+                if let failure {
+                    try spool.finishFailed(file, failure: failure, size: item.record.sizeBytes, sha256: item.record.sha256)
+                } else {
+                    try spool.finishCommitted(file.name)
+                }
+                meta["outcome"] = "\(recorded)"
+                if let id { meta["article_id"] = "\(id)" }
+                logger.notice("recovered a file committed before a crash; moved it without writing again", metadata: meta)
+            }
+        } catch {
+            meta["error"] = "\(error)"
+            logger.error("cannot move the file out of the spool; it stays claimed and will be retried", metadata: meta)
+            stats.recordError("cannot move \(file.display) out of the spool: \(error)")
+            retryQueue.asyncAfter(deadline: .now() + .seconds(5)) { self.finish(item, outcome) }
+            return
+        }
+        done(file)
+    }
+}
+
+import NewsSystem

@@ -1,0 +1,89 @@
+import Crypto
+
+/// A parsed article, ready to be stored.
+public struct Article: Sendable, Equatable {
+    /// The headline, whitespace-normalized.
+    public var title: String
+    /// Body paragraphs in order, each one line of normalized text.
+    public var paragraphs: [String]
+
+    /// Creates an article from its parts.
+    public init(title: String, paragraphs: [String]) {
+        self.title = title
+        self.paragraphs = paragraphs
+    }
+
+    /// The body as stored: paragraphs separated by one blank line.
+    public var body: String { paragraphs.joined(separator: "\n\n") }
+
+    /// Words in the body: whitespace-separated tokens holding at least one letter or digit.
+    public var wordCount: Int {
+        var count = 0
+        for paragraph in paragraphs {
+            for token in paragraph.split(separator: " ")
+            where token.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) {
+                count += 1
+            }
+        }
+        return count
+    }
+
+    /// SHA-256 of the normalized title and body: the identity used to detect re-dropped
+    /// articles, whatever the file was called or how its whitespace and junk looked.
+    public var contentHash: [UInt8] {
+        var hasher = SHA256()
+        hasher.update(data: Array(title.utf8))
+        hasher.update(data: [0x0A, 0x0A])
+        hasher.update(data: Array(body.utf8))
+        return Array(hasher.finalize())
+    }
+}
+
+/// Why a file could not become an article. The raw values are stable: they appear in logs,
+/// in failed/ sidecars, in the `ingest_log.error_code` column and in `newsctl`.
+public enum FailureCode: String, Sendable, Codable, CaseIterable {
+    /// A directory, FIFO, socket or device was dropped into the inbox.
+    case notRegularFile = "not_regular_file"
+    /// A symbolic link was dropped; newsd never follows links.
+    case symlink = "symlink"
+    /// The file is larger than `inbox.maxFileBytes`.
+    case tooLarge = "too_large"
+    /// The file could not be opened or read (permissions, I/O error).
+    case unreadable = "unreadable"
+    /// The file holds binary data, not text.
+    case notText = "not_text"
+    /// The file is empty or holds only whitespace.
+    case empty = "empty"
+    /// The text has a title but no body paragraph after junk removal.
+    case noBody = "no_body"
+    /// The database refused the row for a reason that retrying cannot fix.
+    case databaseRejected = "db_rejected"
+}
+
+/// A permanent failure: a stable code and a human sentence.
+public struct IngestFailure: Error, Sendable, Equatable, CustomStringConvertible {
+    /// The machine-readable code.
+    public var code: FailureCode
+    /// A sentence saying what was wrong with this file.
+    public var reason: String
+
+    /// Creates a failure.
+    public init(_ code: FailureCode, _ reason: String) {
+        self.code = code
+        self.reason = reason
+    }
+
+    public var description: String { "\(code.rawValue): \(reason)" }
+}
+
+/// Lowercase hex of bytes (hashes in logs and sidecars).
+public func hexString(_ bytes: [UInt8]) -> String {
+    let digits = Array("0123456789abcdef".utf8)
+    var out = [UInt8]()
+    out.reserveCapacity(bytes.count * 2)
+    for b in bytes {
+        out.append(digits[Int(b >> 4)])
+        out.append(digits[Int(b & 0x0F)])
+    }
+    return String(decoding: out, as: UTF8.self)
+}

@@ -1,0 +1,51 @@
+/// Line-level text normalization shared by the parsers.
+public enum Whitespace {
+    /// Collapses every run of Unicode white space (including no-break and other fixed-width
+    /// spaces) to one ASCII space, removes zero-width and control characters, and trims.
+    public static func normalizeLine<S: StringProtocol>(_ line: S) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for scalar in line.unicodeScalars {
+            switch scalar.value {
+            case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
+                continue  // zero-width characters and soft hyphens carry no text
+            default:
+                break
+            }
+            if scalar.properties.isWhitespace {
+                pendingSpace = true
+                continue
+            }
+            if scalar.properties.generalCategory == .control { continue }
+            if pendingSpace && !out.isEmpty { out.append(" ") }
+            pendingSpace = false
+            out.append(scalar)
+        }
+        return String(out)
+    }
+
+    /// Splits text into lines, accepting LF, CRLF and lone CR line ends.
+    public static func lines(_ text: String) -> [Substring] {
+        var result: [Substring] = []
+        var start = text.startIndex
+        var i = text.startIndex
+        // Iterate by unicode scalars: "\r\n" is one Character, which would hide the split.
+        let scalars = text.unicodeScalars
+        var si = scalars.startIndex
+        while si < scalars.endIndex {
+            let s = scalars[si]
+            if s == "\n" || s == "\r" {
+                i = si
+                result.append(text[start..<i])
+                var next = scalars.index(after: si)
+                if s == "\r", next < scalars.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
+                start = next
+                si = next
+                continue
+            }
+            si = scalars.index(after: si)
+        }
+        result.append(text[start..<text.endIndex])
+        return result
+    }
+}

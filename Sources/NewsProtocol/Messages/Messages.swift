@@ -1,0 +1,191 @@
+/// The control protocol between newsd and newsctl: one JSON object per line over a Unix
+/// stream socket, request then response. Every message carries the protocol version `v`;
+/// a server answers a request of a version it does not speak with `unsupported_version`.
+public enum ControlProtocol {
+    /// The version this build speaks.
+    public static let version = 1
+    /// The longest request line a server accepts.
+    public static let maxRequestBytes = 64 * 1024
+    /// The longest response line a client accepts.
+    public static let maxResponseBytes = 16 * 1024 * 1024
+    /// The default socket path.
+    public static let defaultSocketPath = "/run/newsd/newsd.sock"
+}
+
+/// A request from newsctl.
+public struct ControlRequest: Codable, Sendable, Equatable {
+    /// Protocol version.
+    public var v: Int
+    /// The command, e.g. `status`.
+    public var command: String
+
+    /// Creates a request for `command` at this build's protocol version.
+    public init(command: String, v: Int = ControlProtocol.version) {
+        self.v = v
+        self.command = command
+    }
+}
+
+/// A control error: a stable code and a sentence.
+public struct ControlErrorBody: Codable, Sendable, Equatable, Error, CustomStringConvertible {
+    /// Stable code: `bad_request`, `unsupported_version`, `unknown_command`, `too_large`,
+    /// `timeout`, `forbidden`, `internal`.
+    public var code: String
+    /// What went wrong.
+    public var message: String
+
+    /// Creates an error body.
+    public init(code: String, message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code): \(message)" }
+}
+
+/// The response to one request.
+public struct ControlResponse: Codable, Sendable, Equatable {
+    /// Protocol version.
+    public var v: Int
+    /// Whether the request succeeded.
+    public var ok: Bool
+    /// Set when `ok` is false.
+    public var error: ControlErrorBody?
+    /// Set for `status`.
+    public var status: StatusReport?
+
+    /// Creates a response.
+    public init(ok: Bool, error: ControlErrorBody? = nil, status: StatusReport? = nil) {
+        self.v = ControlProtocol.version
+        self.ok = ok
+        self.error = error
+        self.status = status
+    }
+}
+
+/// Everything `newsctl status` shows.
+public struct StatusReport: Codable, Sendable, Equatable {
+    /// newsd's version string.
+    public var version: String
+    /// newsd's process id.
+    public var pid: Int32
+    /// Seconds since newsd started.
+    public var uptimeSeconds: Double
+    /// `starting`, `running`, `stopping`.
+    public var state: String
+    /// Files by place.
+    public var files: FileCounts
+    /// Queue stages in pipeline order.
+    public var stages: [StageStatus]
+    /// Parse workers.
+    public var workers: WorkerCounts
+    /// Counts since start-up.
+    public var totals: Totals
+    /// Articles ingested per second, averaged over 1 and 5 minutes.
+    public var rates: Rates
+    /// The database connection.
+    public var database: DatabaseStatus
+    /// The last error of any kind, if any.
+    public var lastError: ErrorEvent?
+
+    /// Creates a report.
+    public init(
+        version: String, pid: Int32, uptimeSeconds: Double, state: String, files: FileCounts,
+        stages: [StageStatus], workers: WorkerCounts, totals: Totals, rates: Rates,
+        database: DatabaseStatus, lastError: ErrorEvent?
+    ) {
+        self.version = version
+        self.pid = pid
+        self.uptimeSeconds = uptimeSeconds
+        self.state = state
+        self.files = files
+        self.stages = stages
+        self.workers = workers
+        self.totals = totals
+        self.rates = rates
+        self.database = database
+        self.lastError = lastError
+    }
+
+    /// Files waiting in the inbox, claimed (in the spool), and in failed/.
+    public struct FileCounts: Codable, Sendable, Equatable {
+        public var inbox: Int
+        public var claimed: Int
+        public var failed: Int
+        public init(inbox: Int, claimed: Int, failed: Int) {
+            self.inbox = inbox
+            self.claimed = claimed
+            self.failed = failed
+        }
+    }
+
+    /// One queue stage: items waiting and the stage's capacity.
+    public struct StageStatus: Codable, Sendable, Equatable {
+        public var name: String
+        public var depth: Int
+        public var capacity: Int
+        public init(name: String, depth: Int, capacity: Int) {
+            self.name = name
+            self.depth = depth
+            self.capacity = capacity
+        }
+    }
+
+    /// Parse workers busy and in total.
+    public struct WorkerCounts: Codable, Sendable, Equatable {
+        public var busy: Int
+        public var total: Int
+        public init(busy: Int, total: Int) {
+            self.busy = busy
+            self.total = total
+        }
+    }
+
+    /// Outcomes since start-up.
+    public struct Totals: Codable, Sendable, Equatable {
+        /// New articles committed.
+        public var ingested: Int
+        /// Files whose article was already stored.
+        public var duplicates: Int
+        /// Files moved to failed/.
+        public var failed: Int
+        /// Batch retries after transient database errors.
+        public var retries: Int
+        public init(ingested: Int, duplicates: Int, failed: Int, retries: Int) {
+            self.ingested = ingested
+            self.duplicates = duplicates
+            self.failed = failed
+            self.retries = retries
+        }
+    }
+
+    /// Ingest rates in articles per second.
+    public struct Rates: Codable, Sendable, Equatable {
+        public var oneMinute: Double
+        public var fiveMinutes: Double
+        public init(oneMinute: Double, fiveMinutes: Double) {
+            self.oneMinute = oneMinute
+            self.fiveMinutes = fiveMinutes
+        }
+    }
+
+    /// The database connection's state: `connected`, `connecting` or `reconnecting`.
+    public struct DatabaseStatus: Codable, Sendable, Equatable {
+        public var state: String
+        public var lastError: ErrorEvent?
+        public init(state: String, lastError: ErrorEvent?) {
+            self.state = state
+            self.lastError = lastError
+        }
+    }
+
+    /// An error and when it happened (seconds since the Unix epoch).
+    public struct ErrorEvent: Codable, Sendable, Equatable {
+        public var message: String
+        public var at: Double
+        public init(message: String, at: Double) {
+            self.message = message
+            self.at = at
+        }
+    }
+}

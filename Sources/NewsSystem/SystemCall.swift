@@ -1,0 +1,84 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A failed system call: its name, errno, and the path or object it was about.
+public struct SystemError: Error, Sendable, CustomStringConvertible, Equatable {
+    /// The call that failed, e.g. `renameat2`.
+    public var call: String
+    /// The errno value.
+    public var errno: Int32
+    /// What the call was about (a path, a socket), for the message.
+    public var context: String?
+
+    /// Creates an error value.
+    public init(call: String, errno: Int32, context: String? = nil) {
+        self.call = call
+        self.errno = errno
+        self.context = context
+    }
+
+    /// strerror's text for `errno`.
+    public var message: String { String(cString: strerror(errno)) }
+
+    public var description: String {
+        if let context { return "\(call)(\(context)): \(message) (errno \(errno))" }
+        return "\(call): \(message) (errno \(errno))"
+    }
+}
+
+/// Runs a system call, retrying on EINTR and throwing `SystemError` on -1.
+@discardableResult
+@inline(__always)
+public func syscall<T: FixedWidthInteger>(
+    _ name: String, _ context: @autoclosure () -> String? = nil, _ body: () -> T
+) throws(SystemError) -> T {
+    while true {
+        let result = body()
+        if result != -1 { return result }
+        let err = errno
+        if err == EINTR { continue }
+        throw SystemError(call: name, errno: err, context: context())
+    }
+}
+
+/// The bytes of a path or file name, for calls that need a C string. File names on Linux are
+/// bytes, not necessarily UTF-8; newsd keeps them as bytes end to end.
+public func withCString<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+    var copy = bytes
+    copy.append(0)
+    return try copy.withUnsafeBufferPointer { buf in
+        try buf.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
+    }
+}
+
+/// A printable form of a file name: valid UTF-8 as is, other bytes and control characters as
+/// `\xNN`, so logs, sidecars and database rows can always hold it.
+public func displayName(_ bytes: [UInt8]) -> String {
+    if let s = String(validating: bytes, as: UTF8.self),
+        !s.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F || $0 == "\\" })
+    {
+        return s
+    }
+    var out = ""
+    var i = 0
+    let hex = Array("0123456789abcdef")
+    while i < bytes.count {
+        // Decode one UTF-8 sequence if valid; otherwise escape one byte.
+        let b = bytes[i]
+        var len = 0
+        if b < 0x80 { len = 1 } else if b & 0xE0 == 0xC0 { len = 2 } else if b & 0xF0 == 0xE0 { len = 3 } else if b & 0xF8 == 0xF0 { len = 4 }
+        if len > 0, i + len <= bytes.count, let s = String(validating: bytes[i..<i + len], as: UTF8.self),
+            let scalar = s.unicodeScalars.first, scalar.value >= 0x20, scalar.value != 0x7F, scalar != "\\"
+        {
+            out += s
+            i += len
+        } else {
+            out += "\\x" + String(hex[Int(b >> 4)]) + String(hex[Int(b & 0xF)])
+            i += 1
+        }
+    }
+    return out
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+import Foundation
+import NewsProtocol
+
+struct Status: ParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Show newsd's state, queues, counts and errors.")
+
+    @OptionGroup var client: ClientOptions
+
+    func run() throws {
+        let response = try client.call("status")
+        guard let s = response.status else {
+            client.fail("newsd answered without a status", code: 76, kind: "bad_response")
+        }
+        if client.json {
+            try client.printJSON(s)
+            return
+        }
+        print(Self.render(s))
+    }
+
+    static func render(_ s: StatusReport, now: Date = Date()) -> String {
+        var out: [String] = []
+        out.append("newsd \(s.version), pid \(s.pid), \(s.state), up \(duration(s.uptimeSeconds))")
+        out.append("files:     \(s.files.inbox) in inbox, \(s.files.claimed) claimed, \(s.files.failed) in failed/")
+        out.append("queues:    " + s.stages.map { "\($0.name) \($0.depth)/\($0.capacity)" }.joined(separator: ", "))
+        out.append("workers:   \(s.workers.busy)/\(s.workers.total) busy")
+        out.append(
+            "totals:    \(s.totals.ingested) ingested, \(s.totals.duplicates) duplicates, \(s.totals.failed) failed, \(s.totals.retries) retries")
+        out.append(String(format: "rate:      %.2f/s over 1 min, %.2f/s over 5 min", s.rates.oneMinute, s.rates.fiveMinutes))
+        var db = "database:  \(s.database.state)"
+        if let e = s.database.lastError { db += " (last error \(ago(e.at, now)): \(e.message))" }
+        out.append(db)
+        if let e = s.lastError { out.append("last error \(ago(e.at, now)): \(e.message)") }
+        return out.joined(separator: "\n")
+    }
+
+    static func duration(_ seconds: Double) -> String {
+        let s = Int(seconds)
+        if s < 60 { return "\(s)s" }
+        if s < 3600 { return "\(s / 60)m\(s % 60)s" }
+        if s < 86400 { return "\(s / 3600)h\((s % 3600) / 60)m" }
+        return "\(s / 86400)d\((s % 86400) / 3600)h"
+    }
+
+    static func ago(_ at: Double, _ now: Date) -> String {
+        duration(max(0, now.timeIntervalSince1970 - at)) + " ago"
+    }
+}

@@ -1,0 +1,161 @@
+import ArgumentParser
+import Foundation
+import IngestEngine
+import Logging
+import NewsProtocol
+import PostgresClient
+
+/// sysexits(3) codes newsd exits with.
+enum ExitCodes {
+    static let unavailable: Int32 = 69  // EX_UNAVAILABLE: database or socket not usable
+    static let software: Int32 = 70  // EX_SOFTWARE
+    static let osError: Int32 = 71  // EX_OSERR: folders cannot be created or opened
+    static let config: Int32 = 78  // EX_CONFIG
+}
+
+/// Options shared by every newsd subcommand: where the configuration comes from.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .shortAndLong, help: ArgumentHelp("JSON configuration file.", discussion: "Default: /etc/newsd/newsd.json when it exists."))
+    var config: String?
+
+    @Option(help: "State folder; inbox, spool, archive and failed default to folders under it.")
+    var stateDir: String?
+
+    @Option(help: "Inbox folder to watch (inbox.path).")
+    var inbox: String?
+
+    @Option(help: "libpq connection string or URI (database.url); default: the PG* environment variables.")
+    var databaseURL: String?
+
+    @Option(help: "Control socket path (control.socket).")
+    var socket: String?
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical (log.level).")
+    var logLevel: String?
+
+    var overrides: [String: String] {
+        var o: [String: String] = [:]
+        if let stateDir { o["stateDirectory"] = absolute(stateDir) }
+        if let inbox { o["inbox.path"] = absolute(inbox) }
+        if let databaseURL { o["database.url"] = databaseURL }
+        if let socket { o["control.socket"] = absolute(socket) }
+        if let logLevel { o["log.level"] = logLevel }
+        return o
+    }
+
+    var configFile: String? {
+        if let config { return config }
+        return FileManager.default.fileExists(atPath: "/etc/newsd/newsd.json") ? "/etc/newsd/newsd.json" : nil
+    }
+
+    func load() async throws -> NewsdConfig {
+        do {
+            return try await NewsdConfig.load(file: configFile, overrides: overrides)
+        } catch let error as ConfigLoadError {
+            FileHandle.standardError.write(Data("newsd: \(error)\n".utf8))
+            throw ExitCode(ExitCodes.config)
+        }
+    }
+
+    private func absolute(_ path: String) -> String {
+        path.hasPrefix("/") ? path : FileManager.default.currentDirectoryPath + "/" + path
+    }
+}
+
+@main
+struct Newsd: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "newsd",
+        abstract: "News ingestion daemon: turns files dropped in an inbox into articles in PostgreSQL.",
+        discussion: """
+            Settings come from flags, then NEWSD_* environment variables (e.g. NEWSD_PIPELINE_BATCH_SIZE), \
+            then the JSON config file, then defaults; see config/newsd.example.json. \
+            Exit codes follow sysexits(3): 69 unavailable, 71 OS error, 78 bad configuration.
+            """,
+        version: NewsdVersion.current,
+        subcommands: [Run.self, Migrate.self, CheckConfig.self],
+        defaultSubcommand: Run.self
+    )
+}
+
+func bootstrapLogging(_ level: String) -> Logger {
+    LoggingSystem.bootstrap { label in
+        var handler = StreamLogHandler.standardError(label: label)
+        handler.logLevel = Logger.Level(rawValue: level) ?? .info
+        return handler
+    }
+    return Logger(label: "newsd")
+}
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the daemon (the default).")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try await options.load()
+        let logger = bootstrapLogging(config.logLevel)
+        let options = self.options
+        let daemon: Daemon
+        do {
+            daemon = try Daemon(config: config, logger: logger) {
+                try await NewsdConfig.load(file: options.configFile, overrides: options.overrides)
+            }
+        } catch {
+            logger.critical("cannot prepare the inbox and spool folders", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitCodes.osError)
+        }
+        do {
+            try await daemon.run()
+        } catch {
+            logger.critical("cannot start", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitCodes.unavailable)
+        }
+    }
+}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let config = try await options.load()
+        let logger = bootstrapLogging(config.logLevel)
+        do {
+            let conn = try PostgresConnection(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds)
+            let applied = try Migrations.migrate(conn, logger: logger)
+            print(applied.isEmpty
+                ? "schema is up to date (version \(Migrations.latestVersion))"
+                : "applied migrations \(applied.map(String.init).joined(separator: ", ")); schema at version \(Migrations.latestVersion)")
+        } catch {
+            FileHandle.standardError.write(Data("newsd migrate: \(error)\n".utf8))
+            throw ExitCode(ExitCodes.unavailable)
+        }
+    }
+}
+
+struct CheckConfig: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Validate the configuration and print the effective settings.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let c = try await options.load()
+        let lines: [(String, String)] = [
+            ("inbox.path", c.inboxPath), ("inbox.ignore", c.ignorePatterns.joined(separator: " ")),
+            ("inbox.settleMs", "\(c.settleMilliseconds)"), ("inbox.rescanIntervalMs", "\(c.rescanIntervalMilliseconds)"),
+            ("inbox.maxFileBytes", "\(c.maxFileBytes)"), ("spool.path", c.spoolPath),
+            ("archive.mode", c.archiveMode.rawValue), ("archive.path", c.archivePath), ("failed.path", c.failedPath),
+            ("database.url", c.databaseURL.isEmpty ? "(PG* environment)" : "(set, not shown)"),
+            ("pipeline.workers", "\(c.workers)"), ("pipeline.batchSize", "\(c.batchSize)"),
+            ("pipeline.flushIntervalMs", "\(c.flushIntervalMilliseconds)"), ("pipeline.maxInFlight", "\(c.maxInFlight)"),
+            ("retry.initialMs", "\(c.retryInitialMilliseconds)"), ("retry.maxMs", "\(c.retryMaxMilliseconds)"),
+            ("parser.junkPatterns", "\(c.junkPatterns.count) patterns"), ("control.socket", c.socketPath),
+            ("control.mode", String(c.socketMode, radix: 8)), ("log.level", c.logLevel),
+            ("shutdown.timeoutMs", "\(c.shutdownTimeoutMilliseconds)"),
+        ]
+        for (k, v) in lines { print("\(k) = \(v)") }
+    }
+}

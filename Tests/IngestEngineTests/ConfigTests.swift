@@ -1,0 +1,87 @@
+import Foundation
+import Testing
+
+@testable import IngestEngine
+
+@Suite struct ConfigTests {
+    func write(_ json: String) throws -> String {
+        let path = NSTemporaryDirectory() + "newsd-config-\(UUID().uuidString).json"
+        try json.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    @Test func defaultsHangOffTheStateDirectory() async throws {
+        let c = try await NewsdConfig.load(file: nil, environment: [:], overrides: ["stateDirectory": "/srv/news"])
+        #expect(c.inboxPath == "/srv/news/inbox")
+        #expect(c.spoolPath == "/srv/news/spool")
+        #expect(c.failedPath == "/srv/news/failed")
+        #expect(c.archivePath == "/srv/news/archive")
+        #expect(c.maxFileBytes == 10 * 1024 * 1024)
+        #expect(c.ignorePatterns == [".*", "*.tmp", "*.part", "*~"])
+        #expect(c.socketMode == 0o660)
+        #expect(c.archiveMode == .archive)
+    }
+
+    @Test func fileThenEnvironmentThenFlags() async throws {
+        let path = try write(#"{"pipeline": {"batchSize": 50, "workers": 3}, "inbox": {"path": "/from/file"}, "archive": {"mode": "delete"}}"#)
+        let c = try await NewsdConfig.load(
+            file: path, environment: ["NEWSD_PIPELINE_BATCH_SIZE": "70"], overrides: ["inbox.path": "/from/flag"])
+        #expect(c.batchSize == 70)
+        #expect(c.workers == 3)
+        #expect(c.inboxPath == "/from/flag")
+        #expect(c.archiveMode == .delete)
+    }
+
+    @Test func wrongTypeNamesTheKey() async throws {
+        let path = try write(#"{"pipeline": {"batchSize": "lots"}}"#)
+        do {
+            _ = try await NewsdConfig.load(file: path, environment: [:])
+            Issue.record("loaded a string batch size")
+        } catch let e as ConfigLoadError {
+            #expect(e.key == "pipeline.batchSize")
+        }
+    }
+
+    @Test func badEnvironmentValueNamesTheKey() async throws {
+        do {
+            _ = try await NewsdConfig.load(file: nil, environment: ["NEWSD_INBOX_MAX_FILE_BYTES": "ten"])
+            Issue.record("loaded a non-number")
+        } catch let e as ConfigLoadError {
+            #expect(e.key == "inbox.maxFileBytes")
+        }
+    }
+
+    @Test func outOfRangeAndBadEnumsNameTheKey() async throws {
+        for (json, key) in [
+            (#"{"pipeline": {"batchSize": 0}}"#, "pipeline.batchSize"),
+            (#"{"archive": {"mode": "shred"}}"#, "archive.mode"),
+            (#"{"control": {"mode": "rw"}}"#, "control.mode"),
+            (#"{"log": {"level": "loud"}}"#, "log.level"),
+            (#"{"inbox": {"path": "relative/inbox"}}"#, "inbox.path"),
+            (#"{"retry": {"initialMs": 500, "maxMs": 100}}"#, "retry.maxMs"),
+        ] {
+            let path = try write(json)
+            do {
+                _ = try await NewsdConfig.load(file: path, environment: [:])
+                Issue.record("accepted \(json)")
+            } catch let e as ConfigLoadError {
+                #expect(e.key == key, "for \(json)")
+            }
+        }
+    }
+
+    @Test func malformedOrMissingFileIsAnError() async throws {
+        let path = try write("{ not json")
+        await #expect(throws: ConfigLoadError.self) { try await NewsdConfig.load(file: path, environment: [:]) }
+        await #expect(throws: ConfigLoadError.self) { try await NewsdConfig.load(file: "/nonexistent/newsd.json", environment: [:]) }
+    }
+
+    @Test func theShippedExampleLoadsAndMatchesTheDefaults() async throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let example = root.appendingPathComponent("config/newsd.example.json").path
+        let c = try await NewsdConfig.load(file: example, environment: [:])
+        var expected = NewsdConfig.defaults()
+        expected.databaseURL = c.databaseURL
+        #expect(c == expected)
+    }
+}

@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+@testable import NewsCore
+
+/// The shared fixtures live beside the checkout, in ../shared.
+func sharedFixture(_ name: String) throws -> [UInt8] {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return Array(try Data(contentsOf: root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/\(name)")))
+}
+
+@Suite struct PlainTextParserTests {
+    let parser = PlainTextParser()
+
+    @Test func parsesTheSeedArticleExactly() throws {
+        let article = try parser.parse(bytes: try sharedFixture("seed-article.txt"))
+        #expect(article.title == "Putin thanks Trump for foiling new year attacks")
+        #expect(article.paragraphs.count == 16)
+        #expect(article.paragraphs.first?.hasPrefix("Russia’s President Vladimir Putin has thanked US counterpart Donald Trump") == true)
+        #expect(article.paragraphs.last == "It is unknown whether those recently arrested in Russia have any links to a wider group.")
+        #expect(!article.body.contains("Share:"))
+        #expect(!article.body.contains("Content is protected"))
+        // The one paragraph with a no-break space after "when" has an ordinary space instead.
+        #expect(!article.body.unicodeScalars.contains("\u{00A0}"))
+        #expect(article.paragraphs[10] == "Ties were further strained when US intelligence agencies concluded that the Kremlin had interfered in the 2016 presidential election.")
+        #expect(!article.paragraphs.contains(article.title))
+        #expect(article.wordCount == 325)
+        #expect(article.body.components(separatedBy: "\n\n").count == 16)
+    }
+
+    @Test func contentHashIgnoresLayoutButNotText() throws {
+        let a = try parser.parse(text: "Title\n\nFirst para.\n\nSecond para.\n")
+        let b = try parser.parse(text: "Title\r\n\r\nTitle\r\n\r\nFirst   para.\r\n\r\n\r\nSecond\u{00A0}para.\r\nShare:\r\n")
+        let c = try parser.parse(text: "Title\n\nFirst para.\n\nSecond para!\n")
+        #expect(a == b)
+        #expect(a.contentHash == b.contentHash)
+        #expect(a.contentHash != c.contentHash)
+        #expect(a.contentHash.count == 32)
+    }
+
+    @Test func crlfAndLoneCRAreLineEnds() throws {
+        let article = try parser.parse(text: "T\r\rline one\rline two\r\rnext")
+        #expect(article.title == "T")
+        #expect(article.paragraphs == ["line one line two", "next"])
+    }
+
+    @Test func titleGluedToTheFirstParagraph() throws {
+        let article = try parser.parse(text: "Headline\nBody starts right here.\n\nMore.")
+        #expect(article.title == "Headline")
+        #expect(article.paragraphs == ["Body starts right here.", "More."])
+    }
+
+    @Test func repeatedTitleIsDroppedOnlyOnce() throws {
+        let article = try parser.parse(text: "Same\n\nsame\n\nSame\n")
+        #expect(article.title == "Same")
+        #expect(article.paragraphs == ["Same"])
+    }
+
+    @Test func trailingJunkGoesButTheSameWordsInsideTheTextStay() throws {
+        let text = "T\n\nShare: this is not junk, it is a sentence.\n\nLast real paragraph.\n\nShare:\nerror: Content is protected !!\n\nAdvertisement"
+        let article = try parser.parse(text: text)
+        #expect(article.paragraphs == ["Share: this is not junk, it is a sentence.", "Last real paragraph."])
+    }
+
+    @Test func configurableJunkRules() throws {
+        let custom = PlainTextParser(junk: try JunkRules(patterns: ["— the editors"]))
+        let article = try custom.parse(text: "T\n\nBody.\n\n— The Editors")
+        #expect(article.paragraphs == ["Body."])
+        #expect(throws: JunkRuleError.self) { try JunkRules(patterns: ["(unclosed"]) }
+    }
+
+    @Test func emptyWhitespaceAndTitleOnlyAreNamedFailures() throws {
+        #expect(throws: IngestFailure.self) { try parser.parse(text: "") }
+        do {
+            _ = try parser.parse(text: " \n\t\n\u{00A0}\n")
+            Issue.record("whitespace parsed")
+        } catch {
+            #expect(error.code == .empty)
+        }
+        do {
+            _ = try parser.parse(text: "Only a title\n\nShare:\n")
+            Issue.record("title only parsed")
+        } catch {
+            #expect(error.code == .noBody)
+        }
+    }
+}
+
+@Suite struct TextDecoderTests {
+    @Test func invalidUTF8FallsBackToWindows1252() throws {
+        // "£5 – “quoted”" in Windows-1252.
+        let bytes: [UInt8] = [0xA3, 0x35, 0x20, 0x96, 0x20, 0x93, 0x71, 0x94]
+        let decoded = try TextDecoder.decode(bytes)
+        #expect(decoded.encoding == "windows-1252")
+        #expect(decoded.text == "£5 – “q”")
+    }
+
+    @Test func validUTF8WithBOMIsKept() throws {
+        let decoded = try TextDecoder.decode([0xEF, 0xBB, 0xBF] + Array("Grüße".utf8))
+        #expect(decoded == .init(text: "Grüße", encoding: "utf-8"))
+    }
+
+    @Test func utf16WithAndWithoutBOM() throws {
+        let le: [UInt8] = [0xFF, 0xFE] + Array("Hi é".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }
+        #expect(try TextDecoder.decode(le) == .init(text: "Hi é", encoding: "utf-16le"))
+        let be: [UInt8] = Array("Headline\n\nBody".utf16).flatMap { [UInt8($0 >> 8), UInt8($0 & 0xFF)] }
+        #expect(try TextDecoder.decode(be) == .init(text: "Headline\n\nBody", encoding: "utf-16be"))
+    }
+
+    @Test func strayNULsAreRemoved() throws {
+        let bytes = Array("Title\n\nBo".utf8) + [0] + Array("dy text that is long enough to be text.".utf8)
+        let decoded = try TextDecoder.decode(bytes)
+        #expect(decoded.text == "Title\n\nBody text that is long enough to be text.")
+    }
+
+    @Test func binaryIsRejectedWithTheReason() {
+        let png: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D]
+        do {
+            _ = try TextDecoder.decode(png)
+            Issue.record("PNG decoded")
+        } catch {
+            #expect(error.code == .notText)
+            #expect(error.reason.contains("PNG image"))
+        }
+        let noise = (0..<400).map { UInt8(truncatingIfNeeded: $0 &* 37) }
+        #expect(throws: IngestFailure.self) { try TextDecoder.decode(noise) }
+    }
+}
