@@ -107,25 +107,14 @@ public final class TestPostgres: Sendable {
 
     @discardableResult
     private func run(_ tool: String, _ args: [String]) throws -> String {
-        let p = Process()
-        if let runAs {
-            p.executableURL = URL(fileURLWithPath: "/usr/sbin/runuser")
-            p.arguments = ["-u", runAs, "--", tool] + args
-        } else {
-            p.executableURL = URL(fileURLWithPath: tool)
-            p.arguments = args
+        let result = runAs.map { user in
+            Result { try runCommand("/usr/sbin/runuser", ["-u", user, "--", tool] + args) }
+        } ?? Result { try runCommand(tool, args) }
+        let r = try result.get()
+        guard r.status == 0 else {
+            throw TestPostgresError(message: "\(tool) \(args.joined(separator: " ")) failed (\(r.status)): \(r.output)")
         }
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        try p.run()
-        let data = out.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let text = String(decoding: data, as: UTF8.self)
-        guard p.terminationStatus == 0 else {
-            throw TestPostgresError(message: "\(tool) \(args.joined(separator: " ")) failed (\(p.terminationStatus)): \(text)")
-        }
-        return text
+        return r.output
     }
 
     private static func findBinDir() throws -> String {

@@ -66,6 +66,9 @@ public enum Migrations {
     /// Applies every migration not yet applied; returns the versions it applied.
     @discardableResult
     public static func migrate(_ conn: PostgresConnection, logger: Logger) throws -> [Int] {
+        // Lock first: even CREATE TABLE IF NOT EXISTS fails when two sessions race on it.
+        try conn.query("SELECT pg_advisory_lock(\(lockKey))")
+        defer { _ = try? conn.query("SELECT pg_advisory_unlock(\(lockKey))") }
         try conn.execute(
             """
             CREATE TABLE IF NOT EXISTS schema_migrations (
@@ -73,8 +76,6 @@ public enum Migrations {
                 name       text NOT NULL,
                 applied_at timestamptz NOT NULL DEFAULT now())
             """)
-        try conn.query("SELECT pg_advisory_lock(\(lockKey))")
-        defer { _ = try? conn.query("SELECT pg_advisory_unlock(\(lockKey))") }
 
         let rows = try conn.query("SELECT version FROM schema_migrations")
         let applied = Set(rows.rows.compactMap { $0[0].flatMap { Int($0) } })

@@ -1,0 +1,110 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite struct PostgresConnectionTests {
+    let conn: PostgresConnection
+
+    init() throws {
+        conn = try PostgresConnection(conninfo: try TestPostgres.start().createDatabase())
+    }
+
+    @Test func bindsRoundTripAndNeverBecomeSQL() throws {
+        let hostile = "x'); DROP TABLE t; --"
+        let bytes: [UInt8] = [0, 1, 0xFF, 0x27, 0x5C]
+        let row = try conn.query(
+            "SELECT \(hostile)::text AS s, \(bytes)::bytea AS b, \(Int64(-42))::bigint AS i, \(["a\"b", "c,d", "e\\f"])::text[] AS a, \(nil as String?)::text AS n, \(true)::bool AS t")
+        #expect(row.value(0, "s") == hostile)
+        #expect(row.value(0, "b").flatMap(decodeByteaHex) == bytes)
+        #expect(row.value(0, "i") == "-42")
+        #expect(row.value(0, "a") == #"{"a\"b","c,d","e\\f"}"#)
+        #expect(row.value(0, "n") == nil)
+        #expect(row.value(0, "t") == "t")
+    }
+
+    @Test func serverErrorsKeepSQLSTATEAndAreNotTransient() throws {
+        try conn.execute("CREATE TABLE u (x int PRIMARY KEY)")
+        try conn.query("INSERT INTO u VALUES (\(1))")
+        do {
+            try conn.query("INSERT INTO u VALUES (\(1))")
+            Issue.record("duplicate key accepted")
+        } catch let e as PostgresError {
+            #expect(e.code == .server)
+            #expect(e.sqlState == "23505")
+            #expect(!e.isTransient)
+            #expect(e.description.contains("duplicate key value"))
+            #expect(e.debugDescription.contains("INSERT INTO u VALUES ($1)"))
+        }
+    }
+
+    @Test func connectionFailureIsTransientAndHidesThePassword() throws {
+        do {
+            _ = try PostgresConnection(conninfo: "host=/nonexistent-dir port=1 user=x password=hunter2secret dbname=x")
+            Issue.record("connected to nothing")
+        } catch let e as PostgresError {
+            #expect(e.code == .connectionFailed)
+            #expect(e.isTransient)
+            #expect(!e.description.contains("hunter2secret"))
+            #expect(!e.debugDescription.contains("hunter2secret"))
+        }
+    }
+
+    @Test func transactionErrorsAreKeptApart() throws {
+        try conn.execute("CREATE TABLE d (x int UNIQUE DEFERRABLE INITIALLY DEFERRED)")
+        struct BodyFailed: Error {}
+        do {
+            try conn.withTransaction { tx in
+                try tx.query("INSERT INTO d VALUES (\(7))")
+                throw BodyFailed()
+            }
+        } catch let e as PostgresTransactionError {
+            #expect(e.bodyError is BodyFailed)
+            #expect(e.commitError == nil && e.rollbackError == nil && e.beginError == nil)
+        }
+        #expect(try conn.query("SELECT count(*) FROM d").scalar == "0")
+
+        // A deferred unique check fails only at COMMIT.
+        do {
+            try conn.withTransaction { tx in
+                try tx.query("INSERT INTO d VALUES (\(1))")
+                try tx.query("INSERT INTO d VALUES (\(1))")
+            }
+            Issue.record("commit succeeded")
+        } catch let e as PostgresTransactionError {
+            #expect(e.bodyError == nil)
+            #expect(e.commitError?.sqlState == "23505")
+            #expect(!e.isTransient)
+        }
+        #expect(try conn.query("SELECT count(*) FROM d").scalar == "0")
+        let value = try conn.withTransaction { tx in try tx.query("SELECT \(5) + 1").scalar }
+        #expect(value == "6")
+    }
+
+    @Test func aKilledBackendIsATransientConnectionLossAndReconnectWorks() throws {
+        let admin = try PostgresConnection(conninfo: try TestPostgres.start().conninfo())
+        let pid = conn.backendPID
+        try admin.query("SELECT pg_terminate_backend(\(Int(pid)))")
+        do {
+            try conn.query("SELECT 1")
+            Issue.record("query on a killed backend succeeded")
+        } catch {
+            #expect(error.isTransientDatabaseError)
+        }
+        try conn.reconnect()
+        #expect(try conn.query("SELECT 1").scalar == "1")
+        #expect(conn.backendPID != pid)
+    }
+
+    @Test func readOnlyTransactionsAreTransient() throws {
+        try conn.execute("CREATE TABLE r (x int)")
+        try conn.execute("SET default_transaction_read_only = on")
+        do {
+            try conn.query("INSERT INTO r VALUES (\(1))")
+            Issue.record("write accepted in read-only mode")
+        } catch let e as PostgresError {
+            #expect(e.sqlState == "25006")
+            #expect(e.isTransient)
+        }
+    }
+}
