@@ -130,5 +130,6 @@ public final class TestPostgres: Sendable {
 /// The test server could not be started.
 public struct TestPostgresError: Error, Sendable, CustomStringConvertible {
     public var message: String
+    public init(message: String) { self.message = message }
     public var description: String { "test PostgreSQL: \(message)" }
 }

@@ -1,0 +1,123 @@
+import Foundation
+import NewsProtocol
+import PostgresClient
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite(.serialized) struct IngestEndToEndTests {
+    @Test func sampleTwiceAndABadFile() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+        let db = try PostgresConnection(conninfo: url)
+
+        try newsd.drop("seed.txt", try sampleArticle())
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        try newsd.drop("seed-again.txt", try sampleArticle())
+        try newsd.drop("photo.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 0x49, 0x48])
+        #expect(try eventually { let t = try newsd.status().totals; return t.duplicates == 1 && t.failed == 1 })
+
+        let rows = try db.query("SELECT title, body, paragraph_count, source_file FROM articles")
+        #expect(rows.rows.count == 1)
+        #expect(rows.value(0, "title") == "Putin thanks Trump for foiling new year attacks")
+        #expect(rows.value(0, "paragraph_count") == "16")
+        #expect(rows.value(0, "source_file") == "seed.txt")
+        let body = rows.value(0, "body") ?? ""
+        #expect(body.hasPrefix("Russia’s President Vladimir Putin"))
+        #expect(body.hasSuffix("links to a wider group."))
+        #expect(!body.contains("Share:"))
+
+        let log = try db.query("SELECT file_name, outcome, error_code FROM ingest_log ORDER BY file_name")
+        #expect(log.rows == [["photo.png", "failed", "not_text"], ["seed-again.txt", "duplicate", nil], ["seed.txt", "ingested", nil]])
+
+        let day = newsd.files(in: newsd.archive)
+        #expect(day.count == 2)
+        #expect(day.allSatisfy { $0.hasSuffix("/seed.txt") || $0.hasSuffix("/seed-again.txt") })
+        #expect(newsd.files(in: newsd.failed) == ["photo.png", "photo.png.json"])
+        let sidecar = try JSONDecoder().decode(
+            FailedSidecar.self, from: Data(contentsOf: URL(fileURLWithPath: newsd.failed + "/photo.png.json")))
+        #expect(sidecar.code == "not_text")
+        #expect(sidecar.file == "photo.png")
+        #expect(sidecar.attempts == 1)
+        #expect(sidecar.sizeBytes == 14)
+        #expect(newsd.files(in: newsd.spool).isEmpty)
+        #expect(newsd.files(in: newsd.inbox).isEmpty)
+
+        let status = try newsd.status()
+        #expect(status.totals == .init(ingested: 1, duplicates: 1, failed: 1, retries: 0))
+        #expect(status.files == .init(inbox: 0, claimed: 0, failed: 1))
+        #expect(status.database.state == "connected")
+        #expect(status.state == "running")
+        #expect(status.pid == newsd.pid)
+
+        let human = try newsd.newsctl(["status"])
+        #expect(human.status == 0)
+        #expect(human.output.contains("1 ingested, 1 duplicates, 1 failed, 0 retries"))
+
+        #expect(newsd.stop(SIGTERM) == 0)
+        #expect(newsd.logText.contains("newsd stopped"))
+        #expect(!FileManager.default.fileExists(atPath: newsd.socket))
+    }
+
+    @Test func killNineMidBurstLosesAndDoublesNothing() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start(environment: ["NEWSD_PIPELINE_BATCH_SIZE": "20"])
+        let db = try PostgresConnection(conninfo: url)
+        let sample = String(decoding: try sampleArticle(), as: UTF8.self)
+        let n = 1000
+        for i in 0..<n {
+            let text = sample.replacingOccurrences(of: "Putin thanks Trump", with: "Story \(i): Putin thanks Trump")
+                .replacingOccurrences(of: "Mr Putin and Mr Trump spoke", with: "In item \(i), Mr Putin and Mr Trump spoke")
+            try newsd.drop("burst-\(i).txt", Array(text.utf8))
+        }
+        // Kill it once some, but not all, of the burst is committed.
+        #expect(try eventually { Int(try db.query("SELECT count(*) FROM articles").scalar ?? "0")! >= 100 })
+        #expect(newsd.stop(SIGKILL) == 128 + SIGKILL)
+        let before = Int(try db.query("SELECT count(*) FROM articles").scalar ?? "0")!
+        #expect(before < n, "the burst finished before the kill; the test proved nothing")
+
+        try newsd.start()
+        #expect(try eventually(120) { Int(try db.query("SELECT count(*) FROM articles").scalar ?? "0")! >= n && newsd.files(in: newsd.spool).isEmpty })
+        #expect(try eventually { try newsd.status().files.claimed == 0 })
+
+        #expect(try db.query("SELECT count(*) FROM articles").scalar == "\(n)")
+        #expect(try db.query("SELECT count(DISTINCT title) FROM articles").scalar == "\(n)")
+        #expect(try db.query("SELECT count(*) FROM ingest_log WHERE outcome = 'ingested'").scalar == "\(n)")
+        #expect(try db.query("SELECT count(*) FROM ingest_log WHERE outcome <> 'ingested'").scalar == "0")
+        #expect(newsd.files(in: newsd.spool).isEmpty)
+        #expect(newsd.files(in: newsd.inbox).isEmpty)
+        #expect(newsd.files(in: newsd.failed).isEmpty)
+        #expect(newsd.files(in: newsd.archive).count == n)
+        #expect(newsd.stop(SIGTERM) == 0)
+    }
+
+    @Test func newsctlExplainsWhenNewsdIsNotRunning() throws {
+        let r = try runCommand(binDir + "/newsctl", ["status", "--socket", "/tmp/newsd-no-such-dir/newsd.sock"])
+        #expect(r.status == 69)
+        #expect(r.output == "newsctl: newsd is not running (no answer on /tmp/newsd-no-such-dir/newsd.sock: No such file or directory)\n")
+        let j = try runCommand(binDir + "/newsctl", ["status", "--json", "--socket", "/tmp/newsd-no-such-dir/newsd.sock"])
+        #expect(j.status == 69)
+        #expect(j.output.contains(#"{"error":{"code":"client_error","message":"newsd is not running"#))
+    }
+
+    @Test func anInvalidSettingStopsStartUpNamingTheKey() throws {
+        let r = try runCommand(binDir + "/newsd", ["check-config", "--state-dir", "/tmp/x"], environment: ["NEWSD_PIPELINE_BATCH_SIZE": "zero"])
+        #expect(r.status == 78)
+        #expect(r.output.contains("pipeline.batchSize"))
+    }
+
+    @Test func aSecondNewsdOnTheSameSocketRefusesToStart() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let first = try NewsdInstance(databaseURL: url)
+        try first.start()
+        let r = try runCommand(binDir + "/newsd", ["--state-dir", first.state, "--socket", first.socket, "--database-url", url])
+        #expect(r.status == 69)
+        #expect(r.output.contains("another newsd is answering"))
+        #expect(try first.status().state == "running")
+    }
+}
