@@ -22,6 +22,7 @@ public final class TestPostgres: Sendable {
     private let binDir: String
     private let runAs: String?
     private let counter = Mutex(0)
+    private let isPrivate = Mutex(false)
 
     private static let shared = Mutex<Result<TestPostgres, TestPostgresError>?>(nil)
 
@@ -41,6 +42,20 @@ public final class TestPostgres: Sendable {
             }
             cached = result
             return try result.get()
+        }
+    }
+
+    /// A server of its own, for tests that stop and start it; stopped when released.
+    public static func makePrivate() throws -> TestPostgres {
+        let server = try TestPostgres()
+        server.isPrivate.withLock { $0 = true }
+        return server
+    }
+
+    deinit {
+        if isPrivate.withLock({ $0 }) {
+            _ = try? pgctl(["stop", "-m", "immediate"])
+            try? FileManager.default.removeItem(atPath: root)
         }
     }
 
