@@ -105,6 +105,24 @@ import Glibc
         #expect(j.output.contains(#"{"error":{"code":"client_error","message":"newsd is not running"#))
     }
 
+    @Test func migrateAppliesTheSchemaOnceAndTheSocketIsGroupOnly() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let first = try runCommand(binDir + "/newsd", ["migrate", "--database-url", url])
+        #expect(first.status == 0)
+        #expect(first.output.hasSuffix("applied migrations 1; schema at version 1\n"))
+        let second = try runCommand(binDir + "/newsd", ["migrate", "--database-url", url])
+        #expect(second.output == "schema is up to date (version 1)\n")
+        let down = try runCommand(binDir + "/newsd", ["migrate", "--database-url", "host=/nonexistent port=1 dbname=x"])
+        #expect(down.status == 69)
+
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+        var st = stat()
+        #expect(lstat(newsd.socket, &st) == 0)
+        #expect(st.st_mode & 0o7777 == 0o660)
+        #expect(st.st_mode & S_IFMT == S_IFSOCK)
+    }
+
     @Test func anInvalidSettingStopsStartUpNamingTheKey() throws {
         let r = try runCommand(binDir + "/newsd", ["check-config", "--state-dir", "/tmp/x"], environment: ["NEWSD_PIPELINE_BATCH_SIZE": "zero"])
         #expect(r.status == 78)
