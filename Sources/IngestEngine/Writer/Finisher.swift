@@ -28,18 +28,17 @@ final class Finisher: Sendable {
         var meta: Logger.Metadata = ["file": "\(file.display)", "claim": "\(item.record.claimKey)"]
         do {
             switch outcome {
-            case .ingested(let id):
+            case .ingested(let id), .duplicate(let id):
                 let dest = try spool.finishCommitted(file.name)
                 meta["article_id"] = "\(id)"
                 meta["moved_to"] = "\(dest ?? "deleted")"
-                stats.record(ingested: true)
-                logger.info("ingested", metadata: meta)
-            case .duplicate(let id):
-                let dest = try spool.finishCommitted(file.name)
-                meta["article_id"] = "\(id)"
-                meta["moved_to"] = "\(dest ?? "deleted")"
-                stats.record(duplicate: true)
-                logger.info("duplicate of a stored article", metadata: meta)
+                if case .ingested = outcome {
+                    stats.record(ingested: true)
+                    logger.info("ingested", metadata: meta)
+                } else {
+                    stats.record(duplicate: true)
+                    logger.info("duplicate of a stored article", metadata: meta)
+                }
             case .failed(let failure):
                 let name = try spool.finishFailed(
                     file, failure: failure, size: item.record.sizeBytes, sha256: item.record.sha256)
