@@ -45,7 +45,7 @@ import Testing
     @Test func writesAreIdempotentByContentAndByClaim() throws {
         let article = Article(title: "T", paragraphs: ["One two.", "Three."])
         let first = try ArticleStore.write([record("k1", .article(article))], on: conn)
-        guard case .ingested(let id) = first[0] else {
+        guard case .stored(let a) = first[0], let id = a.first?.id, a == [StoredArticle(id: id, isNew: true)] else {
             Issue.record("not ingested: \(first)")
             return
         }
@@ -68,7 +68,7 @@ import Testing
         let failure = IngestFailure(.notText, "the file is binary data (PNG image), not text")
         let outcomes = try ArticleStore.write(
             [record("x1", .article(a)), record("x2", .article(a)), record("x3", .failure(failure), name: "p.png")], on: conn)
-        guard case .ingested(let id) = outcomes[0] else {
+        guard case .stored(let s) = outcomes[0], let id = s.first?.id, s.first?.isNew == true else {
             Issue.record("first not ingested")
             return
         }

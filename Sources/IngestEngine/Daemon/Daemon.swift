@@ -23,7 +23,7 @@ public final class Daemon: Sendable {
     private let spool: Spool
     private let stats: IngestStats
     private let slots: Slots
-    private let parser: Mutex<PlainTextParser>
+    private let parser: Mutex<DocumentParser>
     private let reloadConfig: @Sendable () async throws -> NewsdConfig
 
     // Components are created in init but refer to each other through these.
@@ -43,7 +43,7 @@ public final class Daemon: Sendable {
             !(name.count > 5 && name.suffix(5) == Array(".json".utf8)) && !ignore.ignores(name) && name.first != 0x2E
         })
         self.slots = Slots(capacity: config.maxInFlight)
-        self.parser = Mutex(PlainTextParser(junk: try JunkRules(patterns: config.junkPatterns)))
+        self.parser = Mutex(DocumentParser(junk: try JunkRules(patterns: config.junkPatterns)))
 
         let finisher = Finisher(spool: spool, stats: stats, logger: logger) { [weak self] _ in
             guard let self else { return }
@@ -137,7 +137,7 @@ public final class Daemon: Sendable {
             let new = try await reloadConfig()
             let old = config.withLock { $0 }
             let junk = try JunkRules(patterns: new.junkPatterns)
-            parser.withLock { $0 = PlainTextParser(junk: junk) }
+            parser.withLock { $0 = DocumentParser(junk: junk) }
             writer.withLock { $0 }?.reconfigure(batchSize: new.batchSize, flushIntervalMilliseconds: new.flushIntervalMilliseconds)
             watcher.withLock { $0 }?.reconfigure(ignorePatterns: new.ignorePatterns, settleMilliseconds: new.settleMilliseconds)
             var applied = old
@@ -182,7 +182,10 @@ public final class Daemon: Sendable {
             sha = Array(SHA256.hash(data: bytes))
             let parser = self.parser.withLock { $0 }
             do {
-                content = .article(try parser.parse(bytes: bytes))
+                let document = try parser.parse(bytes: bytes)
+                content = .document(
+                    format: document.format, articles: document.articles,
+                    recordFailures: document.recordFailures.map { IngestRecord.RecordFailure(index: $0.index, failure: $0.failure) })
             } catch {
                 content = .failure(error)
             }

@@ -25,24 +25,22 @@ public final class IngestStats: Sendable {
         state.withLock { $0.failedFiles = failedFiles }
     }
 
-    /// Counts one file's outcome.
-    public func record(ingested: Bool = false, duplicate: Bool = false, failed: Bool = false, now: Date = Date()) {
+    /// Counts outcomes: new articles, articles already stored, files moved to failed/.
+    public func record(ingested: Int = 0, duplicates: Int = 0, failedFiles: Int = 0, now: Date = Date()) {
         let second = Int(now.timeIntervalSince1970)
         state.withLock { s in
-            if ingested {
-                s.ingested += 1
+            if ingested > 0 {
+                s.ingested += ingested
                 let i = second % 300
                 if s.bucketSecond[i] != second {
                     s.bucketSecond[i] = second
                     s.buckets[i] = 0
                 }
-                s.buckets[i] += 1
+                s.buckets[i] += ingested
             }
-            if duplicate { s.duplicates += 1 }
-            if failed {
-                s.failed += 1
-                s.failedFiles += 1
-            }
+            s.duplicates += duplicates
+            s.failed += failedFiles
+            s.failedFiles += failedFiles
         }
     }
 

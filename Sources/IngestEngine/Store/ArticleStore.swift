@@ -6,8 +6,29 @@ import PostgresClient
 public struct IngestRecord: Sendable {
     /// What the file turned into.
     public enum Content: Sendable {
-        case article(Article)
+        /// A parsed file: its articles, in order, and the records that failed.
+        case document(format: DocumentFormat, articles: [Article], recordFailures: [RecordFailure])
+        /// The whole file failed.
         case failure(IngestFailure)
+
+        /// A file holding one article.
+        public static func article(_ a: Article, format: DocumentFormat = .plainText) -> Content {
+            .document(format: format, articles: [a], recordFailures: [])
+        }
+    }
+
+    /// A record of a multi-record file that could not be used.
+    public struct RecordFailure: Sendable, Equatable {
+        /// Its position in the file, from 0.
+        public var index: Int
+        /// Why.
+        public var failure: IngestFailure
+
+        /// Creates a record failure.
+        public init(index: Int, failure: IngestFailure) {
+            self.index = index
+            self.failure = failure
+        }
     }
 
     /// Identifies this claim of this file across restarts (`dev:inode:ctime` after the claim).
@@ -39,15 +60,34 @@ public struct IngestRecord: Sendable {
 
 /// What the database made of one record.
 public enum StoredOutcome: Sendable, Equatable {
-    /// A new article row.
-    case ingested(articleID: Int64)
-    /// The article was already stored (same content hash).
-    case duplicate(articleID: Int64)
+    /// The file's articles, in order: each a new row, or an existing one with the same content.
+    case stored([StoredArticle])
     /// Recorded as a permanent failure.
     case failed(IngestFailure)
     /// This claim was already recorded by an earlier run that crashed before moving the file:
     /// nothing new was written; the file only needs to be moved as the recorded outcome says.
     case alreadyRecorded(outcome: String, articleID: Int64?, failure: IngestFailure?)
+}
+
+/// One article of a stored file.
+public struct StoredArticle: Sendable, Equatable {
+    /// The row's id.
+    public var id: Int64
+    /// False when an article with the same content hash was already stored.
+    public var isNew: Bool
+
+    /// Creates a value.
+    public init(id: Int64, isNew: Bool) {
+        self.id = id
+        self.isNew = isNew
+    }
+}
+
+extension StoredOutcome {
+    /// Shorthand for a file that added one new article.
+    public static func ingested(articleID: Int64) -> StoredOutcome { .stored([StoredArticle(id: articleID, isNew: true)]) }
+    /// Shorthand for a file whose one article was already stored.
+    public static func duplicate(articleID: Int64) -> StoredOutcome { .stored([StoredArticle(id: articleID, isNew: false)]) }
 }
 
 /// Writes batches of records: article rows and the per-file ingest log, one transaction a batch.
@@ -88,24 +128,12 @@ public enum ArticleStore {
     private static func insert(_ record: IngestRecord, _ tx: PostgresConnection) throws -> StoredOutcome {
         let outcome: StoredOutcome
         switch record.content {
-        case .article(let article):
-            let hash = article.contentHash
-            let inserted = try tx.query(
-                """
-                INSERT INTO articles (title, body, paragraph_count, word_count, content_hash, source_file)
-                VALUES (\(article.title), \(article.body), \(article.paragraphs.count), \(article.wordCount), \(hash), \(record.fileName))
-                ON CONFLICT (content_hash) DO NOTHING
-                RETURNING id
-                """)
-            if let id = inserted.scalar.flatMap({ Int64($0) }) {
-                outcome = .ingested(articleID: id)
-            } else {
-                let existing = try tx.query("SELECT id FROM articles WHERE content_hash = \(hash)")
-                guard let id = existing.scalar.flatMap({ Int64($0) }) else {
-                    throw PostgresError(code: .unexpectedResult, message: "article conflicted on content_hash but no row has it")
-                }
-                outcome = .duplicate(articleID: id)
+        case .document(let format, let articles, _):
+            var stored: [StoredArticle] = []
+            for (index, article) in articles.enumerated() {
+                stored.append(try insertArticle(article, format: format, index: index, file: record.fileName, tx))
             }
+            outcome = .stored(stored)
         case .failure(let failure):
             outcome = .failed(failure)
         }
@@ -113,24 +141,62 @@ public enum ArticleStore {
         return outcome
     }
 
+    private static func insertArticle(
+        _ article: Article, format: DocumentFormat, index: Int, file: String, _ tx: PostgresConnection
+    ) throws -> StoredArticle {
+        let hash = article.contentHash
+        let m = article.metadata
+        let published = m.publishedAt.map { String($0.timeIntervalSince1970) }
+        let inserted = try tx.query(
+            """
+            INSERT INTO articles (title, body, paragraph_count, word_count, content_hash, source_file,
+                                  url, published_at, author, source, language, format, record_index)
+            VALUES (\(article.title), \(article.body), \(article.paragraphs.count), \(article.wordCount), \(hash), \(file),
+                    \(m.url), to_timestamp(\(published)::float8), \(m.author), \(m.source), \(m.language),
+                    \(format.rawValue), \(index))
+            ON CONFLICT (content_hash) DO NOTHING
+            RETURNING id
+            """)
+        if let id = inserted.scalar.flatMap({ Int64($0) }) {
+            return StoredArticle(id: id, isNew: true)
+        }
+        let existing = try tx.query("SELECT id FROM articles WHERE content_hash = \(hash)")
+        guard let id = existing.scalar.flatMap({ Int64($0) }) else {
+            throw PostgresError(code: .unexpectedResult, message: "article conflicted on content_hash but no row has it")
+        }
+        return StoredArticle(id: id, isNew: false)
+    }
+
     private static func log(_ record: IngestRecord, _ outcome: StoredOutcome, _ tx: PostgresConnection) throws {
         var kind = "failed"
-        var articleID: Int? = nil
+        var ids: [Int64] = []
         var failure: IngestFailure? = nil
+        var format: String? = nil
+        var recordErrors: String? = nil
         switch outcome {
-        case .ingested(let id): kind = "ingested"; articleID = Int(id)
-        case .duplicate(let id): kind = "duplicate"; articleID = Int(id)
+        case .stored(let articles):
+            kind = articles.contains(where: \.isNew) ? "ingested" : "duplicate"
+            ids = articles.map(\.id)
         case .failed(let f): failure = f
         case .alreadyRecorded: return
         }
+        if case .document(let f, _, let failures) = record.content {
+            format = f.rawValue
+            if !failures.isEmpty {
+                let list = failures.map { ["index": $0.index, "code": $0.failure.code.rawValue, "reason": $0.failure.reason] as [String: Any] }
+                recordErrors = String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]), as: UTF8.self)
+            }
+        }
         let sha: PostgresBind = record.sha256.map { .bytes($0) } ?? .null
+        let idList: PostgresBind = ids.isEmpty ? .null : .textArray(ids.map(String.init))
         try tx.query(
             """
             INSERT INTO ingest_log (claim_key, file_name, size_bytes, sha256, outcome, error_code,
-                                    error_message, attempts, first_seen, article_id)
+                                    error_message, attempts, first_seen, article_id, article_ids, format, record_errors)
             VALUES (\(record.claimKey), \(record.fileName), \(record.sizeBytes), \(sha), \(kind),
                     \(failure?.code.rawValue), \(failure?.reason), \(record.attempts),
-                    to_timestamp(\(String(record.firstSeen.timeIntervalSince1970))::float8), \(articleID))
+                    to_timestamp(\(String(record.firstSeen.timeIntervalSince1970))::float8), \(ids.first.map { Int($0) }),
+                    \(idList)::bigint[], \(format), \(recordErrors)::jsonb)
             """)
     }
 }

@@ -58,6 +58,23 @@ public enum Migrations {
                 CREATE INDEX ingest_log_article_id_idx ON ingest_log (article_id);
                 CREATE INDEX ingest_log_failed_idx ON ingest_log (error_code) WHERE outcome = 'failed';
                 """),
+        Migration(
+            version: 2, name: "formats, metadata and multi-record files",
+            sql: """
+                ALTER TABLE articles
+                    ADD COLUMN url          text,
+                    ADD COLUMN published_at timestamptz,
+                    ADD COLUMN author       text,
+                    ADD COLUMN source       text,
+                    ADD COLUMN language     text,
+                    ADD COLUMN format       text NOT NULL DEFAULT 'text',
+                    ADD COLUMN record_index integer NOT NULL DEFAULT 0;
+                CREATE INDEX articles_published_at_idx ON articles (published_at);
+                ALTER TABLE ingest_log
+                    ADD COLUMN format        text,
+                    ADD COLUMN article_ids   bigint[],
+                    ADD COLUMN record_errors jsonb;
+                """),
     ]
 
     /// The newest schema version this build knows.

@@ -28,24 +28,33 @@ final class Finisher: Sendable {
         var meta: Logger.Metadata = ["file": "\(file.display)", "claim": "\(item.record.claimKey)"]
         do {
             switch outcome {
-            case .ingested(let id), .duplicate(let id):
+            case .stored(let articles):
                 let dest = try spool.finishCommitted(file.name)
-                meta["article_id"] = "\(id)"
+                let new = articles.filter(\.isNew).count
+                meta["article_id"] = "\(articles.map { String($0.id) }.joined(separator: ","))"
                 meta["moved_to"] = "\(dest ?? "deleted")"
-                if case .ingested = outcome {
-                    stats.record(ingested: true)
-                    logger.info("ingested", metadata: meta)
-                } else {
-                    stats.record(duplicate: true)
-                    logger.info("duplicate of a stored article", metadata: meta)
+                if case .document(let format, _, let failures) = item.record.content {
+                    meta["format"] = "\(format.rawValue)"
+                    if articles.count > 1 || !failures.isEmpty {
+                        meta["articles_new"] = "\(new)"
+                        meta["articles_duplicate"] = "\(articles.count - new)"
+                    }
+                    for f in failures {
+                        logger.warning(
+                            "record skipped",
+                            metadata: ["file": "\(file.display)", "record": "\(f.index)", "code": "\(f.failure.code.rawValue)",
+                                       "reason": "\(f.failure.reason)"])
+                    }
                 }
+                stats.record(ingested: new, duplicates: articles.count - new)
+                logger.info(new > 0 ? "ingested" : "duplicate of a stored article", metadata: meta)
             case .failed(let failure):
                 let name = try spool.finishFailed(
                     file, failure: failure, size: item.record.sizeBytes, sha256: item.record.sha256)
                 meta["code"] = "\(failure.code.rawValue)"
                 meta["reason"] = "\(failure.reason)"
                 meta["moved_to"] = "\(spool.failed.path)/\(displayName(name))"
-                stats.record(failed: true)
+                stats.record(failedFiles: 1)
                 logger.warning("failed", metadata: meta)
             case .alreadyRecorded(let recorded, let id, let failure):
                 if let failure {

@@ -1,4 +1,5 @@
 import Crypto
+import Foundation
 
 /// A parsed article, ready to be stored.
 public struct Article: Sendable, Equatable {
@@ -6,11 +7,14 @@ public struct Article: Sendable, Equatable {
     public var title: String
     /// Body paragraphs in order, each one line of normalized text.
     public var paragraphs: [String]
+    /// Where it came from and when, as far as the file says.
+    public var metadata: ArticleMetadata
 
     /// Creates an article from its parts.
-    public init(title: String, paragraphs: [String]) {
+    public init(title: String, paragraphs: [String], metadata: ArticleMetadata = ArticleMetadata()) {
         self.title = title
         self.paragraphs = paragraphs
+        self.metadata = metadata
     }
 
     /// The body as stored: paragraphs separated by one blank line.
@@ -39,6 +43,29 @@ public struct Article: Sendable, Equatable {
     }
 }
 
+/// What a file says about an article besides its text. Every field is optional.
+public struct ArticleMetadata: Sendable, Equatable {
+    /// The article's canonical URL.
+    public var url: String?
+    /// When it was published.
+    public var publishedAt: Date?
+    /// Author or byline.
+    public var author: String?
+    /// Publication or site name.
+    public var source: String?
+    /// Language code as the file declares it (e.g. `en`).
+    public var language: String?
+
+    /// Creates metadata.
+    public init(url: String? = nil, publishedAt: Date? = nil, author: String? = nil, source: String? = nil, language: String? = nil) {
+        self.url = url
+        self.publishedAt = publishedAt
+        self.author = author
+        self.source = source
+        self.language = language
+    }
+}
+
 /// Why a file could not become an article. The raw values are stable: they appear in logs,
 /// in failed/ sidecars, in the `ingest_log.error_code` column and in `newsctl`.
 public enum FailureCode: String, Sendable, Codable, CaseIterable {
@@ -58,6 +85,8 @@ public enum FailureCode: String, Sendable, Codable, CaseIterable {
     case noBody = "no_body"
     /// The database refused the row for a reason that retrying cannot fix.
     case databaseRejected = "db_rejected"
+    /// A structured file (JSON, NDJSON, feed) whose records are malformed or lack a title or body.
+    case badRecord = "bad_record"
 }
 
 /// A permanent failure: a stable code and a human sentence.

@@ -1,0 +1,85 @@
+/// The formats newsd recognizes, detected from content rather than file names.
+public enum DocumentFormat: String, Sendable, Codable, CaseIterable {
+    case plainText = "text"
+    case json
+    case ndjson
+}
+
+/// A parsed file: its format and encoding, and one result per record (one for plain text).
+public struct ParsedDocument: Sendable {
+    /// The detected format.
+    public var format: DocumentFormat
+    /// The encoding the bytes were decoded from.
+    public var encoding: String
+    /// Each record's article or failure, in file order.
+    public var records: [Result<Article, IngestFailure>]
+
+    /// The articles, in order.
+    public var articles: [Article] { records.compactMap { try? $0.get() } }
+
+    /// The failed records: index and failure.
+    public var recordFailures: [(index: Int, failure: IngestFailure)] {
+        records.enumerated().compactMap { i, r in
+            if case .failure(let f) = r { return (i, f) }
+            return nil
+        }
+    }
+}
+
+/// Decodes a file, detects its format, and runs the matching parser.
+public struct DocumentParser: Sendable {
+    /// The plain-text parser (and its junk rules, which every format uses).
+    public var plain: PlainTextParser
+
+    /// Creates a parser with the given junk rules.
+    public init(junk: JunkRules = .default) {
+        plain = PlainTextParser(junk: junk)
+    }
+
+    /// Parses `bytes`. Throws when the file yields no article at all: its only record failed,
+    /// or every record failed, or it is not text.
+    public func parse(bytes: [UInt8]) throws(IngestFailure) -> ParsedDocument {
+        let decoded = try TextDecoder.decode(bytes)
+        let format = Self.detect(decoded.text)
+        let records: [Result<Article, IngestFailure>]
+        switch format {
+        case .plainText:
+            records = [.success(try plain.parse(text: decoded.text))]
+        case .json, .ndjson:
+            records = try JSONArticleParser(plain: plain).parse(text: decoded.text, ndjson: format == .ndjson)
+        }
+        let document = ParsedDocument(format: format, encoding: decoded.encoding, records: records)
+        if document.articles.isEmpty {
+            if records.isEmpty { throw IngestFailure(.empty, "the \(format.rawValue) file holds no records") }
+            if records.count == 1, case .failure(let f) = records[0] { throw f }
+            let first = document.recordFailures[0].failure.reason
+            throw IngestFailure(.badRecord, "none of the \(records.count) records is an article; first problem: \(first)")
+        }
+        return document
+    }
+
+    /// Detects the format from the first non-blank characters.
+    public static func detect(_ text: String) -> DocumentFormat {
+        guard let first = text.unicodeScalars.first(where: { !$0.properties.isWhitespace && $0 != "\u{FEFF}" }) else {
+            return .plainText
+        }
+        switch first {
+        case "[":
+            return .json
+        case "{":
+            // One object over the whole file, or one object per line: NDJSON when the first
+            // line alone is a complete object and more lines follow.
+            let lines = text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
+            if lines.count > 1,
+                (try? JSONSerialization.jsonObject(with: Data(lines[0].utf8))) as? [String: Any] != nil
+            {
+                return .ndjson
+            }
+            return .json
+        default:
+            return .plainText
+        }
+    }
+}
+
+import Foundation

@@ -1,0 +1,131 @@
+import Foundation
+
+/// Parses scraper JSON: one object, an array of objects, or NDJSON (one object per line).
+/// Understands the usual keys: title/headline; body/text/content/articleBody (a string, HTML
+/// or not, or an array of paragraphs); url/link; published/date/datePublished/pubDate;
+/// author/byline (a string, `{"name": …}` or a list); source/site/publisher; language/lang.
+public struct JSONArticleParser: Sendable {
+    /// Shapes the body text like the plain-text parser (junk removal included).
+    public var plain: PlainTextParser
+
+    /// Creates a parser.
+    public init(plain: PlainTextParser) {
+        self.plain = plain
+    }
+
+    /// Each record's article or failure, in order; throws if the text is not JSON at all.
+    public func parse(text: String, ndjson: Bool) throws(IngestFailure) -> [Result<Article, IngestFailure>] {
+        if ndjson {
+            var results: [Result<Article, IngestFailure>] = []
+            for (n, line) in Whitespace.lines(text).enumerated() {
+                let trimmed = line.trimmingCharacters(in: .whitespaces)
+                if trimmed.isEmpty { continue }
+                guard let object = try? JSONSerialization.jsonObject(with: Data(trimmed.utf8), options: [.fragmentsAllowed]) else {
+                    results.append(.failure(IngestFailure(.badRecord, "line \(n + 1) is not valid JSON")))
+                    continue
+                }
+                results.append(record(object, label: "line \(n + 1)"))
+            }
+            return results
+        }
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: Data(text.utf8), options: [])
+        } catch {
+            throw IngestFailure(.badRecord, "the file is not valid JSON: \(Self.describe(error))")
+        }
+        if let array = root as? [Any] {
+            return array.enumerated().map { record($0.element, label: "record \($0.offset)") }
+        }
+        // {"articles": [...]} and similar wrappers.
+        if let dict = root as? [String: Any], Self.string(dict, ["title", "headline"]) == nil,
+            let list = ["articles", "items", "data", "results", "entries"].lazy.compactMap({ dict[$0] as? [Any] }).first
+        {
+            return list.enumerated().map { record($0.element, label: "record \($0.offset)") }
+        }
+        return [record(root, label: "the object")]
+    }
+
+    private func record(_ value: Any, label: String) -> Result<Article, IngestFailure> {
+        guard let dict = value as? [String: Any] else {
+            return .failure(IngestFailure(.badRecord, "\(label) is not a JSON object"))
+        }
+        guard let rawTitle = Self.string(dict, ["title", "headline", "name"]) else {
+            return .failure(IngestFailure(.badRecord, "\(label) has no title (title or headline, a string)"))
+        }
+        let title = Whitespace.normalizeLine(HTMLText.decodeEntities(rawTitle))
+        guard !title.isEmpty else { return .failure(IngestFailure(.badRecord, "\(label) has an empty title")) }
+        var paragraphs: [String] = []
+        for key in ["body", "text", "content", "articleBody", "article_body", "full_text", "description"] {
+            guard let value = dict[key] else { continue }
+            var pieces: [String] = []
+            if let s = value as? String {
+                pieces = [s]
+            } else if let list = value as? [Any] {
+                pieces = list.compactMap { $0 as? String }
+            } else {
+                return .failure(IngestFailure(.badRecord, "\(label): \"\(key)\" is \(Self.typeName(value)), not text"))
+            }
+            let text = pieces.map { HTMLText.looksLikeHTML($0) ? HTMLText.plainText($0) : $0 }.joined(separator: "\n\n")
+            let blocks = PlainTextParser.blocks(text)
+            // A body with no blank lines but several lines uses one newline per paragraph.
+            paragraphs = plain.paragraphs(from: blocks, linesAreParagraphs: blocks.count == 1 || pieces.count > 1)
+            if let first = paragraphs.first, first.lowercased() == title.lowercased() { paragraphs.removeFirst() }
+            if !paragraphs.isEmpty { break }
+        }
+        guard !paragraphs.isEmpty else {
+            return .failure(IngestFailure(.badRecord, "\(label) (\"\(title.prefix(60))\") has no body text"))
+        }
+        let metadata = ArticleMetadata(
+            url: Self.string(dict, ["url", "link", "canonical_url", "canonicalUrl", "permalink"]),
+            publishedAt: Self.string(dict, ["published", "date", "datePublished", "pubDate", "published_at", "publishedAt", "time"])
+                .flatMap(DateParser.parse),
+            author: Self.person(dict, ["author", "byline", "authors", "creator"]),
+            source: Self.person(dict, ["source", "site", "site_name", "siteName", "publisher"]),
+            language: Self.string(dict, ["language", "lang", "inLanguage"]))
+        return .success(Article(title: title, paragraphs: paragraphs, metadata: metadata))
+    }
+
+    static func string(_ dict: [String: Any], _ keys: [String]) -> String? {
+        for k in keys {
+            if let s = dict[k] as? String, !s.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                return s.trimmingCharacters(in: .whitespacesAndNewlines)
+            }
+        }
+        return nil
+    }
+
+    /// A name from a string, `{"name": …}`, or a list of either (joined with ", ").
+    static func person(_ dict: [String: Any], _ keys: [String]) -> String? {
+        func name(_ v: Any) -> String? {
+            if let s = v as? String { return s.isEmpty ? nil : s }
+            if let d = v as? [String: Any] { return string(d, ["name", "title"]) }
+            return nil
+        }
+        for k in keys {
+            guard let v = dict[k] else { continue }
+            if let list = v as? [Any] {
+                let names = list.compactMap(name)
+                if !names.isEmpty { return names.joined(separator: ", ") }
+            } else if let n = name(v) {
+                return n
+            }
+        }
+        return nil
+    }
+
+    static func typeName(_ v: Any) -> String {
+        switch v {
+        case is NSNull: return "null"
+        case is [String: Any]: return "an object"
+        case is [Any]: return "an array"
+        case is NSNumber: return "a number"
+        default: return "not a string"
+        }
+    }
+
+    static func describe(_ error: any Error) -> String {
+        let ns = error as NSError
+        return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
+    }
+}
