@@ -1,0 +1,65 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+@Suite struct FormatsEndToEndTests {
+    @Test func jsonNDJSONAndHeaderTextIngestWithTheirMetadata() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+        let db = try PostgresConnection(conninfo: url)
+
+        try newsd.drop("export.json", Array("""
+            [{"title": "Alpha", "body": "Alpha one.\\n\\nAlpha two.", "url": "https://ex.com/alpha", "date": "2026-11-24T10:15:00Z", "author": "Ann", "source": "Ex", "language": "en"},
+             {"title": "Broken", "body": {"oops": true}},
+             {"headline": "Gamma", "articleBody": "Gamma only."}]
+            """.utf8))
+        try newsd.drop("dump.ndjson", Array("{\"title\": \"Delta\", \"text\": \"Delta text.\"}\nnot json\n{\"title\": \"Epsilon\", \"content\": \"Eps.\"}\n".utf8))
+        try newsd.drop("header.txt", Array("Title: Zeta\nURL: https://ex.com/zeta\nDate: 24 November 2026\n\nZeta body.\n".utf8))
+        #expect(try eventually { try newsd.status().totals.ingested == 5 })
+
+        let rows = try db.query(
+            "SELECT title, format, record_index, url, to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI'), author, source, language, source_file FROM articles ORDER BY title")
+        #expect(rows.rows == [
+            ["Alpha", "json", "0", "https://ex.com/alpha", "2026-11-24 10:15", "Ann", "Ex", "en", "export.json"],
+            ["Delta", "ndjson", "0", nil, nil, nil, nil, nil, "dump.ndjson"],
+            ["Epsilon", "ndjson", "1", nil, nil, nil, nil, nil, "dump.ndjson"],
+            ["Gamma", "json", "1", nil, nil, nil, nil, nil, "export.json"],
+            ["Zeta", "text", "0", "https://ex.com/zeta", "2026-11-24 00:00", nil, nil, nil, "header.txt"],
+        ])
+        let log = try db.query(
+            "SELECT file_name, outcome, format, array_length(article_ids, 1), record_errors::text FROM ingest_log ORDER BY file_name")
+        #expect(log.rows == [
+            ["dump.ndjson", "ingested", "ndjson", "2", #"[{"code": "bad_record", "index": 1, "reason": "line 2 is not valid JSON"}]"#],
+            ["export.json", "ingested", "json", "2", #"[{"code": "bad_record", "index": 1, "reason": "record 1: \"body\" is an object, not text"}]"#],
+            ["header.txt", "ingested", "text", "1", nil],
+        ])
+        #expect(newsd.logText.contains("record skipped"))
+        #expect(newsd.files(in: newsd.failed).isEmpty)
+    }
+
+    @Test func explainShowsWhatWouldBeStoredOrWhyNot() throws {
+        let dir = NSTemporaryDirectory() + "newsd-explain-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let seed = dir + "/seed.txt"
+        try Data(try sampleArticle()).write(to: URL(fileURLWithPath: seed))
+        let text = try runCommand(binDir + "/newsctl", ["explain", seed])
+        #expect(text.status == 0)
+        #expect(text.output.contains("[0] Putin thanks Trump for foiling new year attacks\n    paragraphs 16, words 325"))
+
+        let json = try runCommand(binDir + "/newsctl", ["explain", "--json", seed])
+        let report = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]
+        let record = (report?["records"] as? [[String: Any]])?.first
+        #expect(report?["format"] as? String == "text")
+        #expect((record?["paragraphs"] as? [String])?.count == 16)
+
+        let bad = dir + "/empty.txt"
+        FileManager.default.createFile(atPath: bad, contents: Data())
+        let failed = try runCommand(binDir + "/newsctl", ["explain", bad])
+        #expect(failed.status == 65)
+        #expect(failed.output.contains("code:   empty"))
+        #expect(try runCommand(binDir + "/newsctl", ["explain", dir + "/missing"]).status == 66)
+    }
+}
