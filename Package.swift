@@ -22,6 +22,11 @@ let package = Package(
             pkgConfig: "libpq",
             providers: [.apt(["libpq-dev"])]
         ),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
         .target(name: "CNewsdSystem"),
         // Swift wrappers for system calls: EINTR retries, errno as typed errors.
         .target(name: "NewsSystem", dependencies: ["CNewsdSystem"]),
@@ -29,10 +34,13 @@ let package = Package(
         // The only module that imports CLibPQ.
         .target(name: "PostgresClient", dependencies: ["CLibPQ"]),
 
+        // The only module that imports CLibXML2: parses HTML and XML into Swift values.
+        .target(name: "XMLSupport", dependencies: ["CLibXML2"]),
+
         // Article model and parsing: pure Swift, no I/O.
         .target(
             name: "NewsCore",
-            dependencies: [.product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["XMLSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // Request/response types shared by newsd and newsctl.
@@ -67,6 +75,9 @@ let package = Package(
         ),
 
         // Unit tests: no database.
+        // Benchmark: HTML extraction quality and speed on an evaluation set.
+        .executableTarget(name: "extract-bench", dependencies: ["NewsCore"]),
+
         .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem"]),
         // Integration tests: a real PostgreSQL that the harness starts.

@@ -3,6 +3,7 @@ public enum DocumentFormat: String, Sendable, Codable, CaseIterable {
     case plainText = "text"
     case json
     case ndjson
+    case html
 }
 
 /// A parsed file: its format and encoding, and one result per record (one for plain text).
@@ -47,6 +48,9 @@ public struct DocumentParser: Sendable {
             records = [.success(try plain.parse(text: decoded.text))]
         case .json, .ndjson:
             records = try JSONArticleParser(plain: plain).parse(text: decoded.text, ndjson: format == .ndjson)
+        case .html:
+            let (input, encoding) = Self.markupInput(bytes, decoded)
+            records = [.success(try HTMLArticleExtractor(junk: plain.junk).extract(bytes: input, encoding: encoding))]
         }
         let document = ParsedDocument(format: format, encoding: decoded.encoding, records: records)
         if document.articles.isEmpty {
@@ -62,6 +66,12 @@ public struct DocumentParser: Sendable {
     public static func detect(_ text: String) -> DocumentFormat {
         guard let first = text.unicodeScalars.first(where: { !$0.properties.isWhitespace && $0 != "\u{FEFF}" }) else {
             return .plainText
+        }
+        if first == "<" {
+            let head = String(text.unicodeScalars.prefix(4096)).lowercased()
+            if ["<html", "<!doctype html", "<head", "<body", "<meta", "<title", "<div", "<p>", "<article"].contains(where: head.contains) {
+                return .html
+            }
         }
         switch first {
         case "[":
@@ -83,3 +93,27 @@ public struct DocumentParser: Sendable {
 }
 
 import Foundation
+
+extension DocumentParser {
+    /// The bytes and charset to hand libxml2. Text that decoded as UTF-8 or UTF-16 is passed as
+    /// UTF-8; otherwise the charset the document declares (meta charset, XML declaration) is
+    /// trusted, falling back to Windows-1252.
+    static func markupInput(_ bytes: [UInt8], _ decoded: TextDecoder.Decoded) -> ([UInt8], String) {
+        if decoded.encoding != "windows-1252" { return (Array(decoded.text.utf8), "UTF-8") }
+        let clean = bytes.filter { $0 != 0 }
+        return (clean, declaredCharset(clean) ?? "windows-1252")
+    }
+
+    /// `charset=…` or `encoding="…"` in the first 4 KiB, if any.
+    static func declaredCharset(_ bytes: [UInt8]) -> String? {
+        let head = String(decoding: bytes.prefix(4096).map { $0 < 0x80 ? $0 : 0x20 }, as: UTF8.self).lowercased()
+        for marker in ["charset=", "encoding="] {
+            guard let r = head.range(of: marker) else { continue }
+            let rest = head[r.upperBound...].drop { $0 == "\"" || $0 == "'" || $0 == " " }
+            let name = rest.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == ":" }
+            if !name.isEmpty, name != "utf-8", name != "utf8" { return String(name) }
+            if !name.isEmpty { return nil }
+        }
+        return nil
+    }
+}
