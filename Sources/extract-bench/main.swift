@@ -6,8 +6,9 @@ import Foundation
 import NewsCore
 
 let args = CommandLine.arguments
-let corpus = args.count > 1 ? args[1] : "../shared/corpus/html-dev"
+let corpus = args.dropFirst().first { !$0.hasPrefix("--") } ?? "../shared/corpus/html-dev"
 let jsonOut = args.contains("--json")
+let showMisses = args.contains("--misses")
 guard let data = FileManager.default.contents(atPath: corpus + "/evaldata.json"),
     let eval = try? JSONSerialization.jsonObject(with: data) as? [String: [String: Any]]
 else {
@@ -37,10 +38,16 @@ for (_, entry) in eval.sorted(by: { $0.key < $1.key }) {
     pages += 1
     let extracted = normalize(text)
     for snippet in entry["with"] as? [String] ?? [] {
-        if extracted.contains(normalize(snippet)) { tp += 1 } else { fn += 1 }
+        if extracted.contains(normalize(snippet)) { tp += 1 } else {
+            fn += 1
+            if showMisses { print("FN \(file): \(snippet.prefix(80))") }
+        }
     }
     for snippet in entry["without"] as? [String] ?? [] {
-        if extracted.contains(normalize(snippet)) { fp += 1 } else { tn += 1 }
+        if extracted.contains(normalize(snippet)) {
+            fp += 1
+            if showMisses { print("FP \(file): \(snippet.prefix(80))") }
+        } else { tn += 1 }
     }
 }
 let precision = Double(tp) / Double(max(1, tp + fp))

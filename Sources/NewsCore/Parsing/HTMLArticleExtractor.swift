@@ -40,6 +40,12 @@ public struct HTMLArticleExtractor: Sendable {
         if texts.isEmpty, let body = meta.jsonLDBody {
             texts = PlainTextParser.blocks(body).map { $0.joined(separator: " ") }
         }
+        // Pages whose text is mostly elsewhere (video pages, teasers): the description leads.
+        if let description = meta.description, texts.reduce(0, { $0 + $1.count }) < 400,
+            !texts.contains(where: { $0.contains(description.prefix(60)) })
+        {
+            texts.insert(description, at: 0)
+        }
         guard !texts.isEmpty else {
             throw IngestFailure(.noBody, "the HTML page (\"\(title.prefix(60))\") has no article text")
         }
@@ -65,7 +71,7 @@ public struct HTMLArticleExtractor: Sendable {
         "div", "section", "article", "main", "ul", "ol", "dl", "table", "tr", "tbody", "figure", "header", "body", "center",
     ]
     static let strongNegative = try! NSRegularExpression(
-        pattern: "comment|share|sharing|social|cookie|consent|gdpr|related|newsletter|subscri|advert|sponsor|promo|popup|modal|breadcrumb|pagination|paywall|outbrain|taboola|disqus|recommend|teaser|trending|most-?read|signup|login|print-?only|sr-only|visually-?hidden|skip-?link",
+        pattern: "\\bcomments?\\b|comment-|commentlist|\\bshar(e|ing)\\b|shariff|social|cookie|consent|gdpr|related|newsletter|subscri|advert|sponsor|promo|popup|modal|breadcrumb|pagination|paywall|outbrain|taboola|disqus|recommend|teaser|trending|most-?read|signup|login|print-?only|sr-only|visually-?hidden|skip-?link",
         options: [.caseInsensitive])
     static let weakNegative = try! NSRegularExpression(
         pattern: "nav|menu|sidebar|widget|footer|header|masthead|banner|tags?\\b|meta|byline|author|caption|credit|toolbar|ad-|ads\\b|^ad$|hidden|overlay|tooltip",
@@ -92,7 +98,10 @@ public struct HTMLArticleExtractor: Sendable {
         guard !names.isEmpty else { return false }
         if n.name == "body" || n.name == "html" || n.name == "article" || n.name == "main" { return false }
         if matches(strongNegative, names) { return true }
-        return matches(weakNegative, names) && !matches(positive, names)
+        guard matches(weakNegative, names), !matches(positive, names) else { return false }
+        // A "widget" or "sidebar" wrapper that holds several real paragraphs is layout, not furniture.
+        let paragraphs = n.descendants { $0.name == "p" && $0.textContent.count > 80 }.count
+        return paragraphs < 3
     }
 
     /// The page's text blocks in document order, boilerplate skipped.
@@ -167,12 +176,20 @@ public struct HTMLArticleExtractor: Sendable {
                 node = n.parent
             }
         }
-        guard let best = scores.values.max(by: { $0.score < $1.score })?.node else {
+        guard let top = scores.values.max(by: { $0.score < $1.score }) else {
             return blocks.filter { $0.linkDensity < 0.5 }
         }
-        // Keep the best container's blocks; its headings and short lines stay if not link-heavy.
+        // The best container, plus its siblings that score at least a fifth as well: articles
+        // are often split across several sibling containers (lead, body, after an ad slot).
+        var containers: [Node] = [top.node]
+        if let parent = top.node.parent {
+            for sibling in parent.elements where sibling !== top.node {
+                if let s = scores[ObjectIdentifier(sibling)], s.score >= max(3, top.score * 0.2) { containers.append(sibling) }
+            }
+        }
+        // Keep those containers' blocks; headings and short lines stay if not link-heavy.
         let kept = blocks.filter { b in
-            guard isDescendant(b.element, of: best) else { return false }
+            guard containers.contains(where: { isDescendant(b.element, of: $0) }) else { return false }
             if b.linkDensity > 0.5 { return false }
             if junk.matches(b.text) { return false }
             return true
@@ -195,6 +212,7 @@ struct PageMetadata {
     var title: String?
     var metadata = ArticleMetadata()
     var jsonLDBody: String?
+    var description: String?
 
     init(root: Node) {
         var metas: [String: String] = [:]
@@ -231,6 +249,9 @@ struct PageMetadata {
             metadata.language = code.isEmpty ? nil : String(code.prefix(3))
         }
         jsonLDBody = ld["articleBody"] as? String
+        description = [metas["og:description"], metas["description"], ld["description"] as? String, metas["twitter:description"]]
+            .compactMap { $0.map { Whitespace.normalizeLine(HTMLText.decodeEntities($0)) } }
+            .first { $0.count >= 40 }
     }
 
     static func findArticle(_ value: Any) -> [String: Any]? {
