@@ -84,7 +84,7 @@ public enum Markup {
     /// Returns the root element, or nil if nothing could be parsed.
     public static func parseHTML(_ bytes: [UInt8], encoding: String?) -> Node? {
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
-            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue | HTML_PARSE_NOIMPLIED.rawValue)
+            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
         let count = Int32(min(bytes.count, maxBytes))
         let doc: htmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
             buf.withMemoryRebound(to: CChar.self) { c in htmlReadMemory(c.baseAddress, count, nil, encoding, options) }

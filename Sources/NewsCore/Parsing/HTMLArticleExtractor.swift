@@ -71,8 +71,10 @@ public struct HTMLArticleExtractor: Sendable {
         "div", "section", "article", "main", "ul", "ol", "dl", "table", "tr", "tbody", "figure", "header", "body", "center",
     ]
     static let strongNegative = try! NSRegularExpression(
-        pattern: "\\bcomments?\\b|comment-|commentlist|\\bshar(e|ing)\\b|shariff|social|cookie|consent|gdpr|related|newsletter|subscri|advert|sponsor|promo|popup|modal|breadcrumb|pagination|paywall|outbrain|taboola|disqus|recommend|teaser|trending|most-?read|signup|login|print-?only|sr-only|visually-?hidden|skip-?link",
+        pattern: "\\bshar(e|ing)\\b|shariff|social|cookie|consent|gdpr|related|newsletter|subscri|advert|sponsor|promo|popup|modal|breadcrumb|pagination|paywall|outbrain|taboola|recommend|teaser|trending|most-?read|signup|login|print-?only|sr-only|visually-?hidden|skip-?link",
         options: [.caseInsensitive])
+    static let commentNames = try! NSRegularExpression(
+        pattern: "\\bcomments?\\b|comment-|commentlist|disqus|respond", options: [.caseInsensitive])
     static let weakNegative = try! NSRegularExpression(
         pattern: "nav|menu|sidebar|widget|footer|header|masthead|banner|tags?\\b|meta|byline|author|caption|credit|toolbar|ad-|ads\\b|^ad$|hidden|overlay|tooltip",
         options: [.caseInsensitive])
@@ -97,9 +99,10 @@ public struct HTMLArticleExtractor: Sendable {
         let names = [n.attributes["class"], n.attributes["id"]].compactMap { $0 }.joined(separator: " ")
         guard !names.isEmpty else { return false }
         if n.name == "body" || n.name == "html" || n.name == "article" || n.name == "main" { return false }
-        if matches(strongNegative, names) { return true }
-        guard matches(weakNegative, names), !matches(positive, names) else { return false }
-        // A "widget" or "sidebar" wrapper that holds several real paragraphs is layout, not furniture.
+        if matches(commentNames, names) { return true }
+        guard matches(strongNegative, names) || (matches(weakNegative, names) && !matches(positive, names)) else { return false }
+        // A wrapper named "widget", "social-…" or "sidebar" that holds several real paragraphs is
+        // layout, not furniture; comment sections are the exception, handled above.
         let paragraphs = n.descendants { $0.name == "p" && $0.textContent.count > 80 }.count
         return paragraphs < 3
     }
