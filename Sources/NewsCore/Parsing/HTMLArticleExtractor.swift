@@ -63,9 +63,11 @@ public struct HTMLArticleExtractor: Sendable {
     }
 
     static let skipTags: Set<String> = [
-        "script", "style", "noscript", "nav", "footer", "aside", "form", "button", "iframe", "svg", "select",
+        "script", "style", "noscript", "button", "iframe", "svg", "select",
         "template", "menu", "dialog", "object", "embed", "canvas", "head", "input", "textarea", "label", "figcaption",
     ]
+    /// Furniture by tag, unless broken markup left the article inside it (see `holdsArticle`).
+    static let furnitureTags: Set<String> = ["nav", "footer", "aside", "form"]
     static let blockTags: Set<String> = [
         "p", "h1", "h2", "h3", "h4", "h5", "h6", "li", "blockquote", "pre", "dd", "dt", "td", "th",
         "div", "section", "article", "main", "ul", "ol", "dl", "table", "tr", "tbody", "figure", "header", "body", "center",
@@ -93,18 +95,24 @@ public struct HTMLArticleExtractor: Sendable {
         {
             return true
         }
-        if let role = n.attributes["role"], ["navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"].contains(role) {
-            return true
-        }
-        let names = [n.attributes["class"], n.attributes["id"]].compactMap { $0 }.joined(separator: " ")
-        guard !names.isEmpty else { return false }
         if n.name == "body" || n.name == "html" || n.name == "article" || n.name == "main" { return false }
-        if matches(commentNames, names) { return true }
-        guard matches(strongNegative, names) || (matches(weakNegative, names) && !matches(positive, names)) else { return false }
-        // A wrapper named "widget", "social-…" or "sidebar" that holds several real paragraphs is
-        // layout, not furniture; comment sections are the exception, handled above.
-        let paragraphs = n.descendants { $0.name == "p" && $0.textContent.count > 80 }.count
-        return paragraphs < 3
+        let names = [n.attributes["class"], n.attributes["id"]].compactMap { $0 }.joined(separator: " ")
+        if !names.isEmpty && matches(commentNames, names) { return true }
+        var furniture = furnitureTags.contains(n.name)
+        if let role = n.attributes["role"], ["navigation", "banner", "contentinfo", "complementary", "search", "dialog", "alert"].contains(role) {
+            furniture = true
+        }
+        if !furniture && !names.isEmpty {
+            furniture = matches(strongNegative, names) || (matches(weakNegative, names) && !matches(positive, names))
+        }
+        return furniture && !holdsArticle(n)
+    }
+
+    /// Whether an element that looks like furniture (a "widget" or "social-…" wrapper, or a
+    /// header or footer that broken markup never closed) holds several real paragraphs: then
+    /// it is layout, not furniture. Comment sections are removed before this is asked.
+    static func holdsArticle(_ n: Node) -> Bool {
+        n.descendants { $0.name == "p" && $0.textContent.count > 80 }.count >= 3
     }
 
     /// The page's text blocks in document order, boilerplate skipped.
