@@ -4,6 +4,8 @@ public enum DocumentFormat: String, Sendable, Codable, CaseIterable {
     case json
     case ndjson
     case html
+    case rss
+    case atom
 }
 
 /// A parsed file: its format and encoding, and one result per record (one for plain text).
@@ -41,7 +43,7 @@ public struct DocumentParser: Sendable {
     /// or every record failed, or it is not text.
     public func parse(bytes: [UInt8]) throws(IngestFailure) -> ParsedDocument {
         let decoded = try TextDecoder.decode(bytes)
-        let format = Self.detect(decoded.text)
+        var format = Self.detect(decoded.text)
         let records: [Result<Article, IngestFailure>]
         switch format {
         case .plainText:
@@ -51,6 +53,11 @@ public struct DocumentParser: Sendable {
         case .html:
             let (input, encoding) = Self.markupInput(bytes, decoded)
             records = [.success(try HTMLArticleExtractor(junk: plain.junk).extract(bytes: input, encoding: encoding))]
+        case .rss, .atom:
+            let (input, encoding) = Self.markupInput(bytes, decoded)
+            let (detected, items) = try FeedParser(plain: plain).parse(bytes: input, encoding: encoding)
+            format = detected
+            records = items
         }
         let document = ParsedDocument(format: format, encoding: decoded.encoding, records: records)
         if document.articles.isEmpty {
@@ -69,6 +76,8 @@ public struct DocumentParser: Sendable {
         }
         if first == "<" {
             let head = String(text.unicodeScalars.prefix(4096)).lowercased()
+            if head.contains("<rss") || head.contains("<rdf:rdf") { return .rss }
+            if head.contains("<feed") && head.contains("2005/atom") { return .atom }
             if ["<html", "<!doctype html", "<head", "<body", "<meta", "<title", "<div", "<p>", "<article"].contains(where: head.contains) {
                 return .html
             }
