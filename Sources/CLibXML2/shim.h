@@ -6,4 +6,12 @@
 
 /* xmlFree is a global function pointer, which Swift 6 treats as shared mutable state. */
 static inline void newsd_xml_free(void *p) { xmlFree(p); }
+
+/* libxml2 prints parse and encoding errors to stderr unless told otherwise; newsd reports
+   its own errors. The handlers are per thread, so this is called before every parse. */
+static inline void newsd_xml_noop(void *ctx, const char *msg, ...) { (void)ctx; (void)msg; }
+static inline void newsd_xml_silence(void) {
+    xmlSetGenericErrorFunc(NULL, newsd_xml_noop);
+    xmlSetStructuredErrorFunc(NULL, NULL);
+}
 #endif

@@ -79,12 +79,24 @@ public enum Markup {
     /// The most bytes handed to libxml2; larger input is cut (newsd's file limit is lower).
     public static let maxBytes = 64 * 1024 * 1024
 
+    /// libxml2 must be initialized once before threads use it.
+    private static let initialized: Bool = {
+        xmlInitParser()
+        return true
+    }()
+
+    private static func prepare() {
+        _ = initialized
+        newsd_xml_silence()
+    }
+
     /// Parses an HTML page, recovering from errors as browsers do. `encoding` is an IANA
     /// charset name (nil: libxml2 decides from the page's meta tags, else UTF-8/Latin-1).
     /// Returns the root element, or nil if nothing could be parsed.
     public static func parseHTML(_ bytes: [UInt8], encoding: String?) -> Node? {
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
             | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
+        prepare()
         let count = Int32(min(bytes.count, maxBytes))
         let doc: htmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
             buf.withMemoryRebound(to: CChar.self) { c in htmlReadMemory(c.baseAddress, count, nil, encoding, options) }
@@ -101,6 +113,7 @@ public enum Markup {
     public static func parseXML(_ bytes: [UInt8], encoding: String?) -> Node? {
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
             | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_RECOVER.rawValue)
+        prepare()
         let count = Int32(min(bytes.count, maxBytes))
         let doc: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
             buf.withMemoryRebound(to: CChar.self) { c in xmlReadMemory(c.baseAddress, count, nil, encoding, options) }
