@@ -8,7 +8,8 @@ import XMLSupport
 /// page's text blocks (paragraphs, headings, list items, quotes, and divisions holding text of
 /// their own) after dropping boilerplate elements by tag, role, class and id. Blocks are scored
 /// into their containers (readability's idea: text length and commas, shared with the
-/// grandparent) and the best container's blocks are kept, less link-heavy blocks and junk lines.
+/// grandparent); the best container, its good siblings and every other container holding a
+/// couple of real paragraphs are kept, less link-heavy blocks and junk lines.
 public struct HTMLArticleExtractor: Sendable {
     /// Junk lines to drop (the same rules as plain text).
     public var junk: JunkRules
@@ -173,7 +174,7 @@ public struct HTMLArticleExtractor: Sendable {
     func select(_ blocks: [Block]) -> [Block] {
         guard !blocks.isEmpty else { return [] }
         // Score containers by the text blocks they hold.
-        var scores: [ObjectIdentifier: (node: Node, score: Double)] = [:]
+        var scores: [ObjectIdentifier: (node: Node, score: Double, order: Int)] = [:]
         for b in blocks where b.text.count >= 25 && b.linkDensity < 0.5 && !b.heading {
             let value = 1 + Double(b.text.filter { $0 == "," || $0 == "，" || $0 == "、" }.count) + min(Double(b.text.count) / 100, 3)
             var node: Node? = b.element.kind == .element && ["p", "li", "blockquote", "pre", "td", "dd"].contains(b.element.name) ? b.element.parent : b.element
@@ -181,13 +182,16 @@ public struct HTMLArticleExtractor: Sendable {
             var level = 0
             while let n = node, level < 3 {
                 let id = ObjectIdentifier(n)
-                scores[id, default: (n, 0)].score += value * share
+                let order = scores.count
+                scores[id, default: (n, 0, order)].score += value * share
                 share *= 0.5
                 level += 1
                 node = n.parent
             }
         }
-        guard let top = scores.values.max(by: { $0.score < $1.score }) else {
+        // Ranked by score, ties in document order: the same page always gives the same text.
+        let byScore = scores.values.sorted { $0.score != $1.score ? $0.score > $1.score : $0.order < $1.order }
+        guard let top = byScore.first else {
             return blocks.filter { $0.linkDensity < 0.5 }
         }
         // The best container, plus its siblings that score at least a fifth as well: articles
@@ -197,6 +201,14 @@ public struct HTMLArticleExtractor: Sendable {
             for sibling in parent.elements where sibling !== top.node {
                 if let s = scores[ObjectIdentifier(sibling)], s.score >= max(3, top.score * 0.2) { containers.append(sibling) }
             }
+        }
+        // Other containers elsewhere on the page holding at least a couple of real paragraphs
+        // (score 4, and a tenth of the best): leads, text after gallery or ad slots, split
+        // templates. Thresholds chosen on html-dev with extract-bench (README).
+        for candidate in byScore where candidate.score >= max(4, top.score * 0.1) {
+            let n = candidate.node
+            if containers.contains(where: { isDescendant(n, of: $0) || isDescendant($0, of: n) }) { continue }
+            containers.append(n)
         }
         // Keep those containers' blocks; headings and short lines stay if not link-heavy.
         let kept = blocks.filter { b in
