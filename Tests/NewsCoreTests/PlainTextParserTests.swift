@@ -126,3 +126,14 @@ func sharedFixture(_ name: String) throws -> [UInt8] {
         #expect(throws: IngestFailure.self) { try TextDecoder.decode(noise) }
     }
 }
+
+@Suite struct NormalizationTests {
+    @Test func decomposedTextIsStoredComposed() throws {
+        let decomposed = "Cafe\u{0301} au lait"
+        let line = Whitespace.normalizeLine(decomposed)
+        #expect(Array(line.unicodeScalars) == Array("Caf\u{00E9} au lait".unicodeScalars))
+        let a = try PlainTextParser().parse(text: "T\n\n\(decomposed)")
+        let b = try PlainTextParser().parse(text: "T\n\nCaf\u{00E9} au lait")
+        #expect(a.contentHash == b.contentHash)
+    }
+}

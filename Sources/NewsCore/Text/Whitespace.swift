@@ -1,10 +1,14 @@
+import Foundation
+
 /// Line-level text normalization shared by the parsers.
 public enum Whitespace {
     /// Collapses every run of Unicode white space (including no-break and other fixed-width
-    /// spaces) to one ASCII space, removes zero-width and control characters, and trims.
+    /// spaces) to one ASCII space, removes zero-width and control characters, trims, and puts
+    /// the result in Unicode NFC (so "é" as one or two code points hashes the same).
     public static func normalizeLine<S: StringProtocol>(_ line: S) -> String {
         var out = String.UnicodeScalarView()
         var pendingSpace = false
+        var needsNFC = false
         for scalar in line.unicodeScalars {
             switch scalar.value {
             case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
@@ -20,8 +24,10 @@ public enum Whitespace {
             if pendingSpace && !out.isEmpty { out.append(" ") }
             pendingSpace = false
             out.append(scalar)
+            if scalar.value >= 0x300 { needsNFC = true }
         }
-        return String(out)
+        let line = String(out)
+        return needsNFC ? line.precomposedStringWithCanonicalMapping : line
     }
 
     /// Splits text into lines, accepting LF, CRLF and lone CR line ends.
