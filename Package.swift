@@ -1,6 +1,12 @@
 // swift-tools-version: 6.2
 import PackageDescription
 
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
 let package = Package(
     name: "newsd",
     platforms: [.macOS(.v15)],
@@ -94,3 +100,14 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// The libFuzzer target links only with -sanitize=fuzzer, so it exists only when scripts/fuzz
+// asks for it (NEWSD_FUZZ=1); a plain `swift build` never sees it.
+if ProcessInfo.processInfo.environment["NEWSD_FUZZ"] == "1" {
+    package.targets.append(
+        .executableTarget(
+            name: "fuzz-parsers", dependencies: ["NewsCore"],
+            path: "Fuzz/fuzz-parsers",
+            swiftSettings: [.unsafeFlags(["-parse-as-library"])]
+        ))
+}

@@ -1,0 +1,38 @@
+// libFuzzer entry point for every parser behind DocumentParser (plain text, JSON, NDJSON, HTML,
+// RSS, Atom): format detection routes the input, so one target reaches them all. The first byte
+// picks a forced format to make sure each parser sees arbitrary input too. Built only by
+// scripts/fuzz (with -sanitize=fuzzer), never by `swift build`.
+import NewsCore
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzParsers(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
+    let bytes = Array(UnsafeBufferPointer(start: data, count: size))
+    let parser = DocumentParser()
+    _ = try? parser.parse(bytes: bytes)
+    guard let selector = bytes.first else { return 0 }
+    let rest = Array(bytes.dropFirst())
+    let text = String(decoding: rest, as: UTF8.self)
+    switch selector % 5 {
+    case 0: _ = try? parser.plain.parse(text: text)
+    case 1: _ = try? JSONArticleParser(plain: parser.plain).parse(text: text, ndjson: selector & 0x80 != 0)
+    case 2: _ = try? HTMLArticleExtractor().extract(bytes: rest, encoding: "UTF-8")
+    case 3: _ = try? FeedParser(plain: parser.plain).parse(bytes: rest, encoding: "UTF-8")
+    default: _ = DateParser.parse(text)
+    }
+    return 0
+}
+
+@_silgen_name("LLVMFuzzerRunDriver")
+func runFuzzerDriver(
+    _ argc: UnsafeMutablePointer<Int32>,
+    _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>,
+    _ callback: @convention(c) (UnsafePointer<UInt8>, Int) -> Int32
+) -> Int32
+
+/// SwiftPM links an executable's entry point as `<module>_main`; hand control to libFuzzer.
+@_cdecl("fuzz_parsers_main")
+public func fuzzMain(_ argc: Int32, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?) -> Int32 {
+    var count = argc
+    var vector = argv
+    return runFuzzerDriver(&count, &vector) { data, size in fuzzParsers(data, size) }
+}
