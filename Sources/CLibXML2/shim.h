@@ -1,5 +1,10 @@
 #ifndef NEWSD_CLIBXML2_SHIM_H
 #define NEWSD_CLIBXML2_SHIM_H
+#include <libxml/xmlversion.h>
+/* Debian's libxml2 is built with ICU, so its headers pull in /usr/include/unicode, whose
+   UErrorCode clashes with the ICU copy inside Foundation in any module that sees both. newsd
+   never touches the ICU-specific encoding handler fields, so hide them. */
+#undef LIBXML_ICU_ENABLED
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>

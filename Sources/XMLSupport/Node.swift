@@ -1,4 +1,4 @@
-import CLibXML2
+internal import CLibXML2
 
 /// A parsed HTML or XML document as plain Swift values: libxml2 parses, this module copies the
 /// tree out and frees libxml2's, so no C pointer outlives a call. The only module importing
