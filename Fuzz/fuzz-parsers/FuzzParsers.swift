@@ -1,13 +1,33 @@
 // libFuzzer entry point for every parser behind DocumentParser (plain text, JSON, NDJSON, HTML,
-// RSS, Atom): format detection routes the input, so one target reaches them all. The first byte
-// picks a forced format to make sure each parser sees arbitrary input too. Built only by
-// scripts/fuzz (with -sanitize=fuzzer), never by `swift build`.
+// RSS, Atom, dates). By default format detection routes the input and the first byte also
+// picks a parser; NEWSD_FUZZ_PARSER fuzzes one parser alone. Built only by scripts/fuzz (with
+// -sanitize=fuzzer), never by `swift build`.
 import NewsCore
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// NEWSD_FUZZ_PARSER=text|json|ndjson|html|feed|date fuzzes that parser alone (every input goes
+/// to it); unset, detection routes inputs and the first byte picks a parser as well.
+let forcedParser: String? = getenv("NEWSD_FUZZ_PARSER").map { String(cString: $0) }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzParsers(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
     let parser = DocumentParser()
+    if let forcedParser {
+        let text = String(decoding: bytes, as: UTF8.self)
+        switch forcedParser {
+        case "text": _ = try? parser.plain.parse(text: text)
+        case "json": _ = try? JSONArticleParser(plain: parser.plain).parse(text: text, ndjson: false)
+        case "ndjson": _ = try? JSONArticleParser(plain: parser.plain).parse(text: text, ndjson: true)
+        case "html": _ = try? HTMLArticleExtractor().extract(bytes: bytes, encoding: "UTF-8")
+        case "feed": _ = try? FeedParser(plain: parser.plain).parse(bytes: bytes, encoding: "UTF-8")
+        default: _ = DateParser.parse(text)
+        }
+        return 0
+    }
     _ = try? parser.parse(bytes: bytes)
     guard let selector = bytes.first else { return 0 }
     let rest = Array(bytes.dropFirst())

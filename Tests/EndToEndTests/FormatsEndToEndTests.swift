@@ -88,6 +88,22 @@ import Testing
         #expect(report?["format"] as? String == "text")
         #expect((record?["paragraphs"] as? [String])?.count == 16)
 
+        // Every format goes through the same parser as the daemon.
+        let samples: [(String, String, String)] = [
+            ("a.json", #"[{"title": "J", "body": "Json body."}]"#, "json"),
+            ("a.ndjson", "{\"title\": \"N\", \"text\": \"One.\"}\n{\"title\": \"M\", \"text\": \"Two.\"}\n", "ndjson"),
+            ("a.html", "<html><head><title>H</title></head><body><article><p>Html body text, long enough.</p></article></body></html>", "html"),
+            ("a.rss", "<rss><channel><title>F</title><item><title>R</title><description>Rss body.</description></item></channel></rss>", "rss"),
+            ("a.atom", "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>F</title><entry><title>A</title><content>Atom body.</content></entry></feed>", "atom"),
+        ]
+        for (name, content, format) in samples {
+            try content.write(toFile: dir + "/" + name, atomically: true, encoding: .utf8)
+            let r = try runCommand(binDir + "/newsctl", ["explain", "--json", dir + "/" + name])
+            #expect(r.status == 0, "\(name): \(r.output)")
+            let report = try JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any]
+            #expect(report?["format"] as? String == format, "\(name)")
+        }
+
         let bad = dir + "/empty.txt"
         #expect(FileManager.default.createFile(atPath: bad, contents: Data()))
         let failed = try runCommand(binDir + "/newsctl", ["explain", bad])

@@ -114,3 +114,17 @@ import Testing
         #expect(!body.contains("lollollol"))
     }
 }
+
+@Suite struct HostileInputTests {
+    @Test func aHugeSingleLineIsOneParagraph() throws {
+        let line = String(repeating: "word ", count: 1_000_000)
+        let a = try DocumentParser().parse(bytes: Array("Title\n\n\(line)".utf8)).articles[0]
+        #expect(a.paragraphs.count == 1)
+        #expect(a.wordCount == 1_000_000)
+    }
+
+    @Test func trailingImageCreditsAndCookieNoticesAreJunk() throws {
+        let a = try PlainTextParser().parse(text: "T\n\nReal text.\n\nImage copyright: Getty Images\n\nWe use cookies to improve your experience.")
+        #expect(a.paragraphs == ["Real text."])
+    }
+}

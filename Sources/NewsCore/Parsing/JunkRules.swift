@@ -41,6 +41,9 @@ public struct JunkRules: Sendable {
         #"(follow|like) us on [a-z, ]+\.?"#,
         #"read more:?|continue reading\.?"#,
         #"comments? \(\d+\):?|leave a (comment|reply)"#,
+        #"(image|photo|picture|video)s? ?(copyright|credit|source|caption)s?:? .*"#,
+        #"(getty images|reuters|afp|ap photo|epa)( ?/ ?[a-z .]+)?"#,
+        #".*\b(we use|this (site|website) uses) cookies\b.*|accept (all )?cookies"#,
     ]
 
     /// The default rules, compiled.
