@@ -96,15 +96,7 @@ public enum Markup {
     public static func parseHTML(_ bytes: [UInt8], encoding: String?) -> Node? {
         let options = Int32(HTML_PARSE_RECOVER.rawValue | HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue
             | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
-        prepare()
-        let count = Int32(min(bytes.count, maxBytes))
-        let doc: htmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
-            buf.withMemoryRebound(to: CChar.self) { c in htmlReadMemory(c.baseAddress, count, nil, encoding, options) }
-        }
-        guard let doc else { return nil }
-        defer { xmlFreeDoc(doc) }
-        guard let root = xmlDocGetRootElement(doc) else { return nil }
-        return convert(root, html: true)
+        return parse(bytes, html: true) { htmlReadMemory($0, $1, nil, encoding, options) }
     }
 
     /// Parses XML (feeds) safely: no network, no external entities or DTDs, no entity
@@ -113,15 +105,22 @@ public enum Markup {
     public static func parseXML(_ bytes: [UInt8], encoding: String?) -> Node? {
         let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
             | XML_PARSE_NOCDATA.rawValue | XML_PARSE_COMPACT.rawValue | XML_PARSE_RECOVER.rawValue)
+        return parse(bytes, html: false) { xmlReadMemory($0, $1, nil, encoding, options) }
+    }
+
+    /// Runs one libxml2 read function over `bytes`, copies the tree out and frees libxml2's.
+    private static func parse(
+        _ bytes: [UInt8], html: Bool, _ read: (UnsafePointer<CChar>?, Int32) -> xmlDocPtr?
+    ) -> Node? {
         prepare()
         let count = Int32(min(bytes.count, maxBytes))
-        let doc: xmlDocPtr? = bytes.withUnsafeBufferPointer { buf in
-            buf.withMemoryRebound(to: CChar.self) { c in xmlReadMemory(c.baseAddress, count, nil, encoding, options) }
+        let doc = bytes.withUnsafeBufferPointer { buf in
+            buf.withMemoryRebound(to: CChar.self) { read($0.baseAddress, count) }
         }
         guard let doc else { return nil }
         defer { xmlFreeDoc(doc) }
         guard let root = xmlDocGetRootElement(doc) else { return nil }
-        return convert(root, html: false)
+        return convert(root, html: html)
     }
 
     private static func string(_ p: UnsafePointer<xmlChar>?) -> String {
