@@ -13,7 +13,7 @@ struct Newsctl: ParsableCommand {
             76 protocol error, 77 permission denied.
             """,
         version: NewsdVersion.current,
-        subcommands: [Status.self, Explain.self, Version.self]
+        subcommands: [Status.self, Explain.self, Model.self, Version.self]
     )
 }
 

@@ -1,0 +1,30 @@
+import Testing
+
+@testable import NewsCore
+
+@Suite struct TopicModelTests {
+    let sport = ["the striker scored a late goal in the match", "the team won the league title after the final whistle",
+                 "a hat trick from the forward sealed the cup tie", "the coach praised the defence after the derby win"]
+    let money = ["shares fell as the bank reported lower profits", "the central bank raised interest rates again",
+                 "investors sold bonds after the inflation figures", "the company profits beat market forecasts this quarter"]
+
+    @Test func separatesTwoTopicsAndIsReproducible() {
+        let texts = sport + money
+        let labels = Array(repeating: "sport", count: 4) + Array(repeating: "business", count: 4)
+        let model = TopicModel.train(texts: texts, labels: labels, hasher: FeatureHasher(bits: 12), epochs: 30)
+        #expect(model.labels == ["business", "sport"])
+        let p = model.predict("a late goal won the match for the team")
+        #expect(p.label == "sport")
+        #expect(p.confidence > 0.5)
+        #expect(abs(p.scores.values.reduce(0, +) - 1) < 1e-9)
+        #expect(model.predict("the bank said profits and interest rates rose").label == "business")
+        let again = TopicModel.train(texts: texts, labels: labels, hasher: FeatureHasher(bits: 12), epochs: 30)
+        #expect(again == model)
+    }
+
+    @Test func hashedFeaturesCountWordsAndBigrams() {
+        let counts = FeatureHasher(bits: 16).counts("Goal goal, GOAL! a")
+        // "goal" three times, "goal goal" twice; one-letter "a" dropped.
+        #expect(counts.values.sorted() == [2, 3])
+    }
+}
