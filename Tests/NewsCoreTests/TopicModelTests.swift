@@ -28,3 +28,15 @@ import Testing
         #expect(counts.values.sorted() == [2, 3])
     }
 }
+
+@Suite struct RadixSortTests {
+    @Test func sortsLikeTheStandardLibrary() {
+        var rng = SplitMix64(seed: 7)
+        for n in [0, 5, 33, 1000] {
+            var keys = (0..<n).map { _ in Int32(truncatingIfNeeded: rng.next() & 0x3FFFF) }
+            let expected = keys.sorted()
+            FeatureHasher.radixSort(&keys, bits: 18)
+            #expect(keys == expected)
+        }
+    }
+}

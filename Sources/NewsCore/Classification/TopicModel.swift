@@ -12,7 +12,8 @@ public struct TopicModel: Sendable, Equatable {
     public var idf: [Float]
     /// Document frequency per bucket (kept for keyword extraction); count of training documents.
     public var documentCount: Int
-    /// Weights, one row of `hasher.dimension` per label.
+    /// Weights, bucket-major: `weights[bucket * labels.count + label]`, so one feature's
+    /// weights for every label share a cache line.
     public var weights: [Float]
     /// Bias per label.
     public var bias: [Float]
@@ -26,15 +27,22 @@ public struct TopicModel: Sendable, Equatable {
 
     /// The TF-IDF vector of `text`, L2-normalized.
     public func vector(_ text: String) -> SparseVector {
-        Self.vector(hasher.counts(text), idf: idf)
+        Self.vector(hasher.sortedCounts(text), idf: idf)
     }
 
-    static func vector(_ counts: [Int32: Float], idf: [Float]) -> SparseVector {
-        let sorted = counts.sorted { $0.key < $1.key }
-        var values = sorted.map { (1 + log($0.value)) * idf[Int($0.key)] }
-        let norm = sqrt(values.reduce(0) { $0 + $1 * $1 })
-        if norm > 0 { values = values.map { $0 / norm } }
-        return SparseVector(indices: sorted.map(\.key), values: values)
+    static func vector(_ counts: (indices: [Int32], counts: [Float]), idf: [Float]) -> SparseVector {
+        var values = [Float](repeating: 0, count: counts.indices.count)
+        var norm: Float = 0
+        for k in 0..<values.count {
+            let v = (1 + log(counts.counts[k])) * idf[Int(counts.indices[k])]
+            values[k] = v
+            norm += v * v
+        }
+        if norm > 0 {
+            let inv = 1 / norm.squareRoot()
+            for k in 0..<values.count { values[k] *= inv }
+        }
+        return SparseVector(indices: counts.indices, values: values)
     }
 
     /// Classifies `text`.
@@ -43,9 +51,16 @@ public struct TopicModel: Sendable, Equatable {
     }
 
     func predict(vector x: SparseVector) -> Prediction {
-        let dim = hasher.dimension
-        let raw: [Float] = weights.withUnsafeBufferPointer { w in
-            (0..<labels.count).map { c in x.dot(w, offset: c * dim) + bias[c] }
+        let classes = labels.count
+        var raw = bias
+        weights.withUnsafeBufferPointer { w in
+            raw.withUnsafeMutableBufferPointer { r in
+                for k in 0..<x.indices.count {
+                    let base = Int(x.indices[k]) * classes
+                    let v = x.values[k]
+                    for c in 0..<classes { r[c] += w[base + c] * v }
+                }
+            }
         }
         // Softmax with a temperature that spreads SVM margins (about -1…1) into probabilities.
         let scaled = raw.map { Double($0) * 4 }
@@ -66,9 +81,9 @@ public struct TopicModel: Sendable, Equatable {
     ) -> TopicModel {
         let classes = Array(Set(labels)).sorted()
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
-        let counts = texts.map(hasher.counts)
+        let counts = texts.map(hasher.sortedCounts)
         var df = [Float](repeating: 0, count: hasher.dimension)
-        for c in counts { for k in c.keys { df[Int(k)] += 1 } }
+        for c in counts { for k in c.indices { df[Int(k)] += 1 } }
         let n = Float(texts.count)
         let idf = df.map { log((1 + n) / (1 + $0)) + 1 }
         let xs = counts.map { vector($0, idf: idf) }
@@ -89,28 +104,28 @@ public struct TopicModel: Sendable, Equatable {
                 let eta = 1 / (lambda * (t + 1000))
                 t += 1
                 w.withUnsafeMutableBufferPointer { wp in
+                    let stride = classes.count
                     for c in 0..<classes.count {
-                        let offset = c * dim
                         let y: Float = ys[i] == c ? 1 : -1
                         var dot: Float = 0
-                        for k in 0..<x.indices.count { dot += wp[offset + Int(x.indices[k])] * x.values[k] }
+                        for k in 0..<x.indices.count { dot += wp[Int(x.indices[k]) * stride + c] * x.values[k] }
                         let margin = y * (dot * scale[c] + b[c])
                         scale[c] *= (1 - eta * lambda)
                         if margin < 1 {
                             let step = eta * y / scale[c]
-                            for k in 0..<x.indices.count { wp[offset + Int(x.indices[k])] += step * x.values[k] }
+                            for k in 0..<x.indices.count { wp[Int(x.indices[k]) * stride + c] += step * x.values[k] }
                             b[c] += eta * y * 0.01
                         }
                         if scale[c] < 1e-6 {
-                            for j in 0..<dim { wp[offset + j] *= scale[c] }
+                            for j in 0..<dim { wp[j * stride + c] *= scale[c] }
                             scale[c] = 1
                         }
                     }
                 }
             }
         }
-        for c in 0..<classes.count {
-            for j in 0..<dim { w[c * dim + j] *= scale[c] }
+        for j in 0..<dim {
+            for c in 0..<classes.count { w[j * classes.count + c] *= scale[c] }
         }
         return TopicModel(labels: classes, hasher: hasher, idf: idf, documentCount: texts.count, weights: w, bias: b)
     }

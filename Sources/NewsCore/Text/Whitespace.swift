@@ -10,7 +10,19 @@ public enum Whitespace {
         var pendingSpace = false
         var needsNFC = false
         for scalar in line.unicodeScalars {
-            switch scalar.value {
+            let v = scalar.value
+            // ASCII fast path: Unicode property look-ups are slow and ASCII needs none.
+            if v < 0x80 {
+                if v == 0x20 || (v >= 0x09 && v <= 0x0D) {
+                    pendingSpace = true
+                } else if v >= 0x20 && v != 0x7F {
+                    if pendingSpace && !out.isEmpty { out.append(" ") }
+                    pendingSpace = false
+                    out.append(scalar)
+                }
+                continue
+            }
+            switch v {
             case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
                 continue  // zero-width characters and soft hyphens carry no text
             default:
