@@ -4,8 +4,8 @@ import NewsCore
 
 struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Evaluate a topic classifier on a labeled folder (<label>/<file>).",
-        subcommands: [Evaluate.self])
+        abstract: "Train and evaluate topic classifiers on labeled folders (<label>/<file>).",
+        subcommands: [Train.self, Evaluate.self])
 }
 
 /// A labeled folder: every file under `<label>/` parsed with the daemon's parser.
@@ -41,6 +41,46 @@ struct LabeledCorpus {
 }
 
 extension Model {
+    struct Train: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Train a topic model on a labeled folder and write it to a file (docs/MODEL.md).")
+
+        @Option(help: "Labeled folder: one subfolder per label; files in any format newsd reads.")
+        var corpus: String
+
+        @Option(help: "Where to write the model.")
+        var out: String
+
+        @Option(help: "Training passes over the data.")
+        var epochs: Int = 12
+
+        @Option(help: "L2 regularization strength.")
+        var lambda: Float = 2e-5
+
+        @Option(help: "Feature hash size as a power of two (8...24).")
+        var bits: Int = 18
+
+        @Option(help: "Shuffle seed.")
+        var seed: UInt64 = 42
+
+        func validate() throws {
+            guard (8...24).contains(bits) else { throw ValidationError("--bits must be within 8...24") }
+        }
+
+        func run() throws {
+            let data = try LabeledCorpus(directory: corpus)
+            let model = TopicModel.train(
+                texts: data.texts, labels: data.labels, hasher: FeatureHasher(bits: bits), epochs: epochs, lambda: lambda, seed: seed)
+            let bytes = model.serialized()
+            // Write beside the target and rename, so a reader never sees half a model.
+            let tmp = out + ".tmp"
+            guard FileManager.default.createFile(atPath: tmp, contents: Data(bytes)), rename(tmp, out) == 0 else {
+                throw ValidationError("cannot write \(out)")
+            }
+            print("trained on \(data.texts.count) articles, labels \(model.labels.joined(separator: ", ")); wrote \(out) (\(bytes.count) bytes)")
+        }
+    }
+
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "k-fold cross-validation: accuracy, macro-F1, confusion matrix, articles per second.")

@@ -40,3 +40,24 @@ import Testing
         }
     }
 }
+
+@Suite struct ModelFileTests {
+    @Test func roundTripsAndRejectsDamage() throws {
+        let model = TopicModel.train(
+            texts: ["goal match team win", "bank profit shares rate", "striker goal derby", "inflation bank bonds"],
+            labels: ["sport", "business", "sport", "business"], hasher: FeatureHasher(bits: 10), epochs: 5)
+        let bytes = model.serialized()
+        #expect(bytes.count == 8 + 16 + (4 + 8) + (4 + 5) + 1024 * 4 + 2 * 4 + 1024 * 2 * 4)
+        #expect(try TopicModel(serialized: bytes) == model)
+        #expect(throws: ModelFileError.self) { try TopicModel(serialized: Array(bytes.dropLast())) }
+        #expect(throws: ModelFileError.self) { try TopicModel(serialized: [0] + Array(bytes.dropFirst())) }
+        var future = bytes
+        future[8] = 2
+        do {
+            _ = try TopicModel(serialized: future)
+            Issue.record("read a version 2 file")
+        } catch {
+            #expect(error.message == "format version 2; this newsd reads version 1")
+        }
+    }
+}

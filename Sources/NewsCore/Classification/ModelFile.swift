@@ -1,0 +1,87 @@
+import Foundation
+
+/// Why a model file cannot be read.
+public struct ModelFileError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { "model file: \(message)" }
+}
+
+/// The model file format (docs/MODEL.md), version 1, all integers and floats little-endian:
+///
+///     magic "NWSDMODL" | u32 version (1) | u32 hash bits | u32 label count | u32 document count
+///     per label: u32 byte length, UTF-8 bytes
+///     f32 idf[2^bits] | f32 bias[labels] | f32 weights[2^bits * labels] (bucket-major)
+extension TopicModel {
+    static let magic = Array("NWSDMODL".utf8)
+    /// The version this build writes and reads.
+    public static let fileVersion: UInt32 = 1
+
+    /// The model as file bytes.
+    public func serialized() -> [UInt8] {
+        var out = Self.magic
+        func u32(_ v: UInt32) { withUnsafeBytes(of: v.littleEndian) { out.append(contentsOf: $0) } }
+        func floats(_ a: [Float]) {
+            out.reserveCapacity(out.count + a.count * 4)
+            for f in a { withUnsafeBytes(of: f.bitPattern.littleEndian) { out.append(contentsOf: $0) } }
+        }
+        u32(Self.fileVersion)
+        u32(UInt32(hasher.bits))
+        u32(UInt32(labels.count))
+        u32(UInt32(documentCount))
+        for l in labels {
+            u32(UInt32(l.utf8.count))
+            out.append(contentsOf: l.utf8)
+        }
+        floats(idf)
+        floats(bias)
+        floats(weights)
+        return out
+    }
+
+    /// Reads a model from file bytes, checking the magic, version and every length.
+    public init(serialized bytes: [UInt8]) throws(ModelFileError) {
+        var offset = 0
+        func take(_ n: Int) throws(ModelFileError) -> ArraySlice<UInt8> {
+            guard n >= 0, offset + n <= bytes.count else { throw ModelFileError(message: "truncated at byte \(offset)") }
+            defer { offset += n }
+            return bytes[offset..<offset + n]
+        }
+        func u32() throws(ModelFileError) -> UInt32 {
+            let s = try take(4)
+            return s.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+        }
+        func floats(_ n: Int) throws(ModelFileError) -> [Float] {
+            let s = try take(n * 4)
+            var out = [Float](repeating: 0, count: n)
+            var i = s.startIndex
+            for k in 0..<n {
+                let bits = UInt32(s[i]) | UInt32(s[i + 1]) << 8 | UInt32(s[i + 2]) << 16 | UInt32(s[i + 3]) << 24
+                out[k] = Float(bitPattern: bits)
+                i += 4
+            }
+            return out
+        }
+        guard Array(try take(8)) == Self.magic else { throw ModelFileError(message: "not a newsd model (bad magic)") }
+        let version = try u32()
+        guard version == Self.fileVersion else {
+            throw ModelFileError(message: "format version \(version); this newsd reads version \(Self.fileVersion)")
+        }
+        let bits = Int(try u32())
+        guard (8...24).contains(bits) else { throw ModelFileError(message: "hash bits \(bits) out of range 8...24") }
+        let count = Int(try u32())
+        guard (2...10_000).contains(count) else { throw ModelFileError(message: "\(count) labels") }
+        let documents = Int(try u32())
+        var labels: [String] = []
+        for _ in 0..<count {
+            let n = Int(try u32())
+            guard let label = String(validating: try take(n), as: UTF8.self) else { throw ModelFileError(message: "label is not UTF-8") }
+            labels.append(label)
+        }
+        let dim = 1 << bits
+        let idf = try floats(dim)
+        let bias = try floats(count)
+        let weights = try floats(dim * count)
+        guard offset == bytes.count else { throw ModelFileError(message: "\(bytes.count - offset) unexpected trailing bytes") }
+        self.init(labels: labels, hasher: FeatureHasher(bits: bits), idf: idf, documentCount: documents, weights: weights, bias: bias)
+    }
+}
