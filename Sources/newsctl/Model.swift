@@ -55,10 +55,10 @@ extension Model {
         var epochs: Int = 12
 
         @Option(help: "L2 regularization strength.")
-        var lambda: Float = 2e-5
+        var lambda: Float = 1e-5
 
         @Option(help: "Feature hash size as a power of two (8...24).")
-        var bits: Int = 18
+        var bits: Int = 16
 
         @Option(help: "Shuffle seed.")
         var seed: UInt64 = 42
@@ -98,7 +98,10 @@ extension Model {
         var epochs: Int = 12
 
         @Option(help: "L2 regularization strength.")
-        var lambda: Float = 2e-5
+        var lambda: Float = 1e-5
+
+        @Option(help: "Feature hash size as a power of two (8...24).")
+        var bits: Int = 16
 
         @Flag(help: "Print JSON.")
         var json = false
@@ -106,7 +109,7 @@ extension Model {
         func run() throws {
             let data = try LabeledCorpus(directory: corpus)
             let cv = CrossValidation.run(
-                texts: data.texts, labels: data.labels, folds: folds, seed: seed, epochs: epochs, lambda: lambda)
+                texts: data.texts, labels: data.labels, folds: folds, seed: seed, epochs: epochs, lambda: lambda, bits: bits)
             if json {
                 let body: [String: Any] = [
                     "articles": data.texts.count, "folds": folds, "seed": seed, "accuracy": cv.accuracy, "macro_f1": cv.macroF1,

@@ -21,7 +21,7 @@ public struct FeatureHasher: Sendable, Equatable {
     public var bits: Int
 
     /// Creates a hasher with 2^bits buckets.
-    public init(bits: Int = 18) {
+    public init(bits: Int = 16) {
         self.bits = bits
     }
 

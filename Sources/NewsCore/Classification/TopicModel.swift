@@ -77,7 +77,7 @@ public struct TopicModel: Sendable, Equatable {
     /// Trains on labeled texts.
     public static func train(
         texts: [String], labels: [String], hasher: FeatureHasher = FeatureHasher(), epochs: Int = 12,
-        lambda: Float = 2e-5, seed: UInt64 = 42
+        lambda: Float = 1e-5, seed: UInt64 = 42
     ) -> TopicModel {
         let classes = Array(Set(labels)).sorted()
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
@@ -156,7 +156,8 @@ public struct CrossValidation: Sendable {
 
     /// Runs stratification-free k-fold cross-validation with a fixed shuffle seed.
     public static func run(
-        texts: [String], labels: [String], folds: Int = 5, seed: UInt64 = 42, epochs: Int = 12, lambda: Float = 2e-5
+        texts: [String], labels: [String], folds: Int = 5, seed: UInt64 = 42, epochs: Int = 12, lambda: Float = 1e-5,
+        bits: Int = 16
     ) -> CrossValidation {
         let classes = Array(Set(labels)).sorted()
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
@@ -171,7 +172,8 @@ public struct CrossValidation: Sendable {
             let testSet = Set(test)
             let train = order.filter { !testSet.contains($0) }
             let model = TopicModel.train(
-                texts: train.map { texts[$0] }, labels: train.map { labels[$0] }, epochs: epochs, lambda: lambda, seed: seed)
+                texts: train.map { texts[$0] }, labels: train.map { labels[$0] }, hasher: FeatureHasher(bits: bits), epochs: epochs,
+                lambda: lambda, seed: seed)
             let start = Date()
             for i in test {
                 let p = model.predict(texts[i])
