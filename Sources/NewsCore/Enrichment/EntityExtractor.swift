@@ -1,0 +1,295 @@
+/// A named entity found in an article, with how often it is mentioned.
+public struct NamedEntity: Sendable, Equatable, Hashable, Codable {
+    /// The kinds newsd recognizes.
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case person, organization, place
+    }
+    /// The canonical name: the longest form seen ("Vladimir Putin" for "Mr Putin" too).
+    public var name: String
+    public var kind: Kind
+    public var mentions: Int
+
+    public init(name: String, kind: Kind, mentions: Int) {
+        self.name = name
+        self.kind = kind
+        self.mentions = mentions
+    }
+}
+
+/// Finds people, organizations and places in English news text by rules and word lists
+/// (docs/ENRICHMENT.md):
+///
+/// 1. Candidates are runs of capitalized words (with "of", "de", "von" … inside), split at
+///    sentence ends, possessives ("Russia's") and punctuation. "St." becomes "St"; a leading
+///    "The" is dropped.
+/// 2. A run preceded by or starting with a title ("Mr", "President", "Dr" …) is a person.
+/// 3. A run that is a known place or organization, ends in an organization word ("Bank",
+///    "Party", "Ltd" …) or is an acronym is that kind; known places win over acronyms.
+/// 4. A run of two or more words starting with a common given name is a person.
+/// 5. A single word that is the last word of a person already found is a mention of that
+///    person, so "Mr Putin" counts towards "Vladimir Putin".
+/// 6. Everything else is left out: precision over recall.
+public enum EntityExtractor {
+    /// The entities of an article, most mentioned first, then by name.
+    public static func extract(title: String, paragraphs: [String]) -> [NamedEntity] {
+        var runs: [Run] = []
+        for text in [title] + paragraphs { runs.append(contentsOf: candidateRuns(text)) }
+
+        var kinds: [String: NamedEntity.Kind] = [:]
+        var counts: [String: Int] = [:]
+        var pendingSingles: [Run] = []
+        // Persons first, so surnames can be linked in a second pass.
+        // Lone surnames that look like a person's: after a title or next to "said".
+        let sayings: Set<String> = ["said", "says", "told", "added"]
+        let singles = Set(
+            runs.filter { r in
+                r.words.count == 1 && (r.titled || r.before.map(sayings.contains) == true || r.after.map(sayings.contains) == true)
+            }.map { $0.words[0] })
+        for run in runs {
+            guard let (name, kind) = classify(run) ?? repeatedSurname(run, singles: singles) else {
+                if run.words.count == 1 { pendingSingles.append(run) }
+                continue
+            }
+            if kind == .person, run.words.count == 1 {
+                pendingSingles.append(run)  // "Mr Putin": resolve after full names are known.
+                continue
+            }
+            kinds[name] = kinds[name] ?? kind
+            counts[name, default: 0] += 1
+        }
+        let people = kinds.filter { $0.value == .person }.keys.sorted()
+        for run in pendingSingles {
+            let word = run.words[0]
+            if let full = people.first(where: { $0.split(separator: " ").last.map(String.init) == word }) {
+                counts[full, default: 0] += 1
+            } else if run.titled || run.before.map(familyCues.contains) == true {
+                kinds[word] = kinds[word] ?? .person
+                counts[word, default: 0] += 1
+            }
+        }
+        return kinds.map { NamedEntity(name: $0.key, kind: $0.value, mentions: counts[$0.key] ?? 0) }
+            .sorted { ($1.mentions, $0.name) < ($0.mentions, $1.name) }
+    }
+
+    struct Run {
+        var words: [String]
+        /// A person's title stood before the run.
+        var titled: Bool
+        /// The run opens a sentence (its capital may be only grammar).
+        var sentenceStart: Bool
+        /// The lowercase word just before the run ("sculptor", "company"), if any.
+        var before: String? = nil
+        /// The word just after the run ("said"), if the run ended at a plain word.
+        var after: String? = nil
+    }
+
+    /// Lowercase words that introduce a person's name: "sculptor Richard Wentworth".
+    static let personCues: Set<String> = [
+        "sculptor", "artist", "painter", "producer", "director", "actor", "actress", "singer", "star", "writer",
+        "author", "novelist", "poet", "composer", "musician", "rapper", "comedian", "presenter", "correspondent",
+        "editor", "reporter", "journalist", "columnist", "analyst", "economist", "spokesman", "spokeswoman",
+        "chief", "boss", "chairman", "chairwoman", "founder", "executive", "leader", "minister", "secretary",
+        "champion", "player", "striker", "midfielder", "defender", "goalkeeper", "coach", "manager",
+        "captain", "winger", "batsman", "bowler", "jockey", "trainer", "runner", "sprinter", "athlete", "driver",
+        "boxer", "golfer", "skipper", "lawyer", "judge", "professor", "scientist", "researcher", "doctor",
+        "mp", "senator", "governor", "mayor", "candidate", "colleague", "son", "daughter", "wife", "husband",
+        "brother", "sister", "father", "mother", "starring", "fellow",
+    ]
+    /// Relatives: "his father Ralph" names a person even with one word.
+    static let familyCues: Set<String> = ["brother", "sister", "father", "mother", "son", "daughter", "wife", "husband"]
+    /// Leading words that are not part of the name after them: "A Christmas tree", "Russian Svetlana Feofanova".
+    static let leadingNonName: Set<String> = [
+        "A", "An", "As", "The", "Russian", "American", "British", "French", "German", "Spanish", "Italian", "Chinese",
+        "Japanese", "Indian", "Irish", "Scottish", "English", "Welsh", "Australian", "Canadian", "Brazilian", "Dutch",
+        "Swedish", "Polish", "Israeli", "Iraqi", "Iranian", "Afghan", "Pakistani", "Ukrainian", "European", "African",
+        "Asian", "Olympic", "Former", "Veteran", "Labour", "Tory", "Conservative", "Democrat", "Republican",
+    ]
+
+    /// Lowercase words that introduce an organization's name: "marketing company Doubleclick".
+    static let organizationCues: Set<String> = [
+        "company", "firm", "group", "giant", "maker", "manufacturer", "retailer", "bank", "airline", "carrier",
+        "operator", "network", "broadcaster", "publisher", "label", "studio", "studios", "agency", "club",
+        "side", "team", "supermarket", "chain", "insurer", "lender", "brewer", "producer", "provider",
+        "conglomerate", "startup", "website", "site", "newspaper", "magazine", "charity", "union", "party",
+        "rival", "rivals",
+    ]
+    /// Words that make a run an organization wherever they stand in it: "Duchy of Cornwall".
+    static let organizationWords: Set<String> = Gazetteer.organizationSuffixes.union([
+        "Duchy", "Bureau", "Center", "Centre", "Institute", "Ministry", "Department", "Commission", "Council",
+        "Committee", "University", "Academy", "Federation", "Association", "Agency", "Authority",
+    ])
+
+    static func classify(_ run: Run) -> (String, NamedEntity.Kind)? {
+        let name = run.words.joined(separator: " ")
+        if run.titled { return (name, .person) }
+        if Gazetteer.places.contains(name) { return (name, .place) }
+        if Gazetteer.organizations.contains(name) { return (name, .organization) }
+        if let last = run.words.last, run.words.count >= 2, Gazetteer.organizationSuffixes.contains(last) {
+            return (name, .organization)
+        }
+        if run.words.count >= 2, run.words.contains(where: organizationWords.contains),
+            !run.words.allSatisfy({ Gazetteer.places.contains($0) || Gazetteer.connectors.contains($0) })
+        {
+            return (name, .organization)
+        }
+        if run.words.contains("&") { return (name, .organization) }
+        if run.words.count == 1, let b = run.before, familyCues.contains(b), !Gazetteer.places.contains(name),
+            !Gazetteer.organizations.contains(name)
+        {
+            return (name, .person)
+        }
+        if run.words.count == 1, isAcronym(name), !Gazetteer.nonEntities.contains(name) { return (name, .organization) }
+        let nameLike = run.words.allSatisfy { w in
+            w.first?.isUppercase == true && w.dropFirst().allSatisfy { $0.isLowercase || $0 == "-" }
+        }
+        if (2...3).contains(run.words.count), nameLike, !run.words.contains(where: Gazetteer.places.contains) {
+            if let b = run.before, personCues.contains(b) { return (name, .person) }
+            if let a = run.after, ["said", "says", "told", "added", "explained", "wrote"].contains(a) { return (name, .person) }
+        }
+        if let b = run.before, organizationCues.contains(b), !Gazetteer.places.contains(name), !run.sentenceStart {
+            return (name, .organization)
+        }
+        if run.words.count >= 2, run.words.count <= 4, Gazetteer.givenNames.contains(run.words[0]),
+            run.words.dropFirst().allSatisfy({ $0.first?.isUppercase == true })
+        {
+            return (name, .person)
+        }
+        return nil
+    }
+
+    /// "Yelena Isinbayeva … Isinbayeva said": a two- or three-word name whose last word also
+    /// stands alone elsewhere in the article is a person.
+    static func repeatedSurname(_ run: Run, singles: Set<String>) -> (String, NamedEntity.Kind)? {
+        guard (2...3).contains(run.words.count), let last = run.words.last, singles.contains(last),
+            run.words.allSatisfy({ $0.first?.isUppercase == true && $0.dropFirst().allSatisfy(\.isLowercase) }),
+            !run.words.contains(where: { Gazetteer.places.contains($0) || Gazetteer.organizations.contains($0) || organizationWords.contains($0) })
+        else { return nil }
+        return (run.words.joined(separator: " "), .person)
+    }
+
+    static func isAcronym(_ word: String) -> Bool {
+        let scalars = word.unicodeScalars
+        return (2...6).contains(scalars.count) && scalars.allSatisfy { ("A"..."Z").contains($0) }
+    }
+
+    /// Words that may stand before a title ("Prime Minister", "Foreign Secretary").
+    static let titleModifiers: Set<String> = [
+        "Prime", "Foreign", "Home", "Vice", "Deputy", "Chief", "Shadow", "Former", "Defence", "Health", "Trade",
+        "Culture", "Education", "Finance", "Interior", "Culture", "Acting", "First", "Attorney", "Lord", "Crown",
+    ]
+
+    /// Titles that never belong inside a name.
+    static let strictTitles: Set<String> = ["Mr", "Mrs", "Ms", "Miss", "Dr", "President", "Sir", "Dame"]
+
+    /// Runs of capitalized words in one paragraph.
+    static func candidateRuns(_ text: String) -> [Run] {
+        var runs: [Run] = []
+        var current: [String] = []
+        var titled = false
+        var titleBuffer: [String] = []
+        var runStartsSentence = false
+        var atSentenceStart = true
+
+        var previousPlain: String? = nil
+        var runBefore: String? = nil
+        var skipTitleOf = false
+
+        func close(after: String? = nil) {
+            if current.isEmpty, !titleBuffer.isEmpty, !Gazetteer.personTitles.contains(titleBuffer.last!) {
+                current = titleBuffer  // "Home" alone was not a title after all.
+            }
+            titleBuffer = []
+            // Trailing connectors ("Bank of") are not part of a name.
+            while let last = current.last, Gazetteer.connectors.contains(last) { current.removeLast() }
+            while current.count > 1, let first = current.first, leadingNonName.contains(first) { current.removeFirst() }
+            if current.first == "The" { current.removeFirst() }
+            // "US Federal Bureau of Investigation": a place, then an organization.
+            if current.count >= 3, Gazetteer.places.contains(current[0]), current.dropFirst().contains(where: organizationWords.contains) {
+                runs.append(Run(words: [current[0]], titled: false, sentenceStart: runStartsSentence, before: runBefore, after: nil))
+                current.removeFirst()
+                runBefore = nil
+            }
+            if !current.isEmpty, !(current.count == 1 && Gazetteer.nonEntities.contains(current[0])) {
+                runs.append(Run(words: current, titled: titled, sentenceStart: runStartsSentence, before: runBefore, after: after))
+            }
+            current = []
+            titled = false
+        }
+
+        for raw in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            var word = Substring(raw)
+            var endsSentence = false
+            var breaksAfter = false
+            while let f = word.first, "\"“‘'([".contains(f) {
+                word = word.dropFirst()
+                close()
+            }
+            var possessive = false
+            for suffix in ["’s", "'s", "’", "'"] where word.hasSuffix(suffix) && word.count > suffix.count {
+                word = word.dropLast(suffix.count)
+                possessive = true
+                break
+            }
+            while let l = word.last, ".,;:!?\"”’')]".contains(l) {
+                if ".!?".contains(l) { endsSentence = true }
+                breaksAfter = true
+                word = word.dropLast()
+            }
+            let w = String(word)
+            if ["St", "Mr", "Mrs", "Ms", "Dr", "Jr", "Gen", "Sen", "Rep", "Prof", "Capt", "Col"].contains(w) {
+                endsSentence = false  // "St. Petersburg", "Dr. Smith"
+                breaksAfter = possessive
+            }
+            if possessive { breaksAfter = true }
+            let capitalized = w.first?.isUppercase == true && w.contains(where: { $0.isLetter })
+            if skipTitleOf {
+                // "Prince of Wales", "Duke of York": a title, not a place.
+                skipTitleOf = false
+                if capitalized {
+                    titleBuffer = []
+                    previousPlain = nil
+                    if breaksAfter || endsSentence { close() }
+                    atSentenceStart = endsSentence
+                    continue
+                }
+            }
+            if w == "of", current.isEmpty, let t = titleBuffer.last, Gazetteer.personTitles.contains(t) {
+                skipTitleOf = true
+                continue
+            }
+            if current.isEmpty, titleBuffer.isEmpty, capitalized { runBefore = previousPlain }
+
+            if capitalized, !current.isEmpty, !possessive, !breaksAfter, strictTitles.contains(w) {
+                close()  // "… and Mr Trump": a title starts a new name.
+            }
+            if capitalized, current.isEmpty, !possessive, !breaksAfter,
+                Gazetteer.personTitles.contains(w) || titleModifiers.contains(w) || (w == "Executive" && titleBuffer == ["Chief"])
+            {
+                if titleBuffer.isEmpty { runStartsSentence = atSentenceStart }
+                titleBuffer.append(w)
+            } else if capitalized {
+                if current.isEmpty {
+                    if let last = titleBuffer.last, Gazetteer.personTitles.contains(last) || last == "Executive" {
+                        titled = true
+                    } else {
+                        current = titleBuffer  // "Home Office": the modifier starts the name.
+                        runStartsSentence = titleBuffer.isEmpty ? atSentenceStart : runStartsSentence
+                    }
+                    titleBuffer = []
+                }
+                current.append(w)
+            } else if !current.isEmpty, !breaksAfter,
+                Gazetteer.connectors.contains(w) || w == "&" || (["for", "on"].contains(w) && current.contains(where: organizationWords.contains))
+            {
+                current.append(w)
+            } else {
+                close(after: w.lowercased())
+            }
+            previousPlain = capitalized || breaksAfter || endsSentence ? nil : w.lowercased()
+            if breaksAfter || endsSentence { close() }
+            atSentenceStart = endsSentence
+        }
+        close()
+        return runs
+    }
+}

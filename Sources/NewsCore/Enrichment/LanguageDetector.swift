@@ -1,0 +1,130 @@
+import Foundation
+
+/// Identifies the language of a text as an ISO 639-1 code.
+///
+/// Method (docs/ENRICHMENT.md): scripts decide first — Han ideographs without kana are `zh`,
+/// kana `ja`, Hangul `ko`, Arabic `ar`, Greek `el`, Cyrillic `ru` (or `uk` when Ukrainian-only
+/// letters appear). Latin-script text is scored against stop-word profiles of en, de, fr, es,
+/// it, pt, nl and pl: the share of the text's words found in each profile. The best profile
+/// wins when it covers at least 8% of the words and at least three words; otherwise the
+/// language is unknown (`nil`), which is better than a guess.
+public enum LanguageDetector {
+    /// Languages with a stop-word profile (Latin script).
+    public static let profiled: [String] = ["en", "de", "fr", "es", "it", "pt", "nl", "pl"]
+    /// Every code `detect` can return.
+    public static let supported: [String] = profiled + ["ru", "uk", "zh", "ja", "ko", "ar", "el"]
+
+    static let stopWords: [String: Set<String>] = [
+        "en": [
+            "the", "and", "of", "to", "in", "is", "that", "for", "it", "was", "on", "with", "as", "he", "be", "by", "at",
+            "have", "are", "this", "from", "his", "but", "not", "they", "has", "had", "which", "were", "said", "will",
+            "would", "their", "been", "an", "or", "who", "its", "after", "we", "more", "there", "also", "than", "about",
+            "she", "her", "what", "when", "can", "could", "should", "into", "our", "you", "them", "out", "up", "all",
+        ],
+        "de": [
+            "der", "die", "und", "den", "das", "ist", "von", "mit", "des", "nicht", "sich", "auf", "dem", "ein", "eine",
+            "einer", "zu", "im", "für", "auch", "es", "wird", "werden", "bei", "nach", "aus", "wie", "hat", "sind",
+            "oder", "noch", "über", "nur", "wurde", "sie", "er", "aber", "dass", "einen", "zum", "zur", "vor", "kann",
+            "wir", "ich", "mehr", "wenn", "haben", "sein", "diese", "dieser", "schon", "ihre", "ihr", "gegen", "unter",
+        ],
+        "fr": [
+            "le", "la", "les", "et", "des", "du", "un", "une", "est", "que", "qui", "dans", "pour", "pas", "sur", "au",
+            "aux", "par", "avec", "ce", "il", "elle", "sont", "ont", "plus", "mais", "ou", "se", "ses", "son", "été",
+            "cette", "nous", "vous", "leur", "comme", "fait", "être", "ne", "lui", "tout", "aussi", "entre", "ces",
+            "avait", "était", "sa", "je", "on", "après", "très", "sans", "dont", "même",
+        ],
+        "es": [
+            "el", "la", "los", "las", "y", "de", "del", "que", "en", "un", "una", "es", "por", "con", "para", "se",
+            "no", "su", "al", "lo", "como", "más", "pero", "sus", "le", "ha", "fue", "este", "esta", "son", "entre",
+            "cuando", "muy", "sin", "sobre", "también", "hay", "desde", "está", "han", "ya", "años", "hasta", "donde",
+            "ese", "esa", "otro", "todos", "puede", "según", "uno", "ni", "porque", "nos",
+        ],
+        "it": [
+            "il", "la", "le", "di", "che", "e", "è", "un", "una", "per", "non", "in", "del", "della", "dei", "delle",
+            "con", "sono", "si", "da", "al", "alla", "nel", "nella", "anche", "come", "più", "ma", "lo", "gli",
+            "questo", "questa", "ha", "hanno", "essere", "stato", "sul", "dal", "degli", "ci", "tra", "quando", "suo",
+            "sua", "loro", "dopo", "ancora", "solo", "cui", "molto", "perché", "ad", "ed", "io",
+        ],
+        "pt": [
+            "o", "a", "os", "as", "de", "do", "da", "dos", "das", "e", "que", "em", "no", "na", "nos", "um", "uma",
+            "para", "com", "não", "por", "se", "é", "mais", "ao", "como", "mas", "foi", "ele", "ela", "seu", "sua",
+            "são", "está", "também", "já", "pelo", "pela", "isso", "entre", "quando", "muito", "há", "ser", "tem",
+            "à", "às", "até", "depois", "ou", "eles", "sobre", "anos", "nas",
+        ],
+        "nl": [
+            "de", "het", "een", "en", "van", "in", "is", "dat", "op", "te", "zijn", "voor", "met", "niet", "die", "er",
+            "aan", "ook", "als", "bij", "door", "maar", "om", "naar", "dan", "nog", "wordt", "worden", "werd",
+            "heeft", "hij", "zij", "wij", "uit", "over", "kan", "deze", "dit", "geen", "meer", "tot", "hun", "ze",
+            "wat", "zo", "al", "ik", "was", "hebben", "moet", "jaar", "onder", "tegen", "haar",
+        ],
+        "pl": [
+            "i", "w", "na", "z", "nie", "się", "do", "to", "że", "jest", "o", "jak", "ale", "po", "co", "od", "za",
+            "przez", "jego", "jej", "są", "tak", "już", "dla", "czy", "był", "była", "było", "może", "tylko", "przy",
+            "oraz", "także", "który", "która", "które", "jako", "lub", "bardzo", "gdy", "ich", "tym", "ze", "we",
+            "ten", "ta", "tego", "jednak", "być", "pod", "bez", "też", "gdzie", "mnie",
+        ],
+    ]
+
+    /// The language of `text`, or nil when the evidence is too thin.
+    public static func detect(_ text: String) -> String? {
+        detectWithScores(text).language
+    }
+
+    /// The language and, for Latin script, each profile's share of the words (for tests and
+    /// `newsctl explain`).
+    public static func detectWithScores(_ text: String) -> (language: String?, scores: [String: Double]) {
+        var han = 0, kana = 0, hangul = 0, cyrillic = 0, ukrainian = 0, arabic = 0, greek = 0, latin = 0
+        var scanned = 0
+        for s in text.unicodeScalars {
+            let v = s.value
+            if v < 0x41 { continue }
+            scanned += 1
+            if scanned > 20_000 { break }
+            switch v {
+            case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
+            case 0x370...0x3FF: greek += 1
+            case 0x400...0x4FF:
+                cyrillic += 1
+                if v == 0x456 || v == 0x457 || v == 0x454 || v == 0x491 || v == 0x406 || v == 0x407 || v == 0x404 { ukrainian += 1 }
+            case 0x600...0x6FF: arabic += 1
+            case 0x3040...0x30FF: kana += 1
+            case 0x4E00...0x9FFF, 0x3400...0x4DBF: han += 1
+            case 0xAC00...0xD7AF, 0x1100...0x11FF: hangul += 1
+            default: break
+            }
+        }
+        let letters = han + kana + hangul + cyrillic + arabic + greek + latin
+        guard letters >= 10 else { return (nil, [:]) }
+        // Ideographs carry a word each, so they count several times a Latin letter.
+        let cjk = han + kana + hangul
+        if cjk * 3 > latin {
+            if kana * 10 > cjk { return ("ja", [:]) }
+            if hangul > han { return ("ko", [:]) }
+            return ("zh", [:])
+        }
+        if cyrillic > latin { return (ukrainian * 50 > cyrillic ? "uk" : "ru", [:]) }
+        if arabic > latin { return ("ar", [:]) }
+        if greek > latin { return ("el", [:]) }
+
+        var hits: [String: Int] = [:]
+        var words = 0
+        var word = ""
+        func flush() {
+            guard !word.isEmpty else { return }
+            words += 1
+            for (lang, set) in stopWords where set.contains(word) { hits[lang, default: 0] += 1 }
+            word = ""
+        }
+        for ch in text.lowercased() {
+            if ch.isLetter { word.append(ch) } else { flush() }
+            if words >= 2_000 { break }
+        }
+        flush()
+        guard words > 0 else { return (nil, [:]) }
+        var scores: [String: Double] = [:]
+        for lang in profiled { scores[lang] = Double(hits[lang, default: 0]) / Double(words) }
+        let best = profiled.max { (scores[$0]!, $1) < (scores[$1]!, $0) }!
+        guard scores[best]! >= 0.08, hits[best, default: 0] >= 3 else { return (nil, scores) }
+        return (best, scores)
+    }
+}

@@ -1,0 +1,46 @@
+/// 64-bit SimHash fingerprints (Charikar) over word shingles, for near-duplicate detection.
+///
+/// Each shingle (`shingleSize` consecutive lowercased words) is hashed to 64 bits; every bit
+/// position sums +1 or -1 over the shingles, and the fingerprint keeps the sign. Texts that
+/// share most shingles get fingerprints a few bits apart.
+public enum SimHash {
+    /// Words per shingle.
+    public static let defaultShingleSize = 2
+
+    /// The fingerprint of `text` (title and body). Zero for a text with no words.
+    public static func fingerprint(_ text: String, shingleSize: Int = defaultShingleSize) -> UInt64 {
+        var wordHashes: [UInt64] = []
+        FeatureHasher.forEachToken(text) { token in
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            for s in token {
+                h ^= UInt64(s.value)
+                h = h &* 0x100_0000_01b3
+            }
+            wordHashes.append(h)
+        }
+        guard !wordHashes.isEmpty else { return 0 }
+        let k = max(1, min(shingleSize, wordHashes.count))
+        var sums = [Int32](repeating: 0, count: 64)
+        for start in 0...(wordHashes.count - k) {
+            var h: UInt64 = 0
+            for w in wordHashes[start..<start + k] { h = mix(h &* 0x100_0000_01b3 ^ w) }
+            for bit in 0..<64 { sums[bit] += (h >> UInt64(bit)) & 1 == 1 ? 1 : -1 }
+        }
+        var out: UInt64 = 0
+        for bit in 0..<64 where sums[bit] > 0 { out |= 1 << UInt64(bit) }
+        return out
+    }
+
+    /// Number of differing bits.
+    @inline(__always)
+    public static func distance(_ a: UInt64, _ b: UInt64) -> Int { (a ^ b).nonzeroBitCount }
+
+    /// SplitMix64's finalizer: spreads every input bit over the whole word.
+    @inline(__always)
+    static func mix(_ x: UInt64) -> UInt64 {
+        var z = x &+ 0x9e37_79b9_7f4a_7c15
+        z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+        return z ^ (z >> 31)
+    }
+}
