@@ -40,6 +40,18 @@ struct LabeledCorpus {
     }
 }
 
+/// `--names`.
+enum NameOption: String, ExpressibleByArgument, CaseIterable {
+    case keep, mask, places
+    var value: FeatureHasher.NameFeatures {
+        switch self {
+        case .places: .places
+        case .keep: .keep
+        case .mask: .mask
+        }
+    }
+}
+
 extension Model {
     struct Train: ParsableCommand {
         static let configuration = CommandConfiguration(
@@ -63,6 +75,12 @@ extension Model {
         @Option(help: "Shuffle seed.")
         var seed: UInt64 = 42
 
+        @Option(help: "Capitalized words inside sentences: keep them, mask them all as one token, or mask only places and nationalities.")
+        var names: NameOption = .places
+
+        @Flag(inversion: .prefixedNo, help: "Count the first line's words again as title features.")
+        var titleFeatures = true
+
         func validate() throws {
             guard (8...24).contains(bits) else { throw ValidationError("--bits must be within 8...24") }
         }
@@ -70,7 +88,8 @@ extension Model {
         func run() throws {
             let data = try LabeledCorpus(directory: corpus)
             let model = TopicModel.train(
-                texts: data.texts, labels: data.labels, hasher: FeatureHasher(bits: bits), epochs: epochs, lambda: lambda, seed: seed)
+                texts: data.texts, labels: data.labels, hasher: FeatureHasher(bits: bits, names: names.value, titleFeatures: titleFeatures), epochs: epochs,
+                lambda: lambda, seed: seed)
             let bytes = model.serialized()
             // Write beside the target and rename, so a reader never sees half a model.
             let tmp = out + ".tmp"
@@ -103,13 +122,20 @@ extension Model {
         @Option(help: "Feature hash size as a power of two (8...24).")
         var bits: Int = 16
 
+        @Option(help: "Capitalized words inside sentences: keep them, mask them all as one token, or mask only places and nationalities.")
+        var names: NameOption = .places
+
+        @Flag(inversion: .prefixedNo, help: "Count the first line's words again as title features.")
+        var titleFeatures = true
+
         @Flag(help: "Print JSON.")
         var json = false
 
         func run() throws {
             let data = try LabeledCorpus(directory: corpus)
             let cv = CrossValidation.run(
-                texts: data.texts, labels: data.labels, folds: folds, seed: seed, epochs: epochs, lambda: lambda, bits: bits)
+                texts: data.texts, labels: data.labels, folds: folds, seed: seed, epochs: epochs, lambda: lambda,
+                hasher: FeatureHasher(bits: bits, names: names.value, titleFeatures: titleFeatures))
             if json {
                 let body: [String: Any] = [
                     "articles": data.texts.count, "folds": folds, "seed": seed, "accuracy": cv.accuracy, "macro_f1": cv.macroF1,

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import NewsCore
 import IngestEngine
 import Logging
 import NewsProtocol
@@ -101,6 +102,9 @@ struct Run: AsyncParsableCommand {
             daemon = try Daemon(config: config, logger: logger) {
                 try await NewsdConfig.load(file: options.configFile, overrides: options.overrides)
             }
+        } catch let error as ModelFileError {
+            logger.critical("cannot load the topic model named by classifier.model", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitCodes.config)
         } catch {
             logger.critical("cannot prepare the inbox and spool folders", metadata: ["error": "\(error)"])
             throw ExitCode(ExitCodes.osError)

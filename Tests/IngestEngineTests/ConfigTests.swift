@@ -82,6 +82,7 @@ import Testing
         let c = try await NewsdConfig.load(file: example, environment: [:])
         var expected = NewsdConfig.defaults()
         expected.databaseURL = c.databaseURL
+        expected.classifierModel = "/usr/share/newsd/topics-bbc.model"  // the packaged model (deploy/)
         #expect(c == expected)
     }
 }

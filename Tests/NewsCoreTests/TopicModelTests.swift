@@ -23,9 +23,25 @@ import Testing
     }
 
     @Test func hashedFeaturesCountWordsAndBigrams() {
-        let counts = FeatureHasher(bits: 16).counts("Goal goal, GOAL! a")
+        let counts = FeatureHasher(bits: 16, titleFeatures: false).counts("Goal goal, GOAL! a")
         // "goal" three times, "goal goal" twice; one-letter "a" dropped.
         #expect(counts.values.sorted() == [2, 3])
+        // With title features the first line's words count again, as features of their own.
+        let titled = FeatureHasher(bits: 16).counts("Goal goal, GOAL! a\nbody goal")
+        // goal ×4, body, "goal goal" ×2, "goal body", "body goal", title goal ×3.
+        #expect(titled.values.sorted() == [1, 1, 1, 2, 3, 4])
+    }
+
+    @Test func placesAndNationalitiesAreMaskedOtherNamesKept() {
+        let hasher = FeatureHasher(bits: 20, titleFeatures: false)
+        // Mid-sentence "Russia" and "Russian" become one shared token; "Putin" stays itself.
+        let a = hasher.counts("The talks in Russia went on. Putin spoke")
+        let b = hasher.counts("The talks in Ukraine went on. Putin spoke")
+        #expect(a == b)
+        let c = hasher.counts("The talks in Ukraine went on. Blair spoke")
+        #expect(a != c)
+        // Sentence-initial capitals are ordinary words.
+        #expect(hasher.counts("Russia talks") != hasher.counts("Ukraine talks"))
     }
 }
 
@@ -47,17 +63,31 @@ import Testing
             texts: ["goal match team win", "bank profit shares rate", "striker goal derby", "inflation bank bonds"],
             labels: ["sport", "business", "sport", "business"], hasher: FeatureHasher(bits: 10), epochs: 5)
         let bytes = model.serialized()
-        #expect(bytes.count == 8 + 16 + (4 + 8) + (4 + 5) + 1024 * 4 + 2 * 4 + 1024 * 2 * 4)
+        #expect(model.languages == [])  // four-word texts are too thin to name a language
+        #expect(bytes.count == 8 + 16 + (4 + 8) + (4 + 5) + 12 + 1024 * 4 + 2 * 4 + 1024 * 2 * 4)
         #expect(try TopicModel(serialized: bytes) == model)
         #expect(throws: ModelFileError.self) { try TopicModel(serialized: Array(bytes.dropLast())) }
         #expect(throws: ModelFileError.self) { try TopicModel(serialized: [0] + Array(bytes.dropFirst())) }
         var future = bytes
-        future[8] = 2
+        future[8] = 3
         do {
             _ = try TopicModel(serialized: future)
-            Issue.record("read a version 2 file")
+            Issue.record("read a version 3 file")
         } catch {
-            #expect(error.message == "format version 2; this newsd reads version 1")
+            #expect(error.message == "format version 3; this newsd reads versions 1 and 2")
         }
+        // Version 1: the same without the language list, read as "any language".
+        var v1 = bytes
+        v1[8] = 1
+        let languageCountOffset = 8 + 16 + (4 + 8) + (4 + 5)
+        v1.removeSubrange(languageCountOffset..<languageCountOffset + 12)
+        let old = try TopicModel(serialized: v1)
+        #expect(old.weights == model.weights && old.idf == model.idf && old.labels == model.labels)
+        #expect(old.hasher == FeatureHasher(bits: 10, names: .keep, titleFeatures: false))  // what version 1 meant
+        var english = model
+        english.languages = ["en"]
+        let reread = try TopicModel(serialized: english.serialized())
+        #expect(reread.languages == ["en"])
+        #expect(reread.covers(language: "en") && !reread.covers(language: "de") && reread.covers(language: nil))
     }
 }

@@ -40,6 +40,14 @@ public struct NewsdConfig: Sendable, Equatable {
     public var socketMode: Int
     public var logLevel: String
     public var shutdownTimeoutMilliseconds: Int
+    /// Topic model file; empty: no topics and no keywords.
+    public var classifierModel: String
+    /// Below this probability an article's category is `uncategorized`.
+    public var classifierMinConfidence: Double
+    /// Keywords kept per article.
+    public var keywordCount: Int
+    /// SimHash distance (bits) within which an article is a near-duplicate of an earlier one.
+    public var duplicateMaxDistance: Int
 
     /// The built-in defaults, rooted at `stateDirectory`.
     public static func defaults(stateDirectory: String = "/var/lib/newsd") -> NewsdConfig {
@@ -66,7 +74,11 @@ public struct NewsdConfig: Sendable, Equatable {
             socketPath: "/run/newsd/newsd.sock",
             socketMode: 0o660,
             logLevel: "info",
-            shutdownTimeoutMilliseconds: 15_000
+            shutdownTimeoutMilliseconds: 15_000,
+            classifierModel: "",
+            classifierMinConfidence: 0.5,
+            keywordCount: 10,
+            duplicateMaxDistance: NearDuplicateIndex.defaultMaxDistance
         )
     }
 }
@@ -160,6 +172,14 @@ extension NewsdConfig {
             throw ConfigLoadError(key: "log.level", problem: "\"\(c.logLevel)\" is not one of \(levels.joined(separator: ", "))")
         }
         c.shutdownTimeoutMilliseconds = try r.int("shutdown.timeoutMs", default: c.shutdownTimeoutMilliseconds, in: 0...3_600_000)
+        c.classifierModel = try r.string("classifier.model", default: c.classifierModel)
+        c.classifierMinConfidence = try r.double("classifier.minConfidence", default: c.classifierMinConfidence, in: 0...1)
+        c.keywordCount = try r.int("classifier.keywords", default: c.keywordCount, in: 0...100)
+        c.duplicateMaxDistance = try r.int(
+            "duplicates.maxDistance", default: c.duplicateMaxDistance, in: 0...NearDuplicateIndex.maxSupportedDistance)
+        if !c.classifierModel.isEmpty, !c.classifierModel.hasPrefix("/") {
+            throw ConfigLoadError(key: "classifier.model", problem: "\"\(c.classifierModel)\" is not an absolute path")
+        }
         for (key, path) in [
             ("inbox.path", c.inboxPath), ("spool.path", c.spoolPath), ("archive.path", c.archivePath),
             ("failed.path", c.failedPath), ("control.socket", c.socketPath),
@@ -188,6 +208,15 @@ private struct ValidatingReader {
 
     func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
         let v = reader.int(forKey: ConfigKey(key), default: value)
+        try check(key)
+        guard range.contains(v) else {
+            throw ConfigLoadError(key: key, problem: "\(v) is out of range \(range.lowerBound)...\(range.upperBound)")
+        }
+        return v
+    }
+
+    func double(_ key: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
+        let v = reader.double(forKey: ConfigKey(key), default: value)
         try check(key)
         guard range.contains(v) else {
             throw ConfigLoadError(key: key, problem: "\(v) is out of range \(range.lowerBound)...\(range.upperBound)")

@@ -24,6 +24,7 @@ public final class Daemon: Sendable {
     private let stats: IngestStats
     private let slots: Slots
     private let parser: Mutex<DocumentParser>
+    private let enricher: Mutex<Enricher>
     private let reloadConfig: @Sendable () async throws -> NewsdConfig
 
     // Components are created in init but refer to each other through these.
@@ -44,6 +45,16 @@ public final class Daemon: Sendable {
         })
         self.slots = Slots(capacity: config.maxInFlight)
         self.parser = Mutex(DocumentParser(junk: try JunkRules(patterns: config.junkPatterns)))
+        let enricher = try Self.makeEnricher(config)
+        self.enricher = Mutex(enricher)
+        if let m = enricher.model {
+            logger.notice(
+                "topic model loaded",
+                metadata: ["path": "\(m.path)", "model_id": "\(m.id)", "labels": "\(m.model.labels.joined(separator: ","))",
+                           "languages": "\(m.model.languages.joined(separator: ","))"])
+        } else {
+            logger.notice("no classifier.model configured: articles are stored without topic or keywords")
+        }
 
         let finisher = Finisher(spool: spool, stats: stats, logger: logger) { [weak self] _ in
             guard let self else { return }
@@ -132,12 +143,23 @@ public final class Daemon: Sendable {
         logger.notice("newsd stopped", metadata: ["claimed_left": "\(left)"])
     }
 
+    /// The enricher the configuration asks for, reading the model file if one is named.
+    static func makeEnricher(_ config: NewsdConfig) throws(ModelFileError) -> Enricher {
+        let model = config.classifierModel.isEmpty ? nil : try LoadedModel(path: config.classifierModel)
+        return Enricher(model: model, minConfidence: config.classifierMinConfidence, keywordCount: config.keywordCount)
+    }
+
     private func reload() async {
         do {
             let new = try await reloadConfig()
             let old = config.withLock { $0 }
             let junk = try JunkRules(patterns: new.junkPatterns)
+            let newEnricher = try Self.makeEnricher(new)
             parser.withLock { $0 = DocumentParser(junk: junk) }
+            enricher.withLock { $0 = newEnricher }
+            if let m = newEnricher.model {
+                logger.notice("topic model loaded", metadata: ["path": "\(m.path)", "model_id": "\(m.id)", "labels": "\(m.model.labels.joined(separator: ","))"])
+            }
             writer.withLock { $0 }?.reconfigure(batchSize: new.batchSize, flushIntervalMilliseconds: new.flushIntervalMilliseconds)
             watcher.withLock { $0 }?.reconfigure(ignorePatterns: new.ignorePatterns, settleMilliseconds: new.settleMilliseconds)
             var applied = old
@@ -147,6 +169,9 @@ public final class Daemon: Sendable {
             applied.ignorePatterns = new.ignorePatterns
             applied.settleMilliseconds = new.settleMilliseconds
             applied.logLevel = new.logLevel
+            applied.classifierModel = new.classifierModel
+            applied.classifierMinConfidence = new.classifierMinConfidence
+            applied.keywordCount = new.keywordCount
             config.withLock { $0 = applied }
             var needRestart: [String] = []
             if new.inboxPath != old.inboxPath { needRestart.append("inbox.path") }
@@ -155,6 +180,7 @@ public final class Daemon: Sendable {
             if new.socketPath != old.socketPath { needRestart.append("control.socket") }
             if new.workers != old.workers { needRestart.append("pipeline.workers") }
             if new.maxInFlight != old.maxInFlight { needRestart.append("pipeline.maxInFlight") }
+            if new.duplicateMaxDistance != old.duplicateMaxDistance { needRestart.append("duplicates.maxDistance") }
             logger.notice(
                 "configuration reloaded",
                 metadata: needRestart.isEmpty ? [:] : ["needs_restart": "\(needRestart.joined(separator: ","))"])
@@ -183,8 +209,14 @@ public final class Daemon: Sendable {
             let parser = self.parser.withLock { $0 }
             do {
                 let document = try parser.parse(bytes: bytes)
+                let enricher = self.enricher.withLock { $0 }
+                let articles = document.articles.map { article in
+                    var a = article
+                    a.enrichment = enricher.enrich(article)
+                    return a
+                }
                 content = .document(
-                    format: document.format, articles: document.articles,
+                    format: document.format, articles: articles,
                     recordFailures: document.recordFailures.map { IngestRecord.RecordFailure(index: $0.index, failure: $0.failure) })
             } catch {
                 content = .failure(error)

@@ -93,7 +93,24 @@ extension StoredOutcome {
 /// Writes batches of records: article rows and the per-file ingest log, one transaction a batch.
 public enum ArticleStore {
     /// Writes `records` in one transaction and returns their outcomes in order.
-    public static func write(_ records: [IngestRecord], on conn: PostgresConnection) throws -> [StoredOutcome] {
+    /// With a tracker, new articles get `duplicate_of` their nearest earlier near-duplicate.
+    public static func write(
+        _ records: [IngestRecord], on conn: PostgresConnection, duplicates: NearDuplicateTracker? = nil
+    ) throws -> [StoredOutcome] {
+        duplicates?.rollback()
+        do {
+            let outcomes = try write(records, conn, duplicates)
+            duplicates?.commit()
+            return outcomes
+        } catch {
+            duplicates?.rollback()
+            throw error
+        }
+    }
+
+    private static func write(
+        _ records: [IngestRecord], _ conn: PostgresConnection, _ duplicates: NearDuplicateTracker?
+    ) throws -> [StoredOutcome] {
         try conn.withTransaction { tx in
             let recorded = try Self.recordedClaims(records.map(\.claimKey), tx)
             var outcomes: [StoredOutcome] = []
@@ -103,7 +120,7 @@ public enum ArticleStore {
                     outcomes.append(previous)
                     continue
                 }
-                let outcome = try Self.insert(record, tx)
+                let outcome = try Self.insert(record, duplicates, tx)
                 outcomes.append(outcome)
             }
             return outcomes
@@ -125,13 +142,13 @@ public enum ArticleStore {
         return result
     }
 
-    private static func insert(_ record: IngestRecord, _ tx: PostgresConnection) throws -> StoredOutcome {
+    private static func insert(_ record: IngestRecord, _ duplicates: NearDuplicateTracker?, _ tx: PostgresConnection) throws -> StoredOutcome {
         let outcome: StoredOutcome
         switch record.content {
         case .document(let format, let articles, _):
             var stored: [StoredArticle] = []
             for (index, article) in articles.enumerated() {
-                stored.append(try insertArticle(article, format: format, index: index, file: record.fileName, tx))
+                stored.append(try insertArticle(article, format: format, index: index, file: record.fileName, duplicates, tx))
             }
             outcome = .stored(stored)
         case .failure(let failure):
@@ -142,22 +159,38 @@ public enum ArticleStore {
     }
 
     private static func insertArticle(
-        _ article: Article, format: DocumentFormat, index: Int, file: String, _ tx: PostgresConnection
+        _ article: Article, format: DocumentFormat, index: Int, file: String, _ duplicates: NearDuplicateTracker?,
+        _ tx: PostgresConnection
     ) throws -> StoredArticle {
         let hash = article.contentHash
         let m = article.metadata
+        let e = article.enrichment
         let published = m.publishedAt.map { String($0.timeIntervalSince1970) }
+        let topic = e?.topic
+        let scores = try topic.map { String(decoding: try JSONSerialization.data(withJSONObject: $0.scores, options: [.sortedKeys]), as: UTF8.self) }
+        let keywords: PostgresBind = e.map { .textArray($0.keywords) } ?? .null
+        let simhash = e.map { Int(Int64(bitPattern: $0.simhash)) }
+        let comparable = e != nil && article.wordCount >= NearDuplicateTracker.minimumWords
+        let duplicateOf = comparable ? duplicates?.match(e!.simhash).map { Int($0) } : nil
         let inserted = try tx.query(
             """
             INSERT INTO articles (title, body, paragraph_count, word_count, content_hash, source_file,
-                                  url, published_at, author, source, language, format, record_index)
+                                  url, published_at, author, source, language, format, record_index,
+                                  category, confidence, scores, model_id, classified_at, keywords, simhash, duplicate_of)
             VALUES (\(article.title), \(article.body), \(article.paragraphs.count), \(article.wordCount), \(hash), \(file),
-                    \(m.url), to_timestamp(\(published)::float8), \(m.author), \(m.source), \(m.language),
-                    \(format.rawValue), \(index))
+                    \(m.url), to_timestamp(\(published)::float8), \(m.author), \(m.source), \(e?.language ?? m.language),
+                    \(format.rawValue), \(index),
+                    \(topic?.category), \(topic.map { String($0.confidence) })::real, \(scores)::jsonb, \(topic?.modelID),
+                    CASE WHEN \(topic != nil) THEN now() END, \(keywords)::text[], \(simhash),
+                    (SELECT id FROM articles WHERE id = \(duplicateOf)))
             ON CONFLICT (content_hash) DO NOTHING
             RETURNING id
             """)
         if let id = inserted.scalar.flatMap({ Int64($0) }) {
+            if let e {
+                try insertEntities(e.entities, article: id, tx)
+                if comparable { duplicates?.add(e.simhash, id: id) }
+            }
             return StoredArticle(id: id, isNew: true)
         }
         let existing = try tx.query("SELECT id FROM articles WHERE content_hash = \(hash)")
@@ -165,6 +198,17 @@ public enum ArticleStore {
             throw PostgresError(code: .unexpectedResult, message: "article conflicted on content_hash but no row has it")
         }
         return StoredArticle(id: id, isNew: false)
+    }
+
+    static func insertEntities(_ entities: [NamedEntity], article id: Int64, _ tx: PostgresConnection) throws {
+        guard !entities.isEmpty else { return }
+        try tx.query(
+            """
+            INSERT INTO article_entities (article_id, kind, name, mentions)
+            SELECT \(Int(id)), k, n, m::integer
+            FROM unnest(\(entities.map(\.kind.rawValue))::text[], \(entities.map(\.name))::text[], \(entities.map { String($0.mentions) })::text[]) AS e(k, n, m)
+            ON CONFLICT DO NOTHING
+            """)
     }
 
     private static func log(_ record: IngestRecord, _ outcome: StoredOutcome, _ tx: PostgresConnection) throws {

@@ -75,6 +75,32 @@ public enum Migrations {
                     ADD COLUMN article_ids   bigint[],
                     ADD COLUMN record_errors jsonb;
                 """),
+        Migration(
+            version: 3, name: "classification, keywords, entities and near-duplicates",
+            sql: """
+                ALTER TABLE articles
+                    ADD COLUMN category      text,
+                    ADD COLUMN confidence    real,
+                    ADD COLUMN scores        jsonb,
+                    ADD COLUMN model_id      text,
+                    ADD COLUMN classified_at timestamptz,
+                    ADD COLUMN keywords      text[],
+                    ADD COLUMN simhash       bigint,
+                    ADD COLUMN duplicate_of  bigint REFERENCES articles (id) ON DELETE SET NULL;
+                CREATE INDEX articles_category_idx ON articles (category);
+                CREATE INDEX articles_keywords_idx ON articles USING gin (keywords);
+                CREATE INDEX articles_duplicate_of_idx ON articles (duplicate_of) WHERE duplicate_of IS NOT NULL;
+                CREATE INDEX articles_language_idx ON articles (language);
+
+                CREATE TABLE article_entities (
+                    article_id bigint NOT NULL REFERENCES articles (id) ON DELETE CASCADE,
+                    kind       text NOT NULL CHECK (kind IN ('person', 'organization', 'place')),
+                    name       text NOT NULL,
+                    mentions   integer NOT NULL CHECK (mentions > 0),
+                    PRIMARY KEY (article_id, kind, name)
+                );
+                CREATE INDEX article_entities_name_idx ON article_entities (name, kind);
+                """),
     ]
 
     /// The newest schema version this build knows.

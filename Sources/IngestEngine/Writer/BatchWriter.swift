@@ -39,6 +39,7 @@ public final class BatchWriter: @unchecked Sendable {
     private let retryInitial: Int
     private let retryMax: Int
     private let finisher: Finisher
+    private let duplicates: NearDuplicateTracker
     private let stats: IngestStats
     private let logger: Logger
 
@@ -54,6 +55,7 @@ public final class BatchWriter: @unchecked Sendable {
         retryMax = config.retryMaxMilliseconds
         backoffMilliseconds = config.retryInitialMilliseconds
         self.finisher = finisher
+        self.duplicates = NearDuplicateTracker(maxDistance: config.duplicateMaxDistance)
         self.stats = stats
         self.logger = logger
     }
@@ -141,6 +143,13 @@ public final class BatchWriter: @unchecked Sendable {
         connection = nil
         let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
         try Migrations.migrate(conn, logger: logger)
+        if !duplicates.loaded {
+            let start = ContinuousClock.now
+            try duplicates.loadIfNeeded(conn)
+            logger.info(
+                "near-duplicate index loaded",
+                metadata: ["fingerprints": "\(duplicates.count)", "elapsed": "\(ContinuousClock.now - start)"])
+        }
         connection = conn
         stats.setDatabase("connected")
         logger.info("database connected", metadata: ["server_version": "\(conn.serverVersion)"])
@@ -151,7 +160,7 @@ public final class BatchWriter: @unchecked Sendable {
         let outcomes: [StoredOutcome]
         do {
             let conn = try ensureConnection()
-            outcomes = try ArticleStore.write(batch.map(\.record), on: conn)
+            outcomes = try ArticleStore.write(batch.map(\.record), on: conn, duplicates: duplicates)
         } catch where error.isTransientDatabaseError {
             failedTransiently(error, batch: batch)
             return

@@ -6,15 +6,19 @@ public struct ModelFileError: Error, Sendable, CustomStringConvertible {
     public var description: String { "model file: \(message)" }
 }
 
-/// The model file format (docs/MODEL.md), version 1, all integers and floats little-endian:
+/// The model file format (docs/MODEL.md), version 2, all integers and floats little-endian:
 ///
-///     magic "NWSDMODL" | u32 version (1) | u32 hash bits | u32 label count | u32 document count
+///     magic "NWSDMODL" | u32 version (2) | u32 hash bits | u32 label count | u32 document count
 ///     per label: u32 byte length, UTF-8 bytes
+///     u32 name handling (0 keep, 1 mask, 2 places) | u32 title features (0, 1)  (version 2 only)
+///     u32 language count | per language: u32 byte length, UTF-8 bytes      (version 2 only)
 ///     f32 idf[2^bits] | f32 bias[labels] | f32 weights[2^bits * labels] (bucket-major)
+///
+/// Version 1 files (no language list) are still read.
 extension TopicModel {
     static let magic = Array("NWSDMODL".utf8)
     /// The version this build writes and reads.
-    public static let fileVersion: UInt32 = 1
+    public static let fileVersion: UInt32 = 2
 
     /// The model as file bytes.
     public func serialized() -> [UInt8] {
@@ -29,6 +33,13 @@ extension TopicModel {
         u32(UInt32(labels.count))
         u32(UInt32(documentCount))
         for l in labels {
+            u32(UInt32(l.utf8.count))
+            out.append(contentsOf: l.utf8)
+        }
+        u32(hasher.names.rawValue)
+        u32(hasher.titleFeatures ? 1 : 0)
+        u32(UInt32(languages.count))
+        for l in languages {
             u32(UInt32(l.utf8.count))
             out.append(contentsOf: l.utf8)
         }
@@ -63,25 +74,44 @@ extension TopicModel {
         }
         guard Array(try take(8)) == Self.magic else { throw ModelFileError(message: "not a newsd model (bad magic)") }
         let version = try u32()
-        guard version == Self.fileVersion else {
-            throw ModelFileError(message: "format version \(version); this newsd reads version \(Self.fileVersion)")
+        guard version == 1 || version == Self.fileVersion else {
+            throw ModelFileError(message: "format version \(version); this newsd reads versions 1 and \(Self.fileVersion)")
         }
         let bits = Int(try u32())
         guard (8...24).contains(bits) else { throw ModelFileError(message: "hash bits \(bits) out of range 8...24") }
         let count = Int(try u32())
         guard (2...10_000).contains(count) else { throw ModelFileError(message: "\(count) labels") }
         let documents = Int(try u32())
-        var labels: [String] = []
-        for _ in 0..<count {
+        func strings(_ count: Int, _ what: String) throws(ModelFileError) -> [String] {
+            var out: [String] = []
+            for _ in 0..<count {
+                let n = Int(try u32())
+                guard let s = String(validating: try take(n), as: UTF8.self) else { throw ModelFileError(message: "\(what) is not UTF-8") }
+                out.append(s)
+            }
+            return out
+        }
+        let labels = try strings(count, "label")
+        var languages: [String] = []
+        var names = FeatureHasher.NameFeatures.keep
+        var titleFeatures = false
+        if version >= 2 {
+            let raw = try u32()
+            guard let handling = FeatureHasher.NameFeatures(rawValue: raw) else { throw ModelFileError(message: "unknown name handling \(raw)") }
+            names = handling
+            let title = try u32()
+            guard title <= 1 else { throw ModelFileError(message: "title features flag \(title)") }
+            titleFeatures = title == 1
             let n = Int(try u32())
-            guard let label = String(validating: try take(n), as: UTF8.self) else { throw ModelFileError(message: "label is not UTF-8") }
-            labels.append(label)
+            guard n <= 200 else { throw ModelFileError(message: "\(n) languages") }
+            languages = try strings(n, "language")
         }
         let dim = 1 << bits
         let idf = try floats(dim)
         let bias = try floats(count)
         let weights = try floats(dim * count)
         guard offset == bytes.count else { throw ModelFileError(message: "\(bytes.count - offset) unexpected trailing bytes") }
-        self.init(labels: labels, hasher: FeatureHasher(bits: bits), idf: idf, documentCount: documents, weights: weights, bias: bias)
+        self.init(labels: labels, hasher: FeatureHasher(bits: bits, names: names, titleFeatures: titleFeatures), idf: idf, documentCount: documents, weights: weights, bias: bias,
+            languages: languages)
     }
 }

@@ -17,6 +17,9 @@ public struct TopicModel: Sendable, Equatable {
     public var weights: [Float]
     /// Bias per label.
     public var bias: [Float]
+    /// Languages of the training texts (each at least 5% of them): the model gives no topic
+    /// to text in another language. Empty means unknown (a version 1 file): any language.
+    public var languages: [String] = []
 
     /// A prediction: the best label, its probability, and every label's probability.
     public struct Prediction: Sendable, Equatable {
@@ -97,7 +100,12 @@ public struct TopicModel: Sendable, Equatable {
         var t: Float = 1
         // Pegasos keeps w as scale * v so each step's shrink is O(1).
         var scale = [Float](repeating: 1, count: classes.count)
-        for _ in 0..<epochs {
+        // The returned weights average the snapshots after each epoch of the second half
+        // (averaged SGD): steadier than the last iterate, and better on unseen text.
+        var avgW = [Float](repeating: 0, count: w.count)
+        var avgB = [Float](repeating: 0, count: classes.count)
+        var snapshots: Float = 0
+        for epoch in 0..<epochs {
             order.shuffle(using: &rng)
             for i in order {
                 let x = xs[i]
@@ -123,11 +131,20 @@ public struct TopicModel: Sendable, Equatable {
                     }
                 }
             }
+            if epoch >= epochs / 2 {
+                let L = classes.count
+                for j in 0..<dim { for c in 0..<L { avgW[j * L + c] += w[j * L + c] * scale[c] } }
+                for c in 0..<L { avgB[c] += b[c] }
+                snapshots += 1
+            }
         }
-        for j in 0..<dim {
-            for c in 0..<classes.count { w[j * classes.count + c] *= scale[c] }
-        }
-        return TopicModel(labels: classes, hasher: hasher, idf: idf, documentCount: texts.count, weights: w, bias: b)
+        for k in 0..<w.count { w[k] = avgW[k] / snapshots }
+        for c in 0..<b.count { b[c] = avgB[c] / snapshots }
+        var languageCounts: [String: Int] = [:]
+        for text in texts { if let l = LanguageDetector.detect(text) { languageCounts[l, default: 0] += 1 } }
+        let languages = languageCounts.filter { $0.value * 20 >= texts.count }.keys.sorted()
+        return TopicModel(
+            labels: classes, hasher: hasher, idf: idf, documentCount: texts.count, weights: w, bias: b, languages: languages)
     }
 }
 
@@ -157,7 +174,7 @@ public struct CrossValidation: Sendable {
     /// Runs stratification-free k-fold cross-validation with a fixed shuffle seed.
     public static func run(
         texts: [String], labels: [String], folds: Int = 5, seed: UInt64 = 42, epochs: Int = 12, lambda: Float = 1e-5,
-        bits: Int = 16
+        hasher: FeatureHasher = FeatureHasher()
     ) -> CrossValidation {
         let classes = Array(Set(labels)).sorted()
         let index = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
@@ -172,7 +189,7 @@ public struct CrossValidation: Sendable {
             let testSet = Set(test)
             let train = order.filter { !testSet.contains($0) }
             let model = TopicModel.train(
-                texts: train.map { texts[$0] }, labels: train.map { labels[$0] }, hasher: FeatureHasher(bits: bits), epochs: epochs,
+                texts: train.map { texts[$0] }, labels: train.map { labels[$0] }, hasher: hasher, epochs: epochs,
                 lambda: lambda, seed: seed)
             let start = Date()
             for i in test {

@@ -9,6 +9,8 @@ public struct Article: Sendable, Equatable {
     public var paragraphs: [String]
     /// Where it came from and when, as far as the file says.
     public var metadata: ArticleMetadata
+    /// Language, topic, keywords, entities and fingerprint, once the parse stage computed them.
+    public var enrichment: Enrichment? = nil
 
     /// Creates an article from its parts.
     public init(title: String, paragraphs: [String], metadata: ArticleMetadata = ArticleMetadata()) {

@@ -1,0 +1,110 @@
+import Crypto
+import Foundation
+
+/// What newsd derives from an article besides its text.
+public struct Enrichment: Sendable, Equatable {
+    /// ISO 639-1 code, detected (or declared by the file when detection has too little to go on).
+    public var language: String?
+    /// The topic, when a model is loaded and the article's language is one it was trained on.
+    public var topic: Topic?
+    /// Top TF-IDF terms (empty without a model: the document frequencies live in it).
+    public var keywords: [String]
+    /// People, organizations and places, most mentioned first.
+    public var entities: [NamedEntity]
+    /// 64-bit SimHash of title and body.
+    public var simhash: UInt64
+
+    /// A topic assignment.
+    public struct Topic: Sendable, Equatable {
+        /// The predicted label, or `uncategorized` below the confidence threshold.
+        public var category: String
+        /// The predicted label's probability.
+        public var confidence: Double
+        /// Every label's probability.
+        public var scores: [String: Double]
+        /// Which model decided (`LoadedModel.id`).
+        public var modelID: String
+    }
+}
+
+/// A topic model as loaded from a file, with an identity for `newsctl reclassify`.
+public struct LoadedModel: Sendable {
+    /// The model.
+    public var model: TopicModel
+    /// First 16 hex digits of the file's SHA-256.
+    public var id: String
+    /// Where it was read from.
+    public var path: String
+
+    /// Reads and checks a model file.
+    public init(path: String) throws(ModelFileError) {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(message: "cannot read \(path)")
+        }
+        let bytes = Array(data)
+        do {
+            model = try TopicModel(serialized: bytes)
+        } catch {
+            throw ModelFileError(message: "\(path): \(error.message)")
+        }
+        id = SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
+        self.path = path
+    }
+
+    /// Wraps a model built in memory (tests).
+    public init(model: TopicModel, id: String, path: String = "") {
+        self.model = model
+        self.id = id
+        self.path = path
+    }
+}
+
+/// Computes an article's `Enrichment`. Pure and thread-safe: the parse workers share one.
+public struct Enricher: Sendable {
+    /// The label stored below `minConfidence`.
+    public static let uncategorized = "uncategorized"
+
+    /// The topic model, if one is configured.
+    public var model: LoadedModel?
+    /// Below this probability the category is `uncategorized`.
+    public var minConfidence: Double
+    /// How many keywords to keep.
+    public var keywordCount: Int
+
+    /// Creates an enricher.
+    public init(model: LoadedModel?, minConfidence: Double = 0.5, keywordCount: Int = 10) {
+        self.model = model
+        self.minConfidence = minConfidence
+        self.keywordCount = keywordCount
+    }
+
+    /// Enriches one article.
+    public func enrich(_ article: Article) -> Enrichment {
+        let text = article.title + "\n" + article.body
+        let language = LanguageDetector.detect(text) ?? article.metadata.language.map { String($0.lowercased().prefix(2)) }
+        var topic: Enrichment.Topic? = nil
+        var keywords: [String] = []
+        if let loaded = model {
+            if loaded.model.covers(language: language) {
+                let p = loaded.model.predict(text)
+                topic = Enrichment.Topic(
+                    category: p.confidence >= minConfidence ? p.label : Self.uncategorized, confidence: p.confidence,
+                    scores: p.scores, modelID: loaded.id)
+            }
+            keywords = loaded.model.keywords(text, count: keywordCount)
+        }
+        return Enrichment(
+            language: language, topic: topic, keywords: keywords,
+            entities: EntityExtractor.extract(title: article.title, paragraphs: article.paragraphs),
+            simhash: SimHash.fingerprint(text))
+    }
+}
+
+extension TopicModel {
+    /// Whether the model may classify text in `language`: it was trained on that language, or
+    /// the language is unknown, or the model does not record its languages (format version 1).
+    public func covers(language: String?) -> Bool {
+        guard let language, !languages.isEmpty else { return true }
+        return languages.contains(language)
+    }
+}

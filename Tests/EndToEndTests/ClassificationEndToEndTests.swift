@@ -1,0 +1,131 @@
+import Foundation
+import PostgresClient
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+private let shippedModel = repoRoot.appendingPathComponent("config/topics-bbc.model").path
+private let bbc = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/bbc-train").path
+
+/// The sample with three sentences rewritten (the issue's "rewritten copy").
+private func rewrittenSample() throws -> [UInt8] {
+    let text = String(decoding: try sampleArticle(), as: UTF8.self)
+        .replacingOccurrences(
+            of: "Mr Putin and Mr Trump spoke on the phone on Sunday, it said.",
+            with: "The two leaders discussed the matter in a telephone call on Sunday, the statement added."
+        ).replacingOccurrences(
+            of: "It is unknown whether those recently arrested in Russia have any links to a wider group.",
+            with: "Officials did not say whether the suspects detained this week belong to a larger network."
+        ).replacingOccurrences(
+            of: "Both countries have felt the threat of the Islamic State group.",
+            with: "Both nations have been targeted by militants of the Islamic State group in recent years.")
+    return Array(text.utf8)
+}
+
+@Suite struct ClassificationEndToEndTests {
+    @Test func theSampleIsPoliticsInEnglishWithItsEntitiesAndARewriteIsItsNearDuplicate() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        let config = newsd.state + "/newsd.json"
+        try #"{"classifier": {"model": "\#(shippedModel)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try newsd.start(["--config", config])
+        let db = try PostgresConnection(conninfo: url)
+
+        try newsd.drop("seed.txt", try sampleArticle())
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        let row = try db.query(
+            """
+            SELECT id, category, language, confidence > 0.5, (SELECT array_agg(k ORDER BY k) FROM jsonb_object_keys(scores) k),
+                   'putin' = ANY(keywords), cardinality(keywords), simhash IS NOT NULL, duplicate_of IS NULL, model_id
+            FROM articles
+            """).rows[0]
+        #expect(row[1] == "politics")
+        #expect(row[2] == "en")
+        #expect(row[3] == "t")
+        #expect(row[4] == "{business,entertainment,politics,sport,tech}")
+        #expect(row[5] == "t")
+        #expect(row[6] == "10")
+        #expect(row[7] == "t")
+        #expect(row[8] == "t")
+        #expect(row[9]?.count == 16)
+        func entities(_ kind: String) throws -> Set<String> {
+            Set(try db.query("SELECT name FROM article_entities WHERE kind = \(kind)").rows.compactMap { $0[0] })
+        }
+        #expect(try entities("person") == ["Vladimir Putin", "Donald Trump"])
+        #expect(try entities("place").isSuperset(of: ["Russia", "St Petersburg", "Moscow", "Ukraine", "Egypt", "Syria", "North Korea"]))
+        #expect(try entities("organization") == ["Kremlin", "FSB", "Tass", "White House", "Islamic State"])
+        #expect(try db.query("SELECT mentions FROM article_entities WHERE name = 'Vladimir Putin'").scalar == "7")
+
+        try newsd.drop("rewritten.txt", try rewrittenSample())
+        #expect(try eventually { try newsd.status().totals.ingested == 2 })
+        #expect(try db.query("SELECT duplicate_of = \(row[0]!)::bigint FROM articles WHERE source_file = 'rewritten.txt'").scalar == "t")
+
+        // A German article: language de, and no topic from an English-only model.
+        let german = """
+            Regierung plant neue Regeln für den Handel
+
+            Die Regierung hat am Montag erklärt, dass sie die Regeln für den Handel mit Energie ändern wird. \
+            Die Opposition kritisiert den Plan und sagt, dass er für die Verbraucher zu teuer sei. \
+            Nach Angaben des Ministeriums sollen die neuen Regeln im nächsten Jahr gelten.
+            """
+        try newsd.drop("german.txt", Array(german.utf8))
+        #expect(try eventually { try newsd.status().totals.ingested == 3 })
+        let g = try db.query("SELECT language, category IS NULL, scores IS NULL FROM articles WHERE source_file = 'german.txt'").rows[0]
+        #expect(g == ["de", "t", "t"])
+    }
+
+    @Test func aModelTrainedOnAnotherTaxonomyIsPickedUpOnSighup() throws {
+        // Another labeled folder: BBC sport and business stories under new label names.
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("newsd-taxonomy-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        for (label, source) in [("games", "sport"), ("money", "business")] {
+            try FileManager.default.createDirectory(atPath: "\(work)/corpus/\(label)", withIntermediateDirectories: true)
+            for file in try FileManager.default.contentsOfDirectory(atPath: "\(bbc)/\(source)").sorted().prefix(120) {
+                try FileManager.default.copyItem(atPath: "\(bbc)/\(source)/\(file)", toPath: "\(work)/corpus/\(label)/\(file)")
+            }
+        }
+        let trained = try runCommand(binDir + "/newsctl", ["model", "train", "--corpus", work + "/corpus", "--out", work + "/custom.model"])
+        #expect(trained.status == 0, "\(trained.output)")
+
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        let config = newsd.state + "/newsd.json"
+        try #"{"classifier": {"model": "\#(shippedModel)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try newsd.start(["--config", config])
+        let db = try PostgresConnection(conninfo: url)
+        let sport = Array(try Data(contentsOf: URL(fileURLWithPath: "\(bbc)/sport/029.txt")))
+        try newsd.drop("before.txt", sport)
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        #expect(try db.query("SELECT category FROM articles WHERE source_file = 'before.txt'").scalar == "sport")
+
+        try #"{"classifier": {"model": "\#(work)/custom.model"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        kill(newsd.pid, SIGHUP)
+        #expect(eventually { newsd.logText.contains("topic model loaded") && newsd.logText.contains("custom.model") })
+        var changed = sport
+        changed.append(contentsOf: Array("\n\nA later paragraph makes this a different file.\n".utf8))
+        try newsd.drop("after.txt", changed)
+        #expect(try eventually { try newsd.status().totals.ingested == 2 })
+        #expect(try db.query("SELECT category FROM articles WHERE source_file = 'after.txt'").scalar == "games")
+
+        // A model file that cannot be read is refused; the running model stays.
+        try Data("not a model".utf8).write(to: URL(fileURLWithPath: work + "/custom.model"))
+        kill(newsd.pid, SIGHUP)
+        #expect(eventually { newsd.logText.contains("configuration reload failed") && newsd.logText.contains("bad magic") })
+        #expect(try newsd.status().state == "running")
+    }
+
+    @Test func aMissingModelFileStopsStartUpWithExitCode78() throws {
+        let newsd = try NewsdInstance(databaseURL: "postgresql:///unused?host=/nonexistent")
+        let config = newsd.state + "/newsd.json"
+        try #"{"classifier": {"model": "/nonexistent/topics.model"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let bad = try runCommand(
+            binDir + "/newsd",
+            ["run", "--config", config, "--state-dir", newsd.state, "--socket", newsd.socket, "--database-url", newsd.databaseURL])
+        #expect(bad.status == 78)
+        #expect(bad.output.contains("cannot read /nonexistent/topics.model"))
+    }
+}
