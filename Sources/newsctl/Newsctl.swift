@@ -13,7 +13,7 @@ struct Newsctl: ParsableCommand {
             76 protocol error, 77 permission denied.
             """,
         version: NewsdVersion.current,
-        subcommands: [Status.self, Explain.self, Model.self, Version.self]
+        subcommands: [Status.self, Explain.self, Reclassify.self, Model.self, Version.self]
     )
 }
 
@@ -29,11 +29,11 @@ struct ClientOptions: ParsableArguments {
     var timeout: Double = 10
 
     /// Sends `command`; prints a one-line explanation and exits non-zero when that fails.
-    func call(_ command: String) throws -> ControlResponse {
+    func call(_ command: String, args: [String: String]? = nil) throws -> ControlResponse {
         let client = ControlClient(socketPath: socket, timeoutSeconds: timeout)
         let response: ControlResponse
         do {
-            response = try client.send(ControlRequest(command: command))
+            response = try client.send(ControlRequest(command: command, args: args))
         } catch {
             let code: Int32
             switch error {

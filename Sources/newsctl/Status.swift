@@ -31,6 +31,12 @@ struct Status: ParsableCommand {
         var db = "database:  \(s.database.state)"
         if let e = s.database.lastError { db += " (last error \(ago(e.at, now)): \(e.message))" }
         out.append(db)
+        if let m = s.model {
+            out.append("model:     \(m.id) (\(m.labels.joined(separator: ", "))) from \(m.path)")
+        } else {
+            out.append("model:     none (no topics or keywords)")
+        }
+        if let r = s.reclassify { out.append("reclassify: " + Reclassify.describe(r)) }
         if let e = s.lastError { out.append("last error \(ago(e.at, now)): \(e.message)") }
         return out.joined(separator: "\n")
     }

@@ -1,4 +1,5 @@
 import Foundation
+import NewsProtocol
 import PostgresClient
 import TestSupport
 import Testing
@@ -110,6 +111,22 @@ private func rewrittenSample() throws -> [UInt8] {
         try newsd.drop("after.txt", changed)
         #expect(try eventually { try newsd.status().totals.ingested == 2 })
         #expect(try db.query("SELECT category FROM articles WHERE source_file = 'after.txt'").scalar == "games")
+
+        // Reclassify re-scores only what the new model has not scored: the article from before.
+        let r = try newsd.newsctl(["reclassify", "--json"])
+        #expect(r.status == 0, "\(r.output)")
+        let progress = try JSONDecoder().decode(ReclassifyProgress.self, from: Data(r.output.utf8))
+        #expect(progress.state == "done" && progress.scanned == 1 && progress.updated == 1)
+        #expect(try db.query("SELECT count(*) FROM articles WHERE category = 'games'").scalar == "2")
+        #expect(try db.query("SELECT count(DISTINCT model_id) FROM articles").scalar == "1")
+        // --since a future day reads nothing; --all re-scores both.
+        let none = try newsd.newsctl(["reclassify", "--since", "2999-01-01", "--all", "--json"])
+        #expect(try JSONDecoder().decode(ReclassifyProgress.self, from: Data(none.output.utf8)).scanned == 0)
+        let every = try newsd.newsctl(["reclassify", "--all", "--json"])
+        #expect(try JSONDecoder().decode(ReclassifyProgress.self, from: Data(every.output.utf8)).updated == 2)
+        #expect(try newsd.newsctl(["reclassify", "--since", "yesterday"]).status == 64)
+        #expect(try newsd.status().reclassify?.state == "done")
+        #expect(try newsd.status().model?.labels == ["games", "money"])
 
         // A model file that cannot be read is refused; the running model stays.
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: work + "/custom.model"))

@@ -32,6 +32,7 @@ public final class Daemon: Sendable {
     private let writer: Mutex<BatchWriter?> = Mutex(nil)
     private let watcher: Mutex<InboxWatcher?> = Mutex(nil)
     private let control: Mutex<ControlServer?> = Mutex(nil)
+    private let reclassifier: Reclassifier
 
     /// Prepares the folders and components; nothing runs until `run()`.
     public init(config: NewsdConfig, logger: Logger, reload: @escaping @Sendable () async throws -> NewsdConfig) throws {
@@ -56,6 +57,7 @@ public final class Daemon: Sendable {
             logger.notice("no classifier.model configured: articles are stored without topic or keywords")
         }
 
+        self.reclassifier = Reclassifier(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, logger: logger)
         let finisher = Finisher(spool: spool, stats: stats, logger: logger) { [weak self] _ in
             guard let self else { return }
             self.slots.release()
@@ -235,6 +237,19 @@ public final class Daemon: Sendable {
         switch request.command {
         case "status":
             return ControlResponse(ok: true, status: status())
+        case "reclassify":
+            var since: Date? = nil
+            if let text = request.args?["since"] {
+                guard let date = try? Date(text, strategy: .iso8601) else {
+                    return ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "since: \"\(text)\" is not an ISO 8601 time"))
+                }
+                since = date
+            }
+            let all = request.args?["all"] == "true"
+            switch reclassifier.start(enricher: enricher.withLock { $0 }, since: since, all: all) {
+            case .success(let p): return ControlResponse(ok: true, reclassify: p)
+            case .failure(let e): return ControlResponse(ok: false, error: e)
+            }
         default:
             return ControlResponse(ok: false, error: ControlErrorBody(code: "unknown_command", message: "unknown command \"\(request.command)\""))
         }
@@ -262,6 +277,8 @@ public final class Daemon: Sendable {
             totals: .init(ingested: s.ingested, duplicates: s.duplicates, failed: s.failed, retries: s.retries),
             rates: .init(oneMinute: rate1, fiveMinutes: rate5),
             database: .init(state: s.databaseState, lastError: s.databaseError),
-            lastError: s.lastError)
+            lastError: s.lastError,
+            model: enricher.withLock { $0 }.model.map { .init(id: $0.id, path: $0.path, labels: $0.model.labels) },
+            reclassify: reclassifier.snapshot)
     }
 }

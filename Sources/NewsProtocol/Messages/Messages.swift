@@ -18,11 +18,51 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     public var v: Int
     /// The command, e.g. `status`.
     public var command: String
+    /// Named arguments, e.g. `since` for `reclassify`.
+    public var args: [String: String]?
 
     /// Creates a request for `command` at this build's protocol version.
-    public init(command: String, v: Int = ControlProtocol.version) {
+    public init(command: String, args: [String: String]? = nil, v: Int = ControlProtocol.version) {
         self.v = v
         self.command = command
+        self.args = args
+    }
+}
+
+/// A `newsctl reclassify` job: re-scoring stored articles with the loaded model.
+public struct ReclassifyProgress: Codable, Sendable, Equatable {
+    /// `running`, `done` or `failed`.
+    public var state: String
+    /// The model the articles are scored with.
+    public var modelID: String
+    /// Only articles ingested at or after this instant (ISO 8601), if set.
+    public var since: String?
+    /// Whether articles already scored by this model are scored again.
+    public var all: Bool
+    /// Articles read so far.
+    public var scanned: Int
+    /// Articles updated so far.
+    public var updated: Int
+    /// When the job started and ended (seconds since the Unix epoch).
+    public var startedAt: Double
+    public var finishedAt: Double?
+    /// Why it failed.
+    public var error: String?
+
+    /// Creates a progress report.
+    public init(
+        state: String, modelID: String, since: String?, all: Bool, scanned: Int = 0, updated: Int = 0,
+        startedAt: Double, finishedAt: Double? = nil, error: String? = nil
+    ) {
+        self.state = state
+        self.modelID = modelID
+        self.since = since
+        self.all = all
+        self.scanned = scanned
+        self.updated = updated
+        self.startedAt = startedAt
+        self.finishedAt = finishedAt
+        self.error = error
     }
 }
 
@@ -53,13 +93,16 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var error: ControlErrorBody?
     /// Set for `status`.
     public var status: StatusReport?
+    /// Set for `reclassify`.
+    public var reclassify: ReclassifyProgress?
 
     /// Creates a response.
-    public init(ok: Bool, error: ControlErrorBody? = nil, status: StatusReport? = nil) {
+    public init(ok: Bool, error: ControlErrorBody? = nil, status: StatusReport? = nil, reclassify: ReclassifyProgress? = nil) {
         self.v = ControlProtocol.version
         self.ok = ok
         self.error = error
         self.status = status
+        self.reclassify = reclassify
     }
 }
 
@@ -87,13 +130,31 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var database: DatabaseStatus
     /// The last error of any kind, if any.
     public var lastError: ErrorEvent?
+    /// The topic model in use, if any: its id and path.
+    public var model: ModelInfo?
+    /// The latest `reclassify` job, if one ran since start-up.
+    public var reclassify: ReclassifyProgress?
+
+    /// The loaded topic model.
+    public struct ModelInfo: Codable, Sendable, Equatable {
+        public var id: String
+        public var path: String
+        public var labels: [String]
+        public init(id: String, path: String, labels: [String]) {
+            self.id = id
+            self.path = path
+            self.labels = labels
+        }
+    }
 
     /// Creates a report.
     public init(
         version: String, pid: Int32, uptimeSeconds: Double, state: String, files: FileCounts,
         stages: [StageStatus], workers: WorkerCounts, totals: Totals, rates: Rates,
-        database: DatabaseStatus, lastError: ErrorEvent?
+        database: DatabaseStatus, lastError: ErrorEvent?, model: ModelInfo? = nil, reclassify: ReclassifyProgress? = nil
     ) {
+        self.model = model
+        self.reclassify = reclassify
         self.version = version
         self.pid = pid
         self.uptimeSeconds = uptimeSeconds
