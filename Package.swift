@@ -83,6 +83,9 @@ let package = Package(
         // Unit tests: no database.
         // Benchmark: HTML extraction quality and speed on an evaluation set.
         .executableTarget(name: "extract-bench", dependencies: ["NewsCore"]),
+        .executableTarget(
+            name: "dedup-bench",
+            dependencies: ["NewsCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem"]),

@@ -141,6 +141,28 @@ private func sampleArticle() throws -> Article {
     }
 }
 
+@Suite struct NearDuplicateIndexEdgeTests {
+    @Test func emptyExactAndWidestRadiusAgreeWithAScan() {
+        #expect(NearDuplicateIndex().nearest(to: 42) == nil)
+        var rng = SplitMix64(seed: 11)
+        for radius in [0, 3, 11] {
+            var index = NearDuplicateIndex(maxDistance: radius)
+            for id in 1...5_000 { index.insert(rng.next() & 0xFFFF_0000_FFFF_FFFF, id: Int64(id)) }  // clustered bits
+            for _ in 0..<300 {
+                let q = rng.next() & 0xFFFF_0000_FFFF_FFFF ^ (1 << (rng.next() % 64))
+                let a = index.nearest(to: q), b = index.nearestByScan(to: q)
+                #expect(a?.id == b?.id && a?.distance == b?.distance)
+            }
+        }
+        // A tie goes to the lowest id; clamped radius.
+        var tie = NearDuplicateIndex(maxDistance: 40)
+        #expect(tie.maxDistance == 11)
+        tie.insert(0b11, id: 9)
+        tie.insert(0b11, id: 4)
+        #expect(tie.nearest(to: 0b01)! == (id: 4, distance: 1))
+    }
+}
+
 /// The sample with three sentences rewritten (the "rewritten copy").
 func rewriteSample(_ text: String) -> String {
     text.replacingOccurrences(

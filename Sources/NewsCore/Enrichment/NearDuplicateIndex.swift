@@ -1,35 +1,39 @@
 /// An in-memory index of SimHash fingerprints that finds the nearest stored fingerprint within
-/// a Hamming radius without scanning them all (multi-index hashing).
+/// a Hamming radius without scanning them all (multi-index hashing, Norouzi et al.).
 ///
-/// The 64 bits are cut into four 16-bit bands, each with a table from band value to the
-/// entries holding it. Two fingerprints at most `d` bits apart differ in at most ⌊d/4⌋ bits
-/// of some band (pigeonhole), so probing every band value within ⌊d/4⌋ bits of the query's
-/// finds every candidate; candidates are then checked on all 64 bits. With d ≤ 11 a query
-/// probes at most 4 × 137 table slots. Memory: about 24 bytes per entry plus 2 MiB of tables.
+/// The 64 bits are cut into three bands (21, 21 and 22 bits). Two fingerprints at most `d`
+/// bits apart differ in at most ⌊d/3⌋ bits of some band (pigeonhole), so probing, in each band,
+/// every value within ⌊d/3⌋ bits of the query's finds every candidate; candidates are then
+/// checked on all 64 bits. Each band's table is keyed by the band's low `k` bits, k ≈ log2 of
+/// the entry count (at most the band's width), so about one entry shares a key and the tables
+/// stay small: a flip outside the keyed bits leaves the key unchanged, so nothing is missed.
+///
+/// Tables are sorted arrays with an offset per key, rebuilt (counting sort) when the entries
+/// added since the last build exceed an eighth of the total or 8,192, whichever is less; newer
+/// entries are scanned one by one meanwhile.
 public struct NearDuplicateIndex: Sendable {
-    /// The largest radius the index answers exactly (⌊11/4⌋ = 2 bits per band).
+    /// The largest radius the index answers exactly (⌊11/3⌋ = 3 bits per band).
     public static let maxSupportedDistance = 11
-    /// Default radius: the rewritten sample is 7 bits from the original; in bbc-train fewer
-    /// than 40 of 1.4 million pairs are within 8 bits (docs/ENRICHMENT.md).
+    /// Default radius: the rewritten sample is 7 bits from the original; in bbc-train 34 of
+    /// 1.4 million article pairs are within 8 bits (docs/ENRICHMENT.md).
     public static let defaultMaxDistance = 8
+
+    static let bands: [(shift: UInt64, width: Int)] = [(0, 21), (21, 21), (42, 22)]
 
     /// Fingerprints within this many bits are near-duplicates.
     public let maxDistance: Int
     private var fingerprints: [UInt64] = []
     private var ids: [Int64] = []
-    private var tables: [[[Int32]]]
-    private let probes: [UInt16]
+    /// Entries below this position are in the tables; the rest are scanned.
+    private var built = 0
+    private var keyBits = 0
+    private var offsets: [[Int32]] = [[], [], []]
+    private var slots: [[Int32]] = [[], [], []]
+    private var probes: [UInt32] = [0]
 
     /// Creates an empty index; `maxDistance` is clamped to 0…11.
     public init(maxDistance: Int = defaultMaxDistance) {
         self.maxDistance = max(0, min(maxDistance, Self.maxSupportedDistance))
-        tables = Array(repeating: Array(repeating: [], count: 1 << 16), count: 4)
-        // Every 16-bit mask with at most ⌊d/4⌋ bits set.
-        let radius = self.maxDistance / 4
-        var masks: [UInt16] = [0]
-        if radius >= 1 { for i in 0..<16 { masks.append(1 << UInt16(i)) } }
-        if radius >= 2 { for i in 0..<16 { for j in (i + 1)..<16 { masks.append(1 << UInt16(i) | 1 << UInt16(j)) } } }
-        probes = masks
     }
 
     /// Number of fingerprints stored.
@@ -37,29 +41,35 @@ public struct NearDuplicateIndex: Sendable {
 
     /// Adds a fingerprint for the article `id`.
     public mutating func insert(_ fingerprint: UInt64, id: Int64) {
-        let slot = Int32(fingerprints.count)
         fingerprints.append(fingerprint)
         ids.append(id)
-        for band in 0..<4 {
-            tables[band][Int(Self.band(fingerprint, band))].append(slot)
-        }
+        if fingerprints.count - built > max(1024, min(built / 8, 8192)) { rebuild() }
     }
 
     /// The stored entry nearest to `fingerprint` within `maxDistance`, the lowest id on a tie.
     public func nearest(to fingerprint: UInt64) -> (id: Int64, distance: Int)? {
         var best: (id: Int64, distance: Int)? = nil
-        for band in 0..<4 {
-            let value = Self.band(fingerprint, band)
-            for mask in probes {
-                for slot in tables[band][Int(value ^ mask)] {
-                    let d = (fingerprints[Int(slot)] ^ fingerprint).nonzeroBitCount
-                    guard d <= maxDistance else { continue }
-                    let id = ids[Int(slot)]
-                    if let b = best, (b.distance, b.id) <= (d, id) { continue }
-                    best = (id, d)
+        @inline(__always) func consider(_ slot: Int) {
+            let d = (fingerprints[slot] ^ fingerprint).nonzeroBitCount
+            guard d <= maxDistance else { return }
+            if let b = best, (b.distance, b.id) <= (d, ids[slot]) { return }
+            best = (ids[slot], d)
+        }
+        if built > 0 {
+            let keyMask = UInt32((1 << keyBits) - 1)
+            for band in 0..<3 {
+                let key = UInt32(truncatingIfNeeded: fingerprint >> Self.bands[band].shift) & keyMask
+                offsets[band].withUnsafeBufferPointer { off in
+                    slots[band].withUnsafeBufferPointer { sl in
+                        for mask in probes {
+                            let k = Int(key ^ mask)
+                            for i in Int(off[k])..<Int(off[k + 1]) { consider(Int(sl[i])) }
+                        }
+                    }
                 }
             }
         }
+        for slot in built..<fingerprints.count { consider(slot) }
         return best
     }
 
@@ -75,6 +85,44 @@ public struct NearDuplicateIndex: Sendable {
         return best
     }
 
-    @inline(__always)
-    static func band(_ f: UInt64, _ band: Int) -> UInt16 { UInt16(truncatingIfNeeded: f >> UInt64(16 * band)) }
+    /// Puts every entry in the tables, with keys sized to the entry count.
+    private mutating func rebuild() {
+        let n = fingerprints.count
+        var bits = 1
+        while (1 << bits) < n && bits < 21 { bits += 1 }
+        keyBits = bits
+        let keys = 1 << bits
+        let keyMask = UInt64(keys - 1)
+        for band in 0..<3 {
+            let shift = Self.bands[band].shift
+            var off = [Int32](repeating: 0, count: keys + 1)
+            for f in fingerprints { off[Int((f >> shift) & keyMask) + 1] += 1 }
+            for k in 0..<keys { off[k + 1] += off[k] }
+            var fill = off
+            var sl = [Int32](repeating: 0, count: n)
+            for (slot, f) in fingerprints.enumerated() {
+                let k = Int((f >> shift) & keyMask)
+                sl[Int(fill[k])] = Int32(slot)
+                fill[k] += 1
+            }
+            offsets[band] = off
+            slots[band] = sl
+        }
+        // Every key mask of at most ⌊d/3⌋ bits.
+        let radius = maxDistance / 3
+        var masks: [UInt32] = [0]
+        var frontier: [(mask: UInt32, highest: Int)] = [(0, -1)]
+        for _ in 0..<radius {
+            var next: [(mask: UInt32, highest: Int)] = []
+            for (m, h) in frontier {
+                for b in (h + 1)..<bits {
+                    next.append((m | 1 << UInt32(b), b))
+                }
+            }
+            masks.append(contentsOf: next.map(\.mask))
+            frontier = next
+        }
+        probes = masks
+        built = n
+    }
 }
