@@ -147,10 +147,11 @@ extension Model {
             print("\(data.texts.count) articles, \(cv.labels.count) labels, \(folds)-fold cross-validation (seed \(seed))")
             print(String(format: "accuracy %.4f  macro-F1 %.4f  %.0f articles/s classified (one core)", cv.accuracy, cv.macroF1, cv.articlesPerSecond))
             let width = max(8, (cv.labels.map(\.count).max() ?? 8) + 1)
-            func pad(_ s: String) -> String { s.padding(toLength: width, withPad: " ", startingAt: 0) }
-            print(pad("actual\\predicted") + cv.labels.map { pad(String($0.prefix(width - 1))) }.joined())
+            let first = max(width, "actual \\ predicted ".count)
+            func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
+            print(pad("actual \\ predicted", first) + cv.labels.map { pad(String($0.prefix(width - 1)), width) }.joined())
             for (i, row) in cv.confusion.enumerated() {
-                print(pad(cv.labels[i]) + row.map { pad(String($0)) }.joined())
+                print(pad(cv.labels[i], first) + row.map { pad(String($0), width) }.joined())
             }
             if !data.skipped.isEmpty { print("skipped \(data.skipped.count) files that are not articles") }
         }
