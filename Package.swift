@@ -87,7 +87,7 @@ let package = Package(
             name: "dedup-bench",
             dependencies: ["NewsCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
-        .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore"]),
+        .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore", "TestSupport"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem"]),
         // Integration tests: a real PostgreSQL that the harness starts.
         .testTarget(

@@ -12,29 +12,23 @@ private let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent
 private let shippedModel = repoRoot.appendingPathComponent("config/topics-bbc.model").path
 private let bbc = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/bbc-train").path
 
-/// The sample with three sentences rewritten (the issue's "rewritten copy").
 private func rewrittenSample() throws -> [UInt8] {
-    let text = String(decoding: try sampleArticle(), as: UTF8.self)
-        .replacingOccurrences(
-            of: "Mr Putin and Mr Trump spoke on the phone on Sunday, it said.",
-            with: "The two leaders discussed the matter in a telephone call on Sunday, the statement added."
-        ).replacingOccurrences(
-            of: "It is unknown whether those recently arrested in Russia have any links to a wider group.",
-            with: "Officials did not say whether the suspects detained this week belong to a larger network."
-        ).replacingOccurrences(
-            of: "Both countries have felt the threat of the Islamic State group.",
-            with: "Both nations have been targeted by militants of the Islamic State group in recent years.")
-    return Array(text.utf8)
+    Array(rewriteSample(String(decoding: try sampleArticle(), as: UTF8.self)).utf8)
+}
+
+/// Starts newsd with `model` as its classifier.model; returns it, its config file and a connection.
+private func startWithModel(_ model: String) throws -> (NewsdInstance, String, PostgresConnection) {
+    let url = try TestPostgres.start().createDatabase()
+    let newsd = try NewsdInstance(databaseURL: url)
+    let config = newsd.state + "/newsd.json"
+    try #"{"classifier": {"model": "\#(model)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+    try newsd.start(["--config", config])
+    return (newsd, config, try PostgresConnection(conninfo: url))
 }
 
 @Suite struct ClassificationEndToEndTests {
     @Test func theSampleIsPoliticsInEnglishWithItsEntitiesAndARewriteIsItsNearDuplicate() throws {
-        let url = try TestPostgres.start().createDatabase()
-        let newsd = try NewsdInstance(databaseURL: url)
-        let config = newsd.state + "/newsd.json"
-        try #"{"classifier": {"model": "\#(shippedModel)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        try newsd.start(["--config", config])
-        let db = try PostgresConnection(conninfo: url)
+        let (newsd, _, db) = try startWithModel(shippedModel)
 
         try newsd.drop("seed.txt", try sampleArticle())
         #expect(try eventually { try newsd.status().totals.ingested == 1 })
@@ -92,12 +86,7 @@ private func rewrittenSample() throws -> [UInt8] {
         let trained = try runCommand(binDir + "/newsctl", ["model", "train", "--corpus", work + "/corpus", "--out", work + "/custom.model"])
         #expect(trained.status == 0, "\(trained.output)")
 
-        let url = try TestPostgres.start().createDatabase()
-        let newsd = try NewsdInstance(databaseURL: url)
-        let config = newsd.state + "/newsd.json"
-        try #"{"classifier": {"model": "\#(shippedModel)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        try newsd.start(["--config", config])
-        let db = try PostgresConnection(conninfo: url)
+        let (newsd, config, db) = try startWithModel(shippedModel)
         let sport = Array(try Data(contentsOf: URL(fileURLWithPath: "\(bbc)/sport/029.txt")))
         try newsd.drop("before.txt", sport)
         #expect(try eventually { try newsd.status().totals.ingested == 1 })

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import NewsCore
+import TestSupport
 
 /// The repository root and the shared data beside it.
 private let repoRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -161,17 +162,4 @@ private func sampleArticle() throws -> Article {
         tie.insert(0b11, id: 4)
         #expect(tie.nearest(to: 0b01)! == (id: 4, distance: 1))
     }
-}
-
-/// The sample with three sentences rewritten (the "rewritten copy").
-func rewriteSample(_ text: String) -> String {
-    text.replacingOccurrences(
-        of: "Mr Putin and Mr Trump spoke on the phone on Sunday, it said.",
-        with: "The two leaders discussed the matter in a telephone call on Sunday, the statement added."
-    ).replacingOccurrences(
-        of: "It is unknown whether those recently arrested in Russia have any links to a wider group.",
-        with: "Officials did not say whether the suspects detained this week belong to a larger network."
-    ).replacingOccurrences(
-        of: "Both countries have felt the threat of the Islamic State group.",
-        with: "Both nations have been targeted by militants of the Islamic State group in recent years.")
 }
