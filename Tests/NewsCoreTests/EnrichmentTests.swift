@@ -163,3 +163,48 @@ private func sampleArticle() throws -> Article {
         #expect(tie.nearest(to: 0b01)! == (id: 4, distance: 1))
     }
 }
+
+@Suite struct EnricherTests {
+    private func model() -> LoadedModel {
+        let texts = [
+            "the match ended with a late goal and the striker celebrated the win",
+            "the bank raised interest rates and shares fell on the stock market",
+            "the goalkeeper saved a penalty and the team won the league match",
+            "profits at the bank rose as the market for shares recovered strongly",
+        ]
+        return LoadedModel(
+            model: TopicModel.train(texts: texts, labels: ["sport", "business", "sport", "business"], hasher: FeatureHasher(bits: 12), lambda: 0.05),
+            id: "test")
+    }
+
+    @Test func belowTheThresholdTheCategoryIsUncategorizedAndTheScoresAreKept() {
+        let article = Article(title: "A match", paragraphs: ["The striker and the goalkeeper won the match for the team."])
+        let confident = Enricher(model: model(), minConfidence: 0).enrich(article)
+        #expect(confident.topic?.category == "sport")
+        let strict = Enricher(model: model(), minConfidence: 1).enrich(article)
+        #expect(strict.topic!.confidence < 1 && strict.topic!.confidence > 0.5)
+        #expect(strict.topic?.category == Enricher.uncategorized)
+        #expect(strict.topic?.scores == confident.topic?.scores)
+        #expect(strict.topic?.modelID == "test")
+        #expect(Set(strict.topic!.scores.keys) == ["sport", "business"])
+    }
+
+    @Test func withoutAModelThereIsNoTopicAndNoKeywordsButTheRest() {
+        let article = Article(title: "Talks in Berlin", paragraphs: ["Mr Blair met the German chancellor in Berlin on Monday, officials said."])
+        let e = Enricher(model: nil).enrich(article)
+        #expect(e.topic == nil && e.keywords.isEmpty)
+        #expect(e.language == "en")
+        #expect(e.entities.contains(NamedEntity(name: "Berlin", kind: .place, mentions: 2)))
+        #expect(e.simhash == SimHash.fingerprint(article.title + "\n" + article.body))
+    }
+
+    @Test func aLanguageTheModelWasNotTrainedOnGetsNoTopic() {
+        var m = model()
+        m.model.languages = ["en"]
+        let german = Article(title: "Das Spiel", paragraphs: ["Die Mannschaft hat das Spiel am Montag gewonnen, und der Trainer ist sehr zufrieden mit der Leistung."])
+        #expect(Enricher(model: m).enrich(german).language == "de")
+        #expect(Enricher(model: m).enrich(german).topic == nil)
+        let declared = Article(title: "x", paragraphs: ["12 34"], metadata: ArticleMetadata(language: "FR-ca"))
+        #expect(Enricher(model: m).enrich(declared).language == "fr")  // too little text: the declared one
+    }
+}
