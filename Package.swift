@@ -88,7 +88,7 @@ let package = Package(
             dependencies: ["NewsCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore", "TestSupport"]),
-        .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem"]),
+        .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem", "TestSupport"]),
         // Integration tests: a real PostgreSQL that the harness starts.
         .testTarget(
             name: "IntegrationTests",

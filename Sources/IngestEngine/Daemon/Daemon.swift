@@ -33,6 +33,14 @@ public final class Daemon: Sendable {
     private let watcher: Mutex<InboxWatcher?> = Mutex(nil)
     private let control: Mutex<ControlServer?> = Mutex(nil)
     private let reclassifier: Reclassifier
+    private let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+    private let readySent = Mutex(false)
+    private let timers = Mutex(Timers())
+
+    /// Dispatch timers are thread-safe but not marked Sendable.
+    private struct Timers: @unchecked Sendable {
+        var all: [DispatchSourceTimer] = []
+    }
 
     /// Prepares the folders and components; nothing runs until `run()`.
     public init(config: NewsdConfig, logger: Logger, reload: @escaping @Sendable () async throws -> NewsdConfig) throws {
@@ -63,7 +71,9 @@ public final class Daemon: Sendable {
             self.slots.release()
             self.watcher.withLock { $0 }?.slotFreed()
         }
-        let writer = BatchWriter(config: config, finisher: finisher, stats: stats, logger: logger)
+        let writer = BatchWriter(config: config, finisher: finisher, stats: stats, logger: logger) { [weak self] in
+            self?.databaseReady()
+        }
         self.writer.withLock { $0 = writer }
         let pool = WorkerPool<ClaimedFile>(label: "newsd.parse", workers: config.workers, capacity: config.maxInFlight) {
             [weak self] file in self?.parse(file)
@@ -91,6 +101,7 @@ public final class Daemon: Sendable {
         let cfg = config.withLock { $0 }
         signal(SIGPIPE, SIG_IGN)
         try control.withLock { $0 }!.start()
+        startNotifications()
         writer.withLock { $0 }!.connectEarly()
         try watcher.withLock { $0 }!.start()
         state.withLock { $0 = "running" }
@@ -125,8 +136,60 @@ public final class Daemon: Sendable {
         sources.withLock { $0.forEach { $0.cancel() } }
     }
 
+    /// The service manager hears READY=1 once the control socket listens (it is started before
+    /// the database) and migrations have been applied: the first successful connection.
+    private func databaseReady() {
+        let first = readySent.withLock { sent in
+            defer { sent = true }
+            return !sent
+        }
+        guard first else { return }
+        notifier.notify("READY=1\nSTATUS=\(statusLine())")
+        if notifier.isActive { logger.info("notified the service manager: ready") }
+    }
+
+    /// Periodic STATUS= (what `systemctl status` shows) and, when the unit sets WatchdogSec=,
+    /// WATCHDOG=1 at half that interval.
+    private func startNotifications() {
+        guard notifier.isActive else { return }
+        notifier.notify("STATUS=starting: connecting to the database")
+        let queue = DispatchQueue(label: "newsd.notify")
+        let status = DispatchSource.makeTimerSource(queue: queue)
+        status.schedule(deadline: .now() + 2, repeating: 2)
+        status.setEventHandler { [weak self] in
+            guard let self else { return }
+            self.notifier.notify("STATUS=\(self.statusLine())")
+        }
+        status.resume()
+        var all = [status]
+        if let interval = notifier.watchdogInterval {
+            let ms = max(1, Int(interval.components.seconds * 1000 + interval.components.attoseconds / 1_000_000_000_000_000))
+            let watchdog = DispatchSource.makeTimerSource(queue: queue)
+            watchdog.schedule(deadline: .now(), repeating: .milliseconds(ms))
+            watchdog.setEventHandler { [weak self] in self?.notifier.notify("WATCHDOG=1") }
+            watchdog.resume()
+            all.append(watchdog)
+        }
+        let set = Timers(all: all)
+        timers.withLock { $0 = set }
+    }
+
+    /// One line: counts, backlog and database state.
+    func statusLine() -> String {
+        let (s, rate1, _) = stats.snapshot()
+        let claimed = slots.snapshot.used
+        return "\(s.ingested) ingested, \(s.duplicates) duplicates, \(s.failed) failed; \(claimed) claimed; "
+            + String(format: "%.1f/s; ", rate1) + "database \(s.databaseState)"
+    }
+
     /// Stops claiming, lets in-flight files finish, then closes the control socket.
     private func shutdown() {
+        notifier.notify("STOPPING=1\nSTATUS=stopping: finishing claimed files")
+        let running = timers.withLock { t in
+            defer { t = Timers() }
+            return t
+        }
+        running.all.forEach { $0.cancel() }
         state.withLock { $0 = "stopping" }
         watcher.withLock { $0 }?.stop()
         writer.withLock { $0 }?.beginShutdown()
@@ -152,6 +215,8 @@ public final class Daemon: Sendable {
     }
 
     private func reload() async {
+        notifier.reloading()
+        defer { notifier.notify("READY=1\nSTATUS=\(statusLine())") }
         do {
             let new = try await reloadConfig()
             let old = config.withLock { $0 }

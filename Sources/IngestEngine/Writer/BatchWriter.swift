@@ -44,7 +44,12 @@ public final class BatchWriter: @unchecked Sendable {
     private let logger: Logger
 
     /// Creates a writer; it connects on the first batch.
-    init(config: NewsdConfig, finisher: Finisher, stats: IngestStats, logger: Logger) {
+    private let onConnected: @Sendable () -> Void
+
+    /// Creates a writer; it connects on the first batch. `onConnected` runs (on the writer's
+    /// queue) after each successful connection, once migrations have been applied.
+    init(config: NewsdConfig, finisher: Finisher, stats: IngestStats, logger: Logger, onConnected: @escaping @Sendable () -> Void = {}) {
+        self.onConnected = onConnected
         pending = BoundedQueue(capacity: config.maxInFlight)
         capacity = config.maxInFlight
         batchSize = config.batchSize
@@ -152,6 +157,7 @@ public final class BatchWriter: @unchecked Sendable {
         }
         connection = conn
         stats.setDatabase("connected")
+        onConnected()
         logger.info("database connected", metadata: ["server_version": "\(conn.serverVersion)"])
         return conn
     }
