@@ -9,11 +9,18 @@ struct Newsctl: ParsableCommand {
         abstract: "Control and inspect a running newsd.",
         discussion: """
             newsctl talks to newsd over its control socket (default \(ControlProtocol.defaultSocketPath), \
-            or NEWSD_CONTROL_SOCKET). Exit codes follow sysexits(3): 69 newsd not running, \
-            76 protocol error, 77 permission denied.
+            or NEWSD_CONTROL_SOCKET). Read-only commands (status, queue, show, search, stats, \
+            follow, metrics) are open to whoever may open the socket; the others need root, \
+            newsd's user or a user in control.adminUsers. Every command takes --json. Exit codes \
+            follow sysexits(3): 64 usage, 69 newsd not running, 70 newsd refused the request, \
+            75 time-out, 76 protocol error, 77 permission denied.
             """,
         version: NewsdVersion.current,
-        subcommands: [Status.self, Explain.self, Reclassify.self, Model.self, Version.self]
+        subcommands: [
+            Status.self, Queue.self, Show.self, Search.self, Stats.self, Follow.self, MetricsCommand.self,
+            Pause.self, Resume.self, Drain.self, Reload.self, Retry.self, Drop.self, Reclassify.self,
+            Explain.self, Model.self, Version.self,
+        ]
     )
 }
 

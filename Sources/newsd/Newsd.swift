@@ -102,6 +102,9 @@ struct Run: AsyncParsableCommand {
             daemon = try Daemon(config: config, logger: logger) {
                 try await NewsdConfig.load(file: options.configFile, overrides: options.overrides)
             }
+        } catch let error as ConfigLoadError {
+            logger.critical("invalid configuration", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitCodes.config)
         } catch let error as ModelFileError {
             logger.critical("cannot load the topic model named by classifier.model", metadata: ["error": "\(error)"])
             throw ExitCode(ExitCodes.config)

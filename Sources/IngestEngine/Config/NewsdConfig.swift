@@ -38,6 +38,11 @@ public struct NewsdConfig: Sendable, Equatable {
     public var junkPatterns: [String]
     public var socketPath: String
     public var socketMode: Int
+    /// Group to give the control socket (name or number); empty: the daemon's own group.
+    public var socketGroup: String
+    /// Users (names or numbers) besides root and the daemon's own user who may run commands
+    /// that change newsd's state.
+    public var adminUsers: [String]
     public var logLevel: String
     public var shutdownTimeoutMilliseconds: Int
     /// Topic model file; empty: no topics and no keywords.
@@ -73,6 +78,8 @@ public struct NewsdConfig: Sendable, Equatable {
             junkPatterns: JunkRules.defaultPatterns,
             socketPath: "/run/newsd/newsd.sock",
             socketMode: 0o660,
+            socketGroup: "",
+            adminUsers: [],
             logLevel: "info",
             shutdownTimeoutMilliseconds: 15_000,
             classifierModel: "",
@@ -166,6 +173,8 @@ extension NewsdConfig {
             throw ConfigLoadError(key: "control.mode", problem: "\"\(modeText)\" is not an octal file mode like 0660")
         }
         c.socketMode = socketMode
+        c.socketGroup = try r.string("control.group", default: c.socketGroup)
+        c.adminUsers = try r.stringArray("control.adminUsers", default: c.adminUsers)
         c.logLevel = try r.string("log.level", default: c.logLevel)
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         guard levels.contains(c.logLevel) else {

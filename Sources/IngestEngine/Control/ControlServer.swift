@@ -16,14 +16,51 @@ public struct PeerCredentials: Sendable, Equatable {
     public var gid: UInt32
 }
 
+/// Who may run commands that change newsd's state.
+public struct AccessPolicy: Sendable, Equatable {
+    /// Users allowed to run every command: root, the daemon's own user, `control.adminUsers`.
+    public var adminUIDs: Set<UInt32>
+
+    /// Resolves `control.adminUsers` (names or numbers); unknown names are an error.
+    public init(adminUsers: [String], ownUID: UInt32 = geteuid()) throws {
+        var uids: Set<UInt32> = [0, ownUID]
+        for user in adminUsers {
+            if let uid = UInt32(user) {
+                uids.insert(uid)
+            } else if let pw = getpwnam(user) {
+                uids.insert(pw.pointee.pw_uid)
+            } else {
+                throw ConfigLoadError(key: "control.adminUsers", problem: "no user named \"\(user)\"")
+            }
+        }
+        adminUIDs = uids
+    }
+
+    /// Nil when `peer` may run `command`, else the refusal.
+    public func check(_ command: ControlCommand, _ peer: PeerCredentials) -> ControlErrorBody? {
+        guard !command.isReadOnly, !adminUIDs.contains(peer.uid) else { return nil }
+        let own = geteuid()
+        let user = getpwuid(own).map { String(cString: $0.pointee.pw_name) } ?? "uid \(own)"
+        return ControlErrorBody(
+            code: "forbidden",
+            message: "\"\(command.rawValue)\" changes newsd's state and needs root, the \(user) user or a user in control.adminUsers; "
+                + "you are uid \(peer.uid) (read-only commands such as status are open to you)")
+    }
+}
+
 /// The control socket: a Unix stream socket speaking newline-delimited JSON, one request and
 /// one response per connection. Requests over `ControlProtocol.maxRequestBytes` or slower than
-/// the time limit get an error and are closed; other clients and ingestion are not held up.
+/// the time limit get an error and are closed. Requests are answered on a concurrent queue, so
+/// a slow command (a search) or a client that does not read its answer holds up neither other
+/// clients nor ingestion.
 public final class ControlServer: @unchecked Sendable {
     // @unchecked: `listenSource` and `connections` are touched only on `queue`.
     private let queue = DispatchQueue(label: "newsd.control")
+    private let work = DispatchQueue(label: "newsd.control.work", qos: .utility, attributes: .concurrent)
     private let path: String
     private let mode: Int
+    private let group: String
+    private let policy: AccessPolicy
     private let logger: Logger
     private let handler: @Sendable (ControlRequest, PeerCredentials) -> ControlResponse
     private var listenSource: DispatchSourceRead?
@@ -34,6 +71,7 @@ public final class ControlServer: @unchecked Sendable {
         let source: DispatchSourceRead
         let timer: DispatchSourceTimer
         var buffer: [UInt8] = []
+        var answered = false
         init(source: DispatchSourceRead, timer: DispatchSourceTimer) {
             self.source = source
             self.timer = timer
@@ -41,11 +79,13 @@ public final class ControlServer: @unchecked Sendable {
     }
 
     init(
-        path: String, mode: Int, logger: Logger,
+        path: String, mode: Int, group: String = "", policy: AccessPolicy, logger: Logger,
         handler: @escaping @Sendable (ControlRequest, PeerCredentials) -> ControlResponse
     ) {
         self.path = path
         self.mode = mode
+        self.group = group
+        self.policy = policy
         self.logger = logger
         self.handler = handler
     }
@@ -73,6 +113,12 @@ public final class ControlServer: @unchecked Sendable {
                 _ = try syscall("bind", path) { bind(fd, addr, len) }
             }
             try syscall("chmod", path) { chmod(path, mode_t(mode)) }
+            if !group.isEmpty {
+                guard let gid = UInt32(group) ?? getgrnam(group).map({ $0.pointee.gr_gid }) else {
+                    throw ConfigLoadError(key: "control.group", problem: "no group named \"\(group)\"")
+                }
+                try syscall("chown", "\(path) to group \(group)") { chown(path, uid_t.max, gid) }
+            }
             try syscall("listen", path) { listen(fd, 64) }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
         } catch {
@@ -94,11 +140,12 @@ public final class ControlServer: @unchecked Sendable {
         queue.sync {
             listenSource?.cancel()
             listenSource = nil
-            for (_, c) in connections {
+            // Connections being answered close themselves when their answer is written.
+            for (fd, c) in connections where !c.answered {
                 c.timer.cancel()
                 c.source.cancel()
+                connections[fd] = nil
             }
-            connections = [:]
         }
         unlink(path)
     }
@@ -134,7 +181,7 @@ public final class ControlServer: @unchecked Sendable {
     }
 
     private func readable(_ fd: Int32, _ peer: PeerCredentials) {
-        guard let connection = connections[fd] else { return }
+        guard let connection = connections[fd], !connection.answered else { return }
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
         let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
         if n < 0 {
@@ -154,32 +201,51 @@ public final class ControlServer: @unchecked Sendable {
             return
         }
         let line = Data(connection.buffer[..<newline])
-        let response: ControlResponse
-        if let request = try? JSONDecoder().decode(ControlRequest.self, from: line) {
-            if request.v != ControlProtocol.version {
-                response = ControlResponse(ok: false, error: ControlErrorBody(code: "unsupported_version", message: "this newsd speaks protocol version \(ControlProtocol.version), not \(request.v)"))
+        // One request per connection: stop reading and the time limit, answer elsewhere.
+        connection.answered = true
+        connection.timer.cancel()
+        connection.source.suspend()
+        work.async { [self] in
+            let response: ControlResponse
+            if let request = try? JSONDecoder().decode(ControlRequest.self, from: line) {
+                if request.v != ControlProtocol.version {
+                    response = ControlResponse(ok: false, error: ControlErrorBody(code: "unsupported_version", message: "this newsd speaks protocol version \(ControlProtocol.version), not \(request.v)"))
+                } else if let command = ControlCommand(rawValue: request.command), let refusal = policy.check(command, peer) {
+                    logger.warning("control command refused", metadata: ["command": "\(request.command)", "uid": "\(peer.uid)", "pid": "\(peer.pid)"])
+                    response = ControlResponse(ok: false, error: refusal)
+                } else {
+                    response = handler(request, peer)
+                }
             } else {
-                response = handler(request, peer)
+                response = ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "the request is not a JSON object with \"v\" and \"command\""))
             }
-        } else {
-            response = ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "the request is not a JSON object with \"v\" and \"command\""))
+            write(fd, response)
+            queue.async { [self] in
+                guard let c = connections[fd] else { return }
+                c.source.resume()
+                closeConnection(fd)
+            }
         }
-        respond(fd, response)
     }
 
+    /// Answers a request that never completed (too large, too slow) and closes at once.
     private func respond(_ fd: Int32, _ response: ControlResponse) {
+        guard let c = connections[fd], !c.answered else { return }
+        c.answered = true
+        write(fd, response)
+        closeConnection(fd)
+    }
+
+    /// Writes the response line; a client that does not read it within a second loses it.
+    private func write(_ fd: Int32, _ response: ControlResponse) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        if var bytes = try? Array(encoder.encode(response)) {
-            bytes.append(0x0A)
-            // The response is small; a client that does not read it within the send time-out
-            // loses it rather than holding this queue.
-            let flags = fcntl(fd, F_GETFL)
-            _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
-            UnixSocket.setTimeouts(fd, seconds: 1)
-            try? UnixSocket.writeAll(fd, bytes)
-        }
-        closeConnection(fd)
+        guard var bytes = try? Array(encoder.encode(response)) else { return }
+        bytes.append(0x0A)
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
+        UnixSocket.setTimeouts(fd, seconds: 1)
+        try? UnixSocket.writeAll(fd, bytes)
     }
 
     private func closeConnection(_ fd: Int32) {

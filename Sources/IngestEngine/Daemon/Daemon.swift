@@ -33,8 +33,13 @@ public final class Daemon: Sendable {
     private let watcher: Mutex<InboxWatcher?> = Mutex(nil)
     private let control: Mutex<ControlServer?> = Mutex(nil)
     private let reclassifier: Reclassifier
+    private let queries: ArticleQueries
+    /// Counters, histograms and gauges (`newsctl metrics`).
+    public let metrics = NewsdMetrics()
+    private let drainTimer = Mutex(Timers())
     private let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
     private let readySent = Mutex(false)
+    private let stopHandler = Mutex<(@Sendable (String) -> Void)?>(nil)
     private let timers = Mutex(Timers())
 
     /// Dispatch timers are thread-safe but not marked Sendable.
@@ -65,13 +70,14 @@ public final class Daemon: Sendable {
             logger.notice("no classifier.model configured: articles are stored without topic or keywords")
         }
 
+        self.queries = ArticleQueries(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds)
         self.reclassifier = Reclassifier(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, logger: logger)
-        let finisher = Finisher(spool: spool, stats: stats, logger: logger) { [weak self] _ in
+        let finisher = Finisher(spool: spool, stats: stats, logger: logger, metrics: metrics) { [weak self] _ in
             guard let self else { return }
             self.slots.release()
             self.watcher.withLock { $0 }?.slotFreed()
         }
-        let writer = BatchWriter(config: config, finisher: finisher, stats: stats, logger: logger) { [weak self] in
+        let writer = BatchWriter(config: config, finisher: finisher, stats: stats, logger: logger, metrics: metrics) { [weak self] in
             self?.databaseReady()
         }
         self.writer.withLock { $0 = writer }
@@ -87,7 +93,10 @@ public final class Daemon: Sendable {
             }
         }
         self.watcher.withLock { $0 = watcher }
-        let control = ControlServer(path: config.socketPath, mode: config.socketMode, logger: logger) {
+        let control = ControlServer(
+            path: config.socketPath, mode: config.socketMode, group: config.socketGroup,
+            policy: try AccessPolicy(adminUsers: config.adminUsers), logger: logger
+        ) {
             [weak self] request, peer in
             guard let self else { return ControlResponse(ok: false, error: ControlErrorBody(code: "internal", message: "shutting down")) }
             return self.handle(request, peer)
@@ -116,6 +125,15 @@ public final class Daemon: Sendable {
         let sources = Mutex<[DispatchSourceSignal]>([])
         await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
             let once = Mutex(false)
+            // `newsctl drain` ends the daemon the way SIGTERM does.
+            stopHandler.withLock {
+                $0 = { [self] reason in
+                    guard once.withLock({ let first = !$0; $0 = true; return first }) else { return }
+                    logger.notice("\(reason); shutting down")
+                    self.shutdown()
+                    continuation.resume()
+                }
+            }
             for sig in [SIGTERM, SIGINT, SIGHUP] {
                 signal(sig, SIG_IGN)
                 let source = DispatchSource.makeSignalSource(signal: sig, queue: signalQueue)
@@ -214,7 +232,9 @@ public final class Daemon: Sendable {
         return Enricher(model: model, minConfidence: config.classifierMinConfidence, keywordCount: config.keywordCount)
     }
 
-    private func reload() async {
+    /// Reloads; returns why it failed, or nil.
+    @discardableResult
+    private func reload() async -> String? {
         notifier.reloading()
         defer { notifier.notify("READY=1\nSTATUS=\(statusLine())") }
         do {
@@ -254,11 +274,15 @@ public final class Daemon: Sendable {
         } catch {
             logger.error("configuration reload failed; keeping the running configuration", metadata: ["error": "\(error)"])
             stats.recordError("reload failed: \(error)")
+            return "\(error)"
         }
+        return nil
     }
 
     /// Parse stage: read the claimed file, parse it, hand the result to the writer.
     private func parse(_ file: ClaimedFile) {
+        let started = ContinuousClock.now
+        defer { metrics.parseTime.record(duration: ContinuousClock.now - started) }
         guard let read = spool.read(file.name) else {
             logger.warning("claimed file disappeared from the spool before it was read", metadata: ["file": "\(file.display)"])
             stats.recordError("\(file.display) disappeared from the spool")
@@ -299,25 +323,179 @@ public final class Daemon: Sendable {
     }
 
     private func handle(_ request: ControlRequest, _ peer: PeerCredentials) -> ControlResponse {
-        switch request.command {
-        case "status":
-            return ControlResponse(ok: true, status: status())
-        case "reclassify":
-            var since: Date? = nil
-            if let text = request.args?["since"] {
-                guard let date = try? Date(text, strategy: .iso8601) else {
-                    return ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "since: \"\(text)\" is not an ISO 8601 time"))
-                }
-                since = date
-            }
-            let all = request.args?["all"] == "true"
-            switch reclassifier.start(enricher: enricher.withLock { $0 }, since: since, all: all) {
-            case .success(let p): return ControlResponse(ok: true, reclassify: p)
-            case .failure(let e): return ControlResponse(ok: false, error: e)
-            }
-        default:
-            return ControlResponse(ok: false, error: ControlErrorBody(code: "unknown_command", message: "unknown command \"\(request.command)\""))
+        func failure(_ code: String, _ message: String) -> ControlResponse {
+            ControlResponse(ok: false, error: ControlErrorBody(code: code, message: message))
         }
+        func done(_ message: String) -> ControlResponse {
+            var r = ControlResponse(ok: true)
+            r.message = message
+            return r
+        }
+        let args = request.args ?? [:]
+        do {
+            switch ControlCommand(rawValue: request.command) {
+            case .status:
+                return ControlResponse(ok: true, status: status())
+            case .pause:
+                let changed = state.withLock { s -> Bool in
+                    guard s == "running" else { return false }
+                    s = "paused"
+                    return true
+                }
+                guard changed else { return failure("bad_state", "newsd is \(state.withLock { $0 }), not running") }
+                watcher.withLock { $0 }?.setPaused(true)
+                logger.notice("claiming paused", metadata: ["uid": "\(peer.uid)"])
+                return done("paused: new files wait in the inbox; files already claimed finish")
+            case .resume:
+                let changed = state.withLock { s -> Bool in
+                    guard s == "paused" else { return false }
+                    s = "running"
+                    return true
+                }
+                guard changed else { return failure("bad_state", "newsd is \(state.withLock { $0 }), not paused") }
+                watcher.withLock { $0 }?.setPaused(false)
+                logger.notice("claiming resumed", metadata: ["uid": "\(peer.uid)"])
+                return done("resumed")
+            case .drain:
+                return startDrain(peer)
+            case .reload:
+                let outcome = Mutex<String??>(nil)
+                let finished = DispatchSemaphore(value: 0)
+                Task {
+                    let error = await self.reload()
+                    outcome.withLock { $0 = .some(error) }
+                    finished.signal()
+                }
+                finished.wait()
+                if let error = outcome.withLock({ $0 }) ?? nil { return failure("reload_failed", "\(error); the running configuration is kept") }
+                return done("configuration and topic model reloaded")
+            case .queue:
+                let limit = Int(args["limit"] ?? "") ?? 100
+                var r = ControlResponse(ok: true)
+                r.queue = spool.listClaimed(limit: limit) + spool.listFailed(limit: limit)
+                return r
+            case .retry, .drop:
+                let ids = (args["ids"] ?? "").split(separator: "\n").map(String.init)
+                let code = args["code"]
+                guard !ids.isEmpty || code != nil || args["all"] == "true" else {
+                    return failure("bad_request", "name failed files by id, or give a reason code, or all")
+                }
+                let (found, unknown) = spool.selectFailed(ids: ids, code: code)
+                guard unknown.isEmpty else { return failure("not_found", "no such file in failed/: \(unknown.joined(separator: ", "))") }
+                var acted: [QueueEntry] = []
+                for name in found {
+                    let id = displayName(name)
+                    if request.command == "retry" {
+                        let inboxName = try spool.retryFailed(name)
+                        acted.append(QueueEntry(id: id, place: "inbox", sizeBytes: 0, ageSeconds: 0, originalName: inboxName))
+                    } else {
+                        try spool.dropFailed(name)
+                        acted.append(QueueEntry(id: id, place: "dropped", sizeBytes: 0, ageSeconds: 0))
+                    }
+                }
+                if request.command == "retry" { watcher.withLock { $0 }?.slotFreed() }
+                logger.notice(
+                    "\(request.command == "retry" ? "retrying" : "dropped") failed files",
+                    metadata: ["count": "\(acted.count)", "uid": "\(peer.uid)"])
+                var r = done("\(request.command == "retry" ? "moved back to the inbox" : "deleted"): \(acted.count) file(s)")
+                r.queue = acted
+                return r
+            case .show:
+                guard let id = args["id"].flatMap({ Int64($0) }) else { return failure("bad_request", "show needs a numeric article id") }
+                guard let a = try queries.show(id) else { return failure("not_found", "no article \(id)") }
+                var r = ControlResponse(ok: true)
+                r.articles = [a]
+                return r
+            case .search:
+                guard let text = args["query"], !text.isEmpty else { return failure("bad_request", "search needs a query") }
+                var r = ControlResponse(ok: true)
+                r.articles = try queries.search(
+                    text, category: args["category"], since: args["since"], until: args["until"], source: args["source"],
+                    limit: min(1000, Int(args["limit"] ?? "") ?? 10))
+                return r
+            case .stats:
+                var r = ControlResponse(ok: true)
+                r.stats = try queries.stats(days: min(3650, Int(args["days"] ?? "") ?? 14))
+                return r
+            case .follow:
+                let after = try args["after"].flatMap { Int64($0) } ?? queries.latestID()
+                let wait = min(30, Double(args["wait"] ?? "") ?? 5)
+                let deadline = Date().addingTimeInterval(wait)
+                var found = try queries.after(after, limit: 100)
+                while found.isEmpty && Date() < deadline {
+                    usleep(200_000)
+                    found = try queries.after(after, limit: 100)
+                }
+                var r = ControlResponse(ok: true)
+                r.articles = found
+                r.message = String(found.last?.id ?? after)  // where the next call starts
+                return r
+            case .metrics:
+                var r = ControlResponse(ok: true)
+                r.metrics = metricsText()
+                return r
+            case .reclassify:
+                var since: Date? = nil
+                if let text = args["since"] {
+                    guard let date = try? Date(text, strategy: .iso8601) else {
+                        return failure("bad_request", "since: \"\(text)\" is not an ISO 8601 time")
+                    }
+                    since = date
+                }
+                switch reclassifier.start(enricher: enricher.withLock { $0 }, since: since, all: args["all"] == "true") {
+                case .success(let p): return ControlResponse(ok: true, reclassify: p)
+                case .failure(let e): return ControlResponse(ok: false, error: e)
+                }
+            case nil:
+                return failure("unknown_command", "unknown command \"\(request.command)\"")
+            }
+        } catch {
+            let unavailable = error.isTransientDatabaseError
+            return failure(unavailable ? "unavailable" : "internal", unavailable ? "the database is unreachable: \(error)" : "\(error)")
+        }
+    }
+
+    /// `newsctl drain`: claim everything in the inbox, then stop as SIGTERM would.
+    private func startDrain(_ peer: PeerCredentials) -> ControlResponse {
+        let previous = state.withLock { s -> String in
+            let p = s
+            if s == "running" || s == "paused" { s = "draining" }
+            return p
+        }
+        guard previous == "running" || previous == "paused" else {
+            return ControlResponse(ok: false, error: ControlErrorBody(code: "bad_state", message: "newsd is \(previous)"))
+        }
+        watcher.withLock { $0 }?.setPaused(false)
+        logger.notice("draining: newsd stops once the inbox and the pipeline are empty", metadata: ["uid": "\(peer.uid)"])
+        let timer = DispatchSource.makeTimerSource(queue: DispatchQueue(label: "newsd.drain"))
+        timer.schedule(deadline: .now() + .milliseconds(200), repeating: .milliseconds(200))
+        timer.setEventHandler { [weak self] in
+            guard let self else { return }
+            let idle = self.watcher.withLock { $0 }!.inboxCount() == 0 && self.slots.snapshot.used == 0
+                && self.writer.withLock { $0 }!.depth.waiting == 0
+            guard idle else { return }
+            let t = self.drainTimer.withLock { t in
+                defer { t = Timers() }
+                return t
+            }
+            t.all.forEach { $0.cancel() }
+            self.stopHandler.withLock { $0 }?("drained the backlog")
+        }
+        let set = Timers(all: [timer])
+        drainTimer.withLock { $0 = set }
+        timer.resume()
+        var r = ControlResponse(ok: true)
+        r.message = "draining: newsd will stop once the inbox and the pipeline are empty"
+        return r
+    }
+
+    /// The Prometheus exposition text, queue depths read now.
+    func metricsText() -> String {
+        let report = status()
+        metrics.setDepth("inbox", report.files.inbox)
+        metrics.setDepth("failed", report.files.failed)
+        for stage in report.stages { metrics.setDepth(stage.name, stage.depth) }
+        return metrics.text()
     }
 
     /// The current status, as `newsctl status` shows it.

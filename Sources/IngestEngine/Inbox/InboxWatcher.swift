@@ -38,6 +38,7 @@ public final class InboxWatcher: @unchecked Sendable {
     private var settleTimerPending = false
     private var eventNames = BoundedQueue<[UInt8]>(capacity: 4096)
     private var claiming = false
+    private var paused = false
     private var pumpScheduled = false
 
     init(
@@ -99,6 +100,17 @@ public final class InboxWatcher: @unchecked Sendable {
             rescanTimer = nil
             scan = nil
             recovery = nil
+        }
+    }
+
+    /// Pauses or resumes claiming (`newsctl pause` / `resume`); files wait in the inbox.
+    func setPaused(_ value: Bool) {
+        queue.async {
+            self.paused = value
+            if !value {
+                self.needsPass = true
+                self.pump()
+            }
         }
     }
 
@@ -169,7 +181,7 @@ public final class InboxWatcher: @unchecked Sendable {
 
     /// Claims as long as there are slots and candidates.
     private func pump() {
-        while claiming {
+        while claiming && !paused {
             guard slots.reserve() else { return }
             guard let (name, recovered) = nextCandidate() else {
                 slots.release()

@@ -48,7 +48,13 @@ public final class BatchWriter: @unchecked Sendable {
 
     /// Creates a writer; it connects on the first batch. `onConnected` runs (on the writer's
     /// queue) after each successful connection, once migrations have been applied.
-    init(config: NewsdConfig, finisher: Finisher, stats: IngestStats, logger: Logger, onConnected: @escaping @Sendable () -> Void = {}) {
+    private let metrics: NewsdMetrics?
+
+    init(
+        config: NewsdConfig, finisher: Finisher, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil,
+        onConnected: @escaping @Sendable () -> Void = {}
+    ) {
+        self.metrics = metrics
         self.onConnected = onConnected
         pending = BoundedQueue(capacity: config.maxInFlight)
         capacity = config.maxInFlight
@@ -157,6 +163,7 @@ public final class BatchWriter: @unchecked Sendable {
         }
         connection = conn
         stats.setDatabase("connected")
+        metrics?.reconnects.increment()
         onConnected()
         logger.info("database connected", metadata: ["server_version": "\(conn.serverVersion)"])
         return conn
@@ -166,7 +173,10 @@ public final class BatchWriter: @unchecked Sendable {
         let outcomes: [StoredOutcome]
         do {
             let conn = try ensureConnection()
+            let start = ContinuousClock.now
             outcomes = try ArticleStore.write(batch.map(\.record), on: conn, duplicates: duplicates)
+            metrics?.writeTime.record(duration: ContinuousClock.now - start)
+            metrics?.batchFiles.record(batch.count)
         } catch where error.isTransientDatabaseError {
             failedTransiently(error, batch: batch)
             return
@@ -194,6 +204,7 @@ public final class BatchWriter: @unchecked Sendable {
 
     /// The database refused this file's row outright: record it as a failed file instead.
     private func rejectSingle(_ item: PendingWrite, _ error: any Error) {
+        metrics?.rejectedErrors.increment()
         let pg = error.postgresError
         let reason = "the database refused the article: " + (pg.map { "\($0.message) (SQLSTATE \($0.sqlState ?? "none"))" } ?? "\(error)")
         if case .failure = item.record.content {
@@ -217,6 +228,7 @@ public final class BatchWriter: @unchecked Sendable {
         connection = nil
         let message = "\(error)"
         stats.setDatabase("reconnecting", error: message)
+        metrics?.transientErrors.increment()
         if !batch.isEmpty { stats.recordRetry() }
         logger.warning(
             "database unavailable; keeping files claimed and retrying",

@@ -16,7 +16,10 @@ final class Finisher: Sendable {
     private let done: @Sendable (ClaimedFile) -> Void
     private let retryQueue = DispatchQueue(label: "newsd.finisher.retry")
 
-    init(spool: Spool, stats: IngestStats, logger: Logger, done: @escaping @Sendable (ClaimedFile) -> Void) {
+    private let metrics: NewsdMetrics?
+
+    init(spool: Spool, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil, done: @escaping @Sendable (ClaimedFile) -> Void) {
+        self.metrics = metrics
         self.spool = spool
         self.stats = stats
         self.logger = logger
@@ -47,6 +50,9 @@ final class Finisher: Sendable {
                     }
                 }
                 stats.record(ingested: new, duplicates: articles.count - new)
+                (new > 0 ? metrics?.ingested : metrics?.duplicates)?.increment()
+                metrics?.articles.increment(by: new)
+                metrics?.claimToCommit.recordNanoseconds(Int64(max(0, Date().timeIntervalSince(file.claimedAt)) * 1e9))
                 logger.info(new > 0 ? "ingested" : "duplicate of a stored article", metadata: meta)
             case .failed(let failure):
                 let name = try spool.finishFailed(
@@ -55,6 +61,7 @@ final class Finisher: Sendable {
                 meta["reason"] = "\(failure.reason)"
                 meta["moved_to"] = "\(spool.failed.path)/\(displayName(name))"
                 stats.record(failedFiles: 1)
+                metrics?.failed.increment()
                 logger.warning("failed", metadata: meta)
             case .alreadyRecorded(let recorded, let id, let failure):
                 if let failure {

@@ -12,6 +12,21 @@ public enum ControlProtocol {
     public static let defaultSocketPath = "/run/newsd/newsd.sock"
 }
 
+/// The commands newsd answers, and which of them only read.
+public enum ControlCommand: String, CaseIterable, Sendable {
+    case status, queue, show, search, stats, follow, metrics
+    case pause, resume, drain, reload, retry, drop, reclassify
+
+    /// Read-only commands are open to anyone who can connect to the socket; the others need
+    /// root, newsd's own user, or a user named in `control.adminUsers`.
+    public var isReadOnly: Bool {
+        switch self {
+        case .status, .queue, .show, .search, .stats, .follow, .metrics: true
+        case .pause, .resume, .drain, .reload, .retry, .drop, .reclassify: false
+        }
+    }
+}
+
 /// A request from newsctl.
 public struct ControlRequest: Codable, Sendable, Equatable {
     /// Protocol version.
@@ -26,6 +41,101 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         self.v = v
         self.command = command
         self.args = args
+    }
+}
+
+/// A file in the spool or in failed/ (`newsctl queue`).
+public struct QueueEntry: Codable, Sendable, Equatable {
+    /// The file's name where it is now: what `retry` and `drop` take.
+    public var id: String
+    /// `claimed` or `failed`.
+    public var place: String
+    public var sizeBytes: Int
+    /// Seconds since it was claimed (claimed) or moved to failed/ (failed).
+    public var ageSeconds: Double
+    public var attempts: Int?
+    /// The failure code and reason (failed files).
+    public var code: String?
+    public var reason: String?
+    /// The name it was dropped under, if different.
+    public var originalName: String?
+
+    public init(
+        id: String, place: String, sizeBytes: Int, ageSeconds: Double, attempts: Int? = nil, code: String? = nil,
+        reason: String? = nil, originalName: String? = nil
+    ) {
+        self.id = id
+        self.place = place
+        self.sizeBytes = sizeBytes
+        self.ageSeconds = ageSeconds
+        self.attempts = attempts
+        self.code = code
+        self.reason = reason
+        self.originalName = originalName
+    }
+}
+
+/// A stored article as `show`, `search` and `follow` return it.
+public struct ArticleSummary: Codable, Sendable, Equatable {
+    public var id: Int64
+    public var title: String
+    public var category: String?
+    public var confidence: Double?
+    public var language: String?
+    public var source: String?
+    public var url: String?
+    public var publishedAt: String?
+    public var ingestedAt: String
+    public var sourceFile: String
+    /// `search`: the rank and a snippet with matches in [brackets].
+    public var rank: Double?
+    public var snippet: String?
+    /// `show` only.
+    public var body: String?
+    public var keywords: [String]?
+    public var entities: [EntityCount]?
+    public var duplicateOf: Int64?
+    public var scores: [String: Double]?
+
+    public init(id: Int64, title: String, ingestedAt: String, sourceFile: String) {
+        self.id = id
+        self.title = title
+        self.ingestedAt = ingestedAt
+        self.sourceFile = sourceFile
+    }
+}
+
+/// An entity of an article, as `show` returns it.
+public struct EntityCount: Codable, Sendable, Equatable {
+    public var kind: String
+    public var name: String
+    public var mentions: Int
+    public init(kind: String, name: String, mentions: Int) {
+        self.kind = kind
+        self.name = name
+        self.mentions = mentions
+    }
+}
+
+/// `newsctl stats`: article counts by category, day and source.
+public struct ArticleStats: Codable, Sendable, Equatable {
+    public struct Count: Codable, Sendable, Equatable {
+        public var key: String
+        public var count: Int
+        public init(key: String, count: Int) {
+            self.key = key
+            self.count = count
+        }
+    }
+    public var total: Int
+    public var byCategory: [Count]
+    public var byDay: [Count]
+    public var bySource: [Count]
+    public init(total: Int, byCategory: [Count], byDay: [Count], bySource: [Count]) {
+        self.total = total
+        self.byCategory = byCategory
+        self.byDay = byDay
+        self.bySource = bySource
     }
 }
 
@@ -95,6 +205,16 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var status: StatusReport?
     /// Set for `reclassify`.
     public var reclassify: ReclassifyProgress?
+    /// Set for `queue`, and for `retry` and `drop` (the files acted on).
+    public var queue: [QueueEntry]?
+    /// Set for `show`, `search` and `follow`.
+    public var articles: [ArticleSummary]?
+    /// Set for `stats`.
+    public var stats: ArticleStats?
+    /// Set for `metrics`: Prometheus text exposition format.
+    public var metrics: String?
+    /// A sentence for people (`pause`, `resume`, `drain`, `reload`, `retry`, `drop`).
+    public var message: String?
 
     /// Creates a response.
     public init(ok: Bool, error: ControlErrorBody? = nil, status: StatusReport? = nil, reclassify: ReclassifyProgress? = nil) {

@@ -72,6 +72,37 @@ public final class PostgresConnection {
         handle = conn
     }
 
+    /// A notification received on a channel this connection LISTENs to.
+    public struct Notification: Sendable, Equatable {
+        public var channel: String
+        public var payload: String
+        public var senderPID: Int32
+    }
+
+    /// Waits up to `timeoutSeconds` for a notification (after `LISTEN channel`), returning the
+    /// first one queued, or nil on time-out.
+    public func nextNotification(timeoutSeconds: Double) throws -> Notification? {
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(code: .connectionLost, message: "not connected")
+        }
+        let deadline = Date().addingTimeInterval(timeoutSeconds)
+        while true {
+            if PQconsumeInput(handle) == 0 {
+                throw PostgresError(code: .connectionLost, message: Self.firstLine(String(cString: PQerrorMessage(handle))))
+            }
+            if let n = PQnotifies(handle) {
+                defer { PQfreemem(n) }
+                return Notification(
+                    channel: String(cString: n.pointee.relname), payload: String(cString: n.pointee.extra),
+                    senderPID: n.pointee.be_pid)
+            }
+            let left = deadline.timeIntervalSinceNow
+            if left <= 0 { return nil }
+            var fds = pollfd(fd: PQsocket(handle), events: Int16(POLLIN), revents: 0)
+            _ = poll(&fds, 1, Int32(min(left, 1) * 1000))
+        }
+    }
+
     /// Runs one parameterized command with PQexecParams and returns its rows as text.
     @discardableResult
     public func query(_ query: PostgresQuery) throws -> PostgresRows {

@@ -1,0 +1,130 @@
+import Foundation
+import NewsProtocol
+import PostgresClient
+
+/// The read-only queries behind `newsctl show`, `search`, `stats` and `follow`, on a connection
+/// of their own (never the writer's), opened on first use and reopened after an error.
+/// Queries run one at a time.
+final class ArticleQueries: @unchecked Sendable {
+    // @unchecked: `connection` is only touched under `lock`.
+    private let lock = NSLock()
+    private var connection: PostgresConnection?
+    private let conninfo: String
+    private let connectTimeout: Int
+
+    init(conninfo: String, connectTimeoutSeconds: Int) {
+        self.conninfo = conninfo
+        self.connectTimeout = connectTimeoutSeconds
+    }
+
+    private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        if connection?.isConnected != true {
+            connection = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
+        }
+        do {
+            return try body(connection!)
+        } catch {
+            if error.isTransientDatabaseError { connection = nil }
+            throw error
+        }
+    }
+
+    private static let columns = """
+        id, title, category, confidence, language, source, url,
+        to_char(published_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+        to_char(ingested_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'), source_file
+        """
+
+    private static func summary(_ row: [String?]) -> ArticleSummary {
+        var a = ArticleSummary(id: Int64(row[0] ?? "") ?? 0, title: row[1] ?? "", ingestedAt: row[8] ?? "", sourceFile: row[9] ?? "")
+        a.category = row[2]
+        a.confidence = row[3].flatMap(Double.init)
+        a.language = row[4]
+        a.source = row[5]
+        a.url = row[6]
+        a.publishedAt = row[7]
+        return a
+    }
+
+    /// One article with its body, keywords, scores and entities.
+    func show(_ id: Int64) throws -> ArticleSummary? {
+        try withConnection { conn in
+            let rows = try conn.query(
+                """
+                SELECT \(unescaped: Self.columns), body, array_to_string(keywords, chr(31)), duplicate_of, scores::text
+                FROM articles WHERE id = \(id)
+                """
+            ).rows
+            guard let row = rows.first else { return nil }
+            var a = Self.summary(row)
+            a.body = row[10]
+            a.keywords = row[11].map { $0.isEmpty ? [] : $0.split(separator: "\u{1F}").map(String.init) }
+            a.duplicateOf = row[12].flatMap { Int64($0) }
+            a.scores = row[13].flatMap { try? JSONDecoder().decode([String: Double].self, from: Data($0.utf8)) }
+            a.entities = try conn.query(
+                "SELECT kind, name, mentions FROM article_entities WHERE article_id = \(id) ORDER BY mentions DESC, name"
+            ).rows.map { EntityCount(kind: $0[0] ?? "", name: $0[1] ?? "", mentions: Int($0[2] ?? "") ?? 0) }
+            return a
+        }
+    }
+
+    /// Full-text search (English configuration, web-search syntax), best first.
+    func search(_ text: String, category: String?, since: String?, until: String?, source: String?, limit: Int) throws -> [ArticleSummary] {
+        try withConnection { conn in
+            try conn.query(
+                """
+                SELECT \(unescaped: Self.columns), ts_rank_cd(search, q) AS rank,
+                       ts_headline('english', body, q, 'StartSel=[, StopSel=], MaxWords=30, MinWords=10, MaxFragments=1')
+                FROM articles, websearch_to_tsquery('english', \(text)) AS q
+                WHERE search @@ q
+                  AND (\(category)::text IS NULL OR category = \(category))
+                  AND (\(since)::timestamptz IS NULL OR coalesce(published_at, ingested_at) >= \(since)::timestamptz)
+                  AND (\(until)::timestamptz IS NULL OR coalesce(published_at, ingested_at) < \(until)::timestamptz)
+                  AND (\(source)::text IS NULL OR source = \(source))
+                ORDER BY rank DESC, id
+                LIMIT \(limit)
+                """
+            ).rows.map { row in
+                var a = Self.summary(row)
+                a.rank = row[10].flatMap(Double.init)
+                a.snippet = row[11]
+                return a
+            }
+        }
+    }
+
+    /// Counts by category, by day of ingestion (the last `days`), and by source (top 20).
+    func stats(days: Int) throws -> ArticleStats {
+        try withConnection { conn in
+            func counts(_ rows: PostgresRows) -> [ArticleStats.Count] {
+                rows.rows.map { ArticleStats.Count(key: $0[0] ?? "", count: Int($0[1] ?? "") ?? 0) }
+            }
+            let total = Int(try conn.query("SELECT count(*) FROM articles").scalar ?? "") ?? 0
+            let byCategory = counts(
+                try conn.query("SELECT coalesce(category, '(none)'), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC, 1"))
+            let byDay = counts(
+                try conn.query(
+                    """
+                    SELECT to_char(date_trunc('day', ingested_at AT TIME ZONE 'UTC'), 'YYYY-MM-DD'), count(*) FROM articles
+                    WHERE ingested_at >= now() - make_interval(days => \(days)) GROUP BY 1 ORDER BY 1 DESC
+                    """))
+            let bySource = counts(
+                try conn.query("SELECT coalesce(source, '(none)'), count(*) FROM articles GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 20"))
+            return ArticleStats(total: total, byCategory: byCategory, byDay: byDay, bySource: bySource)
+        }
+    }
+
+    /// Articles stored after `id`, oldest first.
+    func after(_ id: Int64, limit: Int) throws -> [ArticleSummary] {
+        try withConnection { conn in
+            try conn.query("SELECT \(unescaped: Self.columns) FROM articles WHERE id > \(id) ORDER BY id LIMIT \(limit)").rows.map(Self.summary)
+        }
+    }
+
+    /// The newest article id (0 when there is none).
+    func latestID() throws -> Int64 {
+        try withConnection { conn in Int64(try conn.query("SELECT coalesce(max(id), 0) FROM articles").scalar ?? "") ?? 0 }
+    }
+}

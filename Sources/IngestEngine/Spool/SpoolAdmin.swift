@@ -1,0 +1,95 @@
+import Foundation
+import NewsProtocol
+import NewsSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `newsctl queue`, `retry` and `drop`: listing the spool and failed/, and acting on failed files.
+extension Spool {
+    /// Files claimed right now (in the spool), oldest first, at most `limit`.
+    func listClaimed(limit: Int, now: Date = Date()) -> [QueueEntry] {
+        var out: [QueueEntry] = []
+        guard let stream = try? spool.stream() else { return [] }
+        while let name = stream.next() {
+            guard let st = try? spool.entryStat(name) else { continue }
+            out.append(
+                QueueEntry(
+                    id: displayName(name), place: "claimed", sizeBytes: Int(st.st_size),
+                    ageSeconds: max(0, now.timeIntervalSince1970 - Double(st.st_ctim.tv_sec))))
+            if out.count >= limit * 4 { break }
+        }
+        return Array(out.sorted { $0.ageSeconds > $1.ageSeconds }.prefix(limit))
+    }
+
+    /// Files in failed/ with their sidecars' reasons, oldest first, at most `limit`.
+    func listFailed(limit: Int, now: Date = Date()) -> [QueueEntry] {
+        var out: [QueueEntry] = []
+        guard let stream = try? failed.stream() else { return [] }
+        while let name = stream.next() {
+            if name.first == 0x2E || name.count > 5 && name.suffix(5) == Array(".json".utf8) { continue }
+            guard let st = try? failed.entryStat(name) else { continue }
+            let sidecar = readSidecar(name)
+            out.append(
+                QueueEntry(
+                    id: displayName(name), place: "failed", sizeBytes: Int(st.st_size),
+                    ageSeconds: max(0, now.timeIntervalSince1970 - Double(st.st_mtim.tv_sec)), attempts: sidecar?.attempts,
+                    code: sidecar?.code, reason: sidecar?.reason, originalName: sidecar?.originalName))
+        }
+        return Array(out.sorted { $0.ageSeconds > $1.ageSeconds }.prefix(limit))
+    }
+
+    /// The failed files matching `ids` (names in failed/), or `code`, or every one when both
+    /// are empty. Unknown ids are returned separately.
+    func selectFailed(ids: [String], code: String?) -> (found: [[UInt8]], unknown: [String]) {
+        var byName: [String: [UInt8]] = [:]
+        var matching: [[UInt8]] = []
+        guard let stream = try? failed.stream() else { return ([], ids) }
+        while let name = stream.next() {
+            if name.first == 0x2E || name.count > 5 && name.suffix(5) == Array(".json".utf8) { continue }
+            byName[displayName(name)] = name
+            if ids.isEmpty && (code == nil || readSidecar(name)?.code == code) { matching.append(name) }
+        }
+        if ids.isEmpty { return (matching, []) }
+        return (ids.compactMap { byName[$0] }, ids.filter { byName[$0] == nil })
+    }
+
+    /// Moves a failed file back into the inbox (under a free name) and removes its sidecar:
+    /// newsd claims it again like a new file. Returns the inbox name.
+    func retryFailed(_ name: [UInt8]) throws -> String {
+        var attempt = 0
+        while true {
+            let target = attempt == 0 ? name : name + Array(".retry\(attempt)".utf8)
+            do {
+                try renameNoReplace(failed, name, inbox, target)
+                removeSidecar(name)
+                return displayName(target)
+            } catch {
+                if error.errno != EEXIST || attempt > 100 { throw error }
+                attempt += 1
+            }
+        }
+    }
+
+    /// Deletes a failed file and its sidecar.
+    func dropFailed(_ name: [UInt8]) throws {
+        let rc = withCString(name) { unlinkat(failed.fd, $0, 0) }
+        if rc != 0 && errno != ENOENT { throw SystemError(call: "unlinkat", errno: errno, context: failed.path + "/" + displayName(name)) }
+        removeSidecar(name)
+    }
+
+    private func removeSidecar(_ name: [UInt8]) {
+        _ = withCString(name + Array(".json".utf8)) { unlinkat(failed.fd, $0, 0) }
+    }
+
+    private func readSidecar(_ name: [UInt8]) -> FailedSidecar? {
+        let fd = withCString(name + Array(".json".utf8)) { openat(failed.fd, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        guard fd >= 0 else { return nil }
+        defer { close(fd) }
+        var data = [UInt8](repeating: 0, count: 64 * 1024)
+        let n = Glibc.read(fd, &data, data.count)
+        guard n > 0 else { return nil }
+        return try? JSONDecoder().decode(FailedSidecar.self, from: Data(data[0..<n]))
+    }
+}

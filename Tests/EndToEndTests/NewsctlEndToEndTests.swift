@@ -1,0 +1,151 @@
+import Foundation
+import NewsProtocol
+import PostgresClient
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+private let shippedModel = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("config/topics-bbc.model").path
+
+private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> T {
+    guard r.status == 0 else { throw TestPostgresError(message: "newsctl exited \(r.status): \(r.output)") }
+    return try JSONDecoder().decode(T.self, from: Data(r.output.utf8))
+}
+
+@Suite struct NewsctlEndToEndTests {
+    /// Every newsctl command against a running newsd, in the order an operator would use them.
+    @Test func everyCommandWorksEndToEnd() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        let config = newsd.state + "/newsd.json"
+        try #"{"classifier": {"model": "\#(shippedModel)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try newsd.start(["--config", config])
+        let listener = try PostgresConnection(conninfo: url)
+        try listener.query("LISTEN newsd_articles")
+
+        // A LISTEN client hears the new article's id once it is committed.
+        try newsd.drop("seed.txt", try sampleArticle())
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        let db = try PostgresConnection(conninfo: url)
+        let id = try #require(try db.query("SELECT id FROM articles").scalar)
+        let note = try listener.nextNotification(timeoutSeconds: 10)
+        #expect(note?.channel == "newsd_articles")
+        #expect(note?.payload == "{\"ids\":[\(id)]}")
+
+        // search finds the sample by "St Petersburg", with a highlighted snippet.
+        let found = try decode([ArticleSummary].self, try newsd.newsctl(["search", "St Petersburg", "--json"]))
+        #expect(found.map(\.id) == [Int64(id)!])
+        #expect(found.first?.snippet?.contains("[Petersburg]") == true)
+        #expect(try decode([ArticleSummary].self, try newsd.newsctl(["search", "St Petersburg", "--category", "sport", "--json"])).isEmpty)
+        #expect(try decode([ArticleSummary].self, try newsd.newsctl(["search", "Petersburg", "--since", "2999-01-01", "--json"])).isEmpty)
+        let text = try newsd.newsctl(["search", "St", "Petersburg"])
+        #expect(text.status == 0 && text.output.contains("#\(id) Putin thanks Trump for foiling new year attacks"))
+
+        // show: the article with its topic, keywords and entities.
+        let shown = try decode(ArticleSummary.self, try newsd.newsctl(["show", id, "--json"]))
+        #expect(shown.category == "politics" && shown.language == "en")
+        #expect(shown.entities?.contains(EntityCount(kind: "person", name: "Vladimir Putin", mentions: 7)) == true)
+        #expect(shown.body?.hasPrefix("Russia’s President Vladimir Putin") == true)
+        #expect(try newsd.newsctl(["show", "999999"]).status == 70)
+
+        // stats: counts by category, day and source.
+        let stats = try decode(ArticleStats.self, try newsd.newsctl(["stats", "--json"]))
+        #expect(stats.total == 1)
+        #expect(stats.byCategory == [.init(key: "politics", count: 1)])
+        #expect(stats.byDay.map(\.count) == [1])
+
+        // queue, retry, drop: a binary file fails; retry moves it back (it fails again); drop deletes it.
+        try newsd.drop("blob.bin", [0, 1, 2, 3, 0, 0, 255, 254] + [UInt8](repeating: 0, count: 200))
+        #expect(try eventually { try newsd.status().totals.failed == 1 })
+        let queue = try decode([QueueEntry].self, try newsd.newsctl(["queue", "--json"]))
+        #expect(queue.map(\.id) == ["blob.bin"])
+        #expect(queue.first?.code == "not_text" && queue.first?.place == "failed" && queue.first?.attempts == 1)
+        let human = try newsd.newsctl(["queue"])
+        #expect(human.output.contains("blob.bin") && human.output.contains("not_text:"))
+        let retried = try decode([QueueEntry].self, try newsd.newsctl(["retry", "--code", "not_text", "--json"]))
+        #expect(retried.map(\.id) == ["blob.bin"])
+        #expect(try eventually { try newsd.status().totals.failed == 2 })
+        #expect(try newsd.newsctl(["retry", "nonexistent"]).status == 70)
+        #expect(try newsd.newsctl(["drop", "--all"]).status == 1)  // no "y" on standard input: nothing deleted
+        let dropped = try decode([QueueEntry].self, try newsd.newsctl(["drop", "--all", "--yes", "--json"]))
+        #expect(dropped.map(\.id) == ["blob.bin"])
+        #expect(newsd.files(in: newsd.failed).isEmpty)
+        #expect(try decode([QueueEntry].self, try newsd.newsctl(["queue", "--json"])).isEmpty)
+
+        // pause keeps new files in the inbox; resume takes them.
+        #expect(try newsd.newsctl(["pause"]).status == 0)
+        #expect(try newsd.status().state == "paused")
+        #expect(try newsd.newsctl(["pause"]).status == 70)
+        try newsd.drop("later.txt", article(1))
+        #expect(try eventually { try newsd.status().files.inbox == 1 })
+        #expect(try newsd.status().totals.ingested == 1)
+        #expect(try newsd.newsctl(["resume"]).status == 0)
+        #expect(try eventually { try newsd.status().totals.ingested == 2 })
+
+        // reload, and metrics in the Prometheus text format.
+        let reload = try newsd.newsctl(["reload"])
+        #expect(reload.status == 0 && reload.output.contains("reloaded"))
+        let metrics = try newsd.newsctl(["metrics"])
+        #expect(metrics.output.contains("newsd_files_total{outcome=\"ingested\"} 2"))
+        #expect(metrics.output.contains("newsd_files_total{outcome=\"failed\"} 2"))
+        #expect(metrics.output.contains("# TYPE newsd_stage_seconds histogram"))
+        #expect(metrics.output.contains("newsd_queue_depth{stage=\"claimed\"} 0"))
+
+        // follow streams articles committed after it started.
+        let followOut = newsd.state + "/follow.out"
+        let follower = try spawn(binDir + "/newsctl", ["follow", "--count", "1", "--json", "--socket", newsd.socket], output: followOut)
+        usleep(500_000)
+        try newsd.drop("followed.txt", article(2))
+        #expect(waitFor(follower) == 0)
+        let streamed = try JSONDecoder().decode(ArticleSummary.self, from: Data(contentsOf: URL(fileURLWithPath: followOut)))
+        #expect(streamed.title == "Headline number 2")
+
+        // Every command has --json, including the ones that only say what they did.
+        #expect(try runCommand(binDir + "/newsctl", ["version", "--json"]).output.contains("\"protocol\""))
+
+        // drain: finish the backlog, then exit 0.
+        for i in 3...7 { try newsd.drop("drain-\(i).txt", article(i)) }
+        let drain = try newsd.newsctl(["drain"])
+        #expect(drain.status == 0)
+        #expect(newsd.stop(0) == 0)  // waits for the exit drain causes (signal 0 only checks)
+        #expect(try db.query("SELECT count(*) FROM articles").scalar == "8")
+        #expect(newsd.files(in: newsd.inbox).isEmpty)
+    }
+
+    /// Access control by SO_PEERCRED: another user may read but not change newsd's state.
+    @Test(.enabled(if: getuid() == 0, "needs root to run newsctl as another user"))
+    func aNonAdminUserMayReadButNotChangeState() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        chmod(newsd.state, 0o755)
+        let config = newsd.state + "/newsd.json"
+        try #"{"control": {"mode": "0666"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try newsd.start(["--config", config])
+        // A copy of newsctl that the other user can run, wherever the build is.
+        let bin = newsd.state + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        // cp in a process of its own: a copy written by this (multi-threaded, spawning) process
+        // could be held open by a concurrently spawned child and fail to execute (ETXTBSY).
+        #expect(try runCommand("/bin/cp", [binDir + "/newsctl", bin + "/newsctl"]).status == 0)
+        chmod(bin, 0o755)
+        chmod(bin + "/newsctl", 0o755)
+        func asNobody(_ args: [String]) throws -> CommandResult {
+            try runCommand("/usr/sbin/runuser", ["-u", "nobody", "--", bin + "/newsctl"] + args + ["--socket", newsd.socket])
+        }
+        let status = try asNobody(["status"])
+        #expect(status.status == 0, "\(status.output)")
+        #expect(status.output.contains("newsd "))
+        let pause = try asNobody(["pause"])
+        #expect(pause.status == 77)
+        #expect(pause.output.contains("\"pause\" changes newsd's state and needs root"))
+        #expect(pause.output.contains("you are uid \(getpwnam("nobody")!.pointee.pw_uid)"))
+        #expect(try newsd.status().state == "running")
+        // The same command as root (the daemon's own user here) is allowed.
+        #expect(try newsd.newsctl(["pause"]).status == 0)
+        #expect(newsd.logText.contains("control command refused"))
+    }
+}
