@@ -1,0 +1,47 @@
+import Foundation
+import NewsProtocol
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct ControlSocketTests {
+    /// Oversized, malformed and slow requests get an error, and neither they nor many idle
+    /// clients hold up other clients or ingestion.
+    @Test func hostileClientsGetErrorsAndStallNothing() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+
+        let big = try RawUnixClient(path: newsd.socket)
+        big.send([UInt8](repeating: 0x41, count: ControlProtocol.maxRequestBytes + 20_000))
+        #expect(big.readAll(seconds: 10).contains(#""code":"too_large""#))
+
+        let bad = try RawUnixClient(path: newsd.socket)
+        bad.send(Array("{not json\n".utf8))
+        #expect(bad.readAll(seconds: 10).contains(#""code":"bad_request""#))
+
+        let unknown = try RawUnixClient(path: newsd.socket)
+        unknown.send(Array(#"{"v":1,"command":"explode"}"#.utf8) + [0x0A])
+        #expect(unknown.readAll(seconds: 10).contains(#""code":"unknown_command""#))
+
+        let future = try RawUnixClient(path: newsd.socket)
+        future.send(Array(#"{"v":99,"command":"status"}"#.utf8) + [0x0A])
+        #expect(future.readAll(seconds: 10).contains(#""code":"unsupported_version""#))
+
+        // 100 clients that connect and say nothing, and one that sends half a request.
+        let idle = try (0..<100).map { _ in try RawUnixClient(path: newsd.socket) }
+        let slow = try RawUnixClient(path: newsd.socket)
+        slow.send(Array(#"{"v":1,"comm"#.utf8))
+        // Meanwhile status answers and files are ingested.
+        #expect(try newsd.newsctl(["status"]).status == 0)
+        try newsd.drop("meanwhile.txt", article(1))
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        // The slow one is cut off with a time-out error (5 s).
+        #expect(slow.readAll(seconds: 15).contains(#""code":"timeout""#))
+        #expect(idle.count == 100)
+        #expect(try newsd.status().state == "running")
+    }
+}
