@@ -81,9 +81,7 @@ struct Newsd: AsyncParsableCommand {
 
 func bootstrapLogging(_ level: String) -> Logger {
     LoggingSystem.bootstrap { label in
-        var handler = StreamLogHandler.standardError(label: label)
-        handler.logLevel = Logger.Level(rawValue: level) ?? .info
-        return handler
+        NewsdLogHandler(label: label, level: Logger.Level(rawValue: level) ?? .info)
     }
     return Logger(label: "newsd")
 }

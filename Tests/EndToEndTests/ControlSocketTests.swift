@@ -45,3 +45,29 @@ import Glibc
         #expect(try newsd.status().state == "running")
     }
 }
+
+@Suite struct MetricsHTTPTests {
+    @Test func metricsAreServedOverHTTPOnLoopbackOnly() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        let port = UInt16(20_000 + Int(getpid() % 20_000))
+        let config = newsd.state + "/newsd.json"
+        try #"{"metrics": {"listen": "127.0.0.1:\#(port)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try newsd.start(["--config", config])
+        try newsd.drop("one.txt", article(1))
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        let ok = try httpGet(port: port, path: "/metrics")
+        #expect(ok.hasPrefix("HTTP/1.0 200 OK\r\n"))
+        #expect(ok.contains("Content-Type: text/plain; version=0.0.4"))
+        #expect(ok.contains("newsd_files_total{outcome=\"ingested\"} 1"))
+        #expect(try httpGet(port: port, path: "/").hasPrefix("HTTP/1.0 404"))
+
+        // Anything but loopback is refused at start-up as a configuration error.
+        try #"{"metrics": {"listen": "0.0.0.0:9464"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let other = try NewsdInstance(databaseURL: url)
+        let refused = try runCommand(
+            binDir + "/newsd", ["run", "--config", config, "--state-dir", other.state, "--socket", other.socket, "--database-url", url])
+        #expect(refused.status == 78)
+        #expect(refused.output.contains("metrics.listen"))
+    }
+}

@@ -40,6 +40,8 @@ public struct NewsdConfig: Sendable, Equatable {
     public var socketMode: Int
     /// Group to give the control socket (name or number); empty: the daemon's own group.
     public var socketGroup: String
+    /// `HOST:PORT` on a loopback address for HTTP `GET /metrics`; empty: off.
+    public var metricsListen: String
     /// Users (names or numbers) besides root and the daemon's own user who may run commands
     /// that change newsd's state.
     public var adminUsers: [String]
@@ -79,6 +81,7 @@ public struct NewsdConfig: Sendable, Equatable {
             socketPath: "/run/newsd/newsd.sock",
             socketMode: 0o660,
             socketGroup: "",
+            metricsListen: "",
             adminUsers: [],
             logLevel: "info",
             shutdownTimeoutMilliseconds: 15_000,
@@ -175,6 +178,7 @@ extension NewsdConfig {
         c.socketMode = socketMode
         c.socketGroup = try r.string("control.group", default: c.socketGroup)
         c.adminUsers = try r.stringArray("control.adminUsers", default: c.adminUsers)
+        c.metricsListen = try r.string("metrics.listen", default: c.metricsListen)
         c.logLevel = try r.string("log.level", default: c.logLevel)
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
         guard levels.contains(c.logLevel) else {

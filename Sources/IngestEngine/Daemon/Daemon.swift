@@ -32,6 +32,7 @@ public final class Daemon: Sendable {
     private let writer: Mutex<BatchWriter?> = Mutex(nil)
     private let watcher: Mutex<InboxWatcher?> = Mutex(nil)
     private let control: Mutex<ControlServer?> = Mutex(nil)
+    private let metricsHTTP: Mutex<MetricsHTTPServer?> = Mutex(nil)
     private let reclassifier: Reclassifier
     private let queries: ArticleQueries
     /// Counters, histograms and gauges (`newsctl metrics`).
@@ -102,6 +103,12 @@ public final class Daemon: Sendable {
             return self.handle(request, peer)
         }
         self.control.withLock { $0 = control }
+        if !config.metricsListen.isEmpty {
+            let http = try MetricsHTTPServer(listen: config.metricsListen, logger: logger) { [weak self] in
+                self?.metricsText() ?? ""
+            }
+            metricsHTTP.withLock { $0 = http }
+        }
     }
 
     /// Runs until SIGTERM or SIGINT, then stops claiming, finishes in-flight files (up to
@@ -110,6 +117,7 @@ public final class Daemon: Sendable {
         let cfg = config.withLock { $0 }
         signal(SIGPIPE, SIG_IGN)
         try control.withLock { $0 }!.start()
+        try metricsHTTP.withLock { $0 }?.start()
         startNotifications()
         writer.withLock { $0 }!.connectEarly()
         try watcher.withLock { $0 }!.start()
@@ -223,6 +231,7 @@ public final class Daemon: Sendable {
                 metadata: ["claimed": "\(left)"])
         }
         control.withLock { $0 }?.stop()
+        metricsHTTP.withLock { $0 }?.stop()
         logger.notice("newsd stopped", metadata: ["claimed_left": "\(left)"])
     }
 

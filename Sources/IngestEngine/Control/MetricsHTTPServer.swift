@@ -1,0 +1,130 @@
+@preconcurrency import Dispatch
+import Foundation
+import CNewsdSystem
+import Logging
+import NewsSystem
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `metrics.listen`: a minimal HTTP/1.0 endpoint serving `GET /metrics` (Prometheus text format)
+/// on a loopback address, for a Prometheus server on the same host. Anything else gets 404 or
+/// 400; requests over 8 KiB or slower than 2 seconds are dropped; every connection is closed
+/// after one answer.
+final class MetricsHTTPServer: @unchecked Sendable {
+    // @unchecked: `source` is touched only on `queue`.
+    private let queue = DispatchQueue(label: "newsd.metrics-http")
+    private let work = DispatchQueue(label: "newsd.metrics-http.work", attributes: .concurrent)
+    private let host: String
+    private let port: UInt16
+    private let logger: Logger
+    private let body: @Sendable () -> String
+    private var source: DispatchSourceRead?
+
+    /// Parses `HOST:PORT` (IPv4 loopback, or `[::1]:PORT`); other hosts are refused.
+    init(listen: String, logger: Logger, body: @escaping @Sendable () -> String) throws {
+        guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]), port > 0 else {
+            throw ConfigLoadError(key: "metrics.listen", problem: "\"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:9464")
+        }
+        var host = String(listen[..<colon])
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        guard host == "::1" || host == "localhost" || host.hasPrefix("127.") else {
+            throw ConfigLoadError(key: "metrics.listen", problem: "\"\(host)\" is not a loopback address; metrics are served on 127.0.0.1 or ::1 only")
+        }
+        self.host = host == "localhost" ? "127.0.0.1" : host
+        self.port = port
+        self.logger = logger
+        self.body = body
+    }
+
+    func start() throws {
+        let v6 = host.contains(":")
+        let fd = try syscall("socket") { socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
+        var one: Int32 = 1
+        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
+        do {
+            if v6 {
+                var addr = sockaddr_in6()
+                addr.sin6_family = sa_family_t(AF_INET6)
+                addr.sin6_port = port.bigEndian
+                inet_pton(AF_INET6, host, &addr.sin6_addr)
+                try withUnsafePointer(to: &addr) { p in
+                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                        _ = try syscall("bind", "[\(host)]:\(port)") { bind(fd, sa, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
+                    }
+                }
+            } else {
+                var addr = sockaddr_in()
+                addr.sin_family = sa_family_t(AF_INET)
+                addr.sin_port = port.bigEndian
+                inet_pton(AF_INET, host, &addr.sin_addr)
+                try withUnsafePointer(to: &addr) { p in
+                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                        _ = try syscall("bind", "\(host):\(port)") { bind(fd, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                    }
+                }
+            }
+            _ = try syscall("listen") { listen(fd, 16) }
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        } catch {
+            close(fd)
+            throw error
+        }
+        queue.sync {
+            let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            s.setEventHandler { [weak self] in self?.acceptAll(fd) }
+            s.setCancelHandler { close(fd) }
+            source = s
+            s.resume()
+        }
+        logger.info("metrics listening", metadata: ["address": "\(host):\(port)"])
+    }
+
+    func stop() {
+        queue.sync {
+            source?.cancel()
+            source = nil
+        }
+    }
+
+    private func acceptAll(_ listenFD: Int32) {
+        while true {
+            let fd = newsd_accept(listenFD)
+            if fd < 0 {
+                if errno == EINTR { continue }
+                return
+            }
+            work.async { [self] in serve(fd) }
+        }
+    }
+
+    /// Reads one request (blocking, with a time limit) and answers it.
+    private func serve(_ fd: Int32) {
+        defer { close(fd) }
+        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)  // accepted non-blocking; read with time-outs
+        UnixSocket.setTimeouts(fd, seconds: 2)
+        var request: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 2048)
+        while request.count < 8192 {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { return }
+            request.append(contentsOf: chunk[0..<n])
+            if request.count >= 4, request.suffix(4) == [13, 10, 13, 10] || String(decoding: request, as: UTF8.self).contains("\r\n\r\n") {
+                break
+            }
+        }
+        let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
+        let (status, type, text): (String, String, String)
+        if line.count >= 2, line[0] == "GET", line[1] == "/metrics" || line[1].hasPrefix("/metrics?") {
+            (status, type, text) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", body())
+        } else if line.count >= 2, line[0] == "GET" {
+            (status, type, text) = ("404 Not Found", "text/plain; charset=utf-8", "newsd serves /metrics only\n")
+        } else {
+            (status, type, text) = ("400 Bad Request", "text/plain; charset=utf-8", "bad request\n")
+        }
+        let payload = Array(text.utf8)
+        let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
+        try? UnixSocket.writeAll(fd, Array(head.utf8) + payload)
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// newsd's log lines on standard error, one per event, metadata as sorted `key=value` pairs.
+///
+/// Under systemd (`$JOURNAL_STREAM` set: stderr is the journal) each line starts with the
+/// sd-daemon(3) priority prefix (`<3>` error … `<7>` debug) and carries no timestamp, so
+/// `journalctl -p warning -u newsd` filters by level. Elsewhere lines start with an ISO 8601
+/// time and the level name.
+public struct NewsdLogHandler: LogHandler {
+    public var logLevel: Logger.Level
+    public var metadata: Logger.Metadata = [:]
+    public var metadataProvider: Logger.MetadataProvider?
+    private let label: String
+    private let journal: Bool
+    private let write: @Sendable (String) -> Void
+
+    /// A handler writing to standard error; `journal` defaults to whether `$JOURNAL_STREAM` is set.
+    public init(label: String, level: Logger.Level, journal: Bool? = nil, write: (@Sendable (String) -> Void)? = nil) {
+        self.label = label
+        self.logLevel = level
+        self.journal = journal ?? (ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil)
+        self.write = write ?? { line in FileHandle.standardError.write(Data(line.utf8)) }
+    }
+
+    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+        get { metadata[key] }
+        set { metadata[key] = newValue }
+    }
+
+    /// The sd-daemon priority of a level.
+    public static func priority(_ level: Logger.Level) -> Int {
+        switch level {
+        case .trace, .debug: 7
+        case .info: 6
+        case .notice: 5
+        case .warning: 4
+        case .error: 3
+        case .critical: 2
+        }
+    }
+
+    public func log(event: LogEvent) {
+        var all = metadata
+        if let provided = metadataProvider?.get() { all.merge(provided) { $1 } }
+        if let extra = event.metadata { all.merge(extra) { $1 } }
+        write(format(level: event.level, message: "\(event.message)", metadata: all))
+    }
+
+    /// One line, newline included.
+    public func format(level: Logger.Level, message: String, metadata: Logger.Metadata, now: Date = Date()) -> String {
+        var line = journal ? "<\(Self.priority(level))>" : "\(now.formatted(.iso8601)) \(level) \(label): "
+        line += message.replacingOccurrences(of: "\n", with: " ")
+        for key in metadata.keys.sorted() {
+            let value = "\(metadata[key]!)".replacingOccurrences(of: "\n", with: " ")
+            line += " \(key)=" + (value.contains(" ") || value.isEmpty ? "\"\(value.replacingOccurrences(of: "\"", with: "\\\""))\"" : value)
+        }
+        return line + "\n"
+    }
+}
