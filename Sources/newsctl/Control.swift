@@ -13,11 +13,17 @@ extension SimpleControlCommand {
     func run() throws {
         let r = try client.call(Self.command.rawValue)
         if client.json {
-            try client.printJSON(["ok": "true", "message": r.message ?? ""])
+            try client.printJSON(Outcome(ok: true, message: r.message ?? ""))
         } else {
             print(r.message ?? "done")
         }
     }
+}
+
+/// `--json` output of the commands that only say what they did.
+struct Outcome: Encodable {
+    var ok: Bool
+    var message: String
 }
 
 struct Pause: SimpleControlCommand {

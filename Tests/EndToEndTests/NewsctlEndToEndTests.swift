@@ -83,7 +83,8 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         try newsd.drop("later.txt", article(1))
         #expect(try eventually { try newsd.status().files.inbox == 1 })
         #expect(try newsd.status().totals.ingested == 1)
-        #expect(try newsd.newsctl(["resume"]).status == 0)
+        let resumed = try newsd.newsctl(["resume", "--json"])
+        #expect(resumed.status == 0 && resumed.output.contains(#""ok" : true"#))
         #expect(try eventually { try newsd.status().totals.ingested == 2 })
 
         // reload, and metrics in the Prometheus text format.
