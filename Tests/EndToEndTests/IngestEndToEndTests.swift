@@ -63,45 +63,6 @@ import Glibc
         #expect(!FileManager.default.fileExists(atPath: newsd.socket))
     }
 
-    @Test func killNineMidBurstLosesAndDoublesNothing() throws {
-        let url = try TestPostgres.start().createDatabase()
-        let newsd = try NewsdInstance(databaseURL: url)
-        let db = try PostgresConnection(conninfo: url)
-        let sample = String(decoding: try sampleArticle(), as: UTF8.self)
-        let n = 1000
-        // The burst waits in the inbox before newsd starts, so the kill below lands mid-burst
-        // however fast this machine drops files.
-        try FileManager.default.createDirectory(atPath: newsd.inbox, withIntermediateDirectories: true)
-        for i in 0..<n {
-            let text = sample.replacingOccurrences(of: "Putin thanks Trump", with: "Story \(i): Putin thanks Trump")
-                .replacingOccurrences(of: "Mr Putin and Mr Trump spoke", with: "In item \(i), Mr Putin and Mr Trump spoke")
-            try newsd.drop("burst-\(i).txt", Array(text.utf8))
-        }
-        try newsd.start(environment: ["NEWSD_PIPELINE_BATCH_SIZE": "20", "NEWSD_INBOX_SETTLE_MS": "0"])
-        // Kill it once some, but not all, of the burst is committed.
-        #expect(try eventually { Int(try db.query("SELECT count(*) FROM articles").scalar ?? "0")! >= 100 })
-        #expect(newsd.stop(SIGKILL) == 128 + SIGKILL)
-        let before = Int(try db.query("SELECT count(*) FROM articles").scalar ?? "0")!
-        #expect(before < n, "the burst finished before the kill; the test proved nothing")
-        let leftClaimed = newsd.files(in: newsd.spool).count
-        #expect(leftClaimed > 0, "nothing was left claimed; the restart recovered nothing")
-
-        try newsd.start()
-        #expect(try eventually(120) { Int(try db.query("SELECT count(*) FROM articles").scalar ?? "0")! >= n && newsd.files(in: newsd.spool).isEmpty })
-        #expect(try eventually { try newsd.status().files.claimed == 0 })
-        #expect(newsd.logText.contains("resuming a file left claimed by an earlier run"))
-
-        #expect(try db.query("SELECT count(*) FROM articles").scalar == "\(n)")
-        #expect(try db.query("SELECT count(DISTINCT title) FROM articles").scalar == "\(n)")
-        #expect(try db.query("SELECT count(*) FROM ingest_log WHERE outcome = 'ingested'").scalar == "\(n)")
-        #expect(try db.query("SELECT count(*) FROM ingest_log WHERE outcome <> 'ingested'").scalar == "0")
-        #expect(newsd.files(in: newsd.spool).isEmpty)
-        #expect(newsd.files(in: newsd.inbox).isEmpty)
-        #expect(newsd.files(in: newsd.failed).isEmpty)
-        #expect(newsd.files(in: newsd.archive).count == n)
-        #expect(newsd.stop(SIGTERM) == 0)
-    }
-
     @Test func newsctlExplainsWhenNewsdIsNotRunning() throws {
         let r = try runCommand(binDir + "/newsctl", ["status", "--socket", "/tmp/newsd-no-such-dir/newsd.sock"])
         #expect(r.status == 69)
