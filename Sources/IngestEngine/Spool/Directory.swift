@@ -98,11 +98,14 @@ public final class DirectoryStream {
     private var dir: OpaquePointer?
 
     init(_ directory: Directory) throws {
-        // fdopendir takes ownership of its descriptor, so give it a duplicate.
-        let dupFD = try syscall("dup", directory.path) { dup(directory.fd) }
-        guard let d = fdopendir(dupFD) else {
+        // fdopendir takes ownership of its descriptor, and the read position lives in the open
+        // file description: a dup() would share it with every other pass over this directory,
+        // so a `status` count could rewind the watcher's scan mid-way and leave files unseen
+        // until the next rescan. Open the directory anew for each pass instead.
+        let ownFD = try syscall("openat", directory.path) { openat(directory.fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        guard let d = fdopendir(ownFD) else {
             let e = errno
-            close(dupFD)
+            close(ownFD)
             throw SystemError(call: "fdopendir", errno: e, context: directory.path)
         }
         rewinddir(d)
@@ -115,11 +118,12 @@ public final class DirectoryStream {
     public func next() -> [UInt8]? {
         guard let dir else { return nil }
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw -> [UInt8] in
-                let bytes = raw.bindMemory(to: UInt8.self)
-                let len = bytes.firstIndex(of: 0) ?? bytes.count
-                return Array(bytes[0..<len])
-            }
+            // A dirent is only as long as its name: reading `d_name` as the fixed 256-byte
+            // field would copy past the end of the record, and of libc's buffer when the record
+            // is the last one (a crash found by the many-files suite). Read up to the NUL.
+            let offset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+            let namePointer = UnsafeRawPointer(entry).advanced(by: offset).assumingMemoryBound(to: UInt8.self)
+            let name = Array(UnsafeBufferPointer(start: namePointer, count: strlen(UnsafeRawPointer(namePointer).assumingMemoryBound(to: CChar.self))))
             if name == [0x2E] || name == [0x2E, 0x2E] { continue }
             return name
         }
