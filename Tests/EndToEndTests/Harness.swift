@@ -49,13 +49,25 @@ final class NewsdInstance {
     var archive: String { state + "/archive" }
 
     /// Starts newsd and waits until its control socket answers.
-    func start(_ extra: [String] = [], environment: [String: String] = [:]) throws {
+    func start(_ extra: [String] = [], environment: [String: String] = [:], uid: UInt32? = nil) throws {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
-        pid = try spawn(
-            binDir + "/newsd",
-            ["run", "--state-dir", state, "--socket", socket, "--database-url", databaseURL] + extra,
-            environment: env, output: log)
+        let args = ["run", "--state-dir", state, "--socket", socket, "--database-url", databaseURL] + extra
+        if let uid {
+            // As another user (root only): setpriv execs newsd, so `pid` is newsd's own.
+            let bin = state + "/bin"
+            if !FileManager.default.fileExists(atPath: bin + "/newsd") {
+                try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+                _ = try runCommand("/bin/cp", [binDir + "/newsd", bin + "/newsd"])
+            }
+            _ = try runCommand("/bin/chown", ["-R", "\(uid):\(uid)", state])
+            chmod(state, 0o755)
+            pid = try spawn(
+                "/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--", bin + "/newsd"] + args,
+                environment: env, output: log)
+        } else {
+            pid = try spawn(binDir + "/newsd", args, environment: env, output: log)
+        }
         let up = eventually { (try? newsctl(["status", "--json"]).status) == 0 }
         guard up else { throw TestPostgresError(message: "newsd did not come up; log:\n\(logText)") }
     }

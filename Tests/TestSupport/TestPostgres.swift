@@ -72,6 +72,9 @@ public final class TestPostgres: Sendable {
         var template = Array("/tmp/newsd-pg-XXXXXX".utf8CString)
         guard let made = mkdtemp(&template) else { throw TestPostgresError(message: "mkdtemp failed") }
         root = String(cString: made)
+        // Others may reach the socket (tests that run newsd as another user); the data folder
+        // inside stays 0700, as PostgreSQL requires.
+        chmod(root, 0o711)
         socketDir = root
         port = 5432
         if let runAs {
@@ -89,6 +92,9 @@ public final class TestPostgres: Sendable {
 
     /// Stops the server (fast shutdown), for outage tests.
     public func stopServer() throws { try pgctl(["stop", "-w", "-m", "fast"]) }
+
+    /// Stops the server as a crash would (immediate mode: open transactions are lost).
+    public func crashServer() throws { try pgctl(["stop", "-w", "-m", "immediate"]) }
 
     /// Starts it again after `stopServer()`.
     public func startServer() throws {
