@@ -113,7 +113,7 @@ let package = Package(
 if ProcessInfo.processInfo.environment["NEWSD_FUZZ"] == "1" {
     package.targets.append(
         .executableTarget(
-            name: "fuzz-parsers", dependencies: ["NewsCore"],
+            name: "fuzz-parsers", dependencies: ["NewsCore", "NewsProtocol"],
             path: "Fuzz/fuzz-parsers",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ))

@@ -1,14 +1,32 @@
 // libFuzzer entry point for every parser behind DocumentParser (plain text, JSON, NDJSON, HTML,
-// RSS, Atom, dates). By default format detection routes the input and the first byte also
-// picks a parser; NEWSD_FUZZ_PARSER fuzzes one parser alone. Built only by scripts/fuzz (with
-// -sanitize=fuzzer), never by `swift build`.
+// RSS, Atom, dates) and for the control-protocol decoder. By default format detection routes
+// the input and the first byte also picks a parser; NEWSD_FUZZ_PARSER fuzzes one alone. Built
+// only by scripts/fuzz (with -sanitize=fuzzer), never by `swift build`.
+import Foundation
 import NewsCore
+import NewsProtocol
 
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// NEWSD_FUZZ_PARSER=text|json|ndjson|html|feed|date fuzzes that parser alone (every input goes
+/// The control server's decoding of one request line: JSON to ControlRequest, then the command
+/// lookup and the arguments the daemon reads.
+func decodeControl(_ bytes: [UInt8]) {
+    let line = Data(bytes.prefix { $0 != 0x0A })
+    guard let request = try? JSONDecoder().decode(ControlRequest.self, from: line) else { return }
+    if let command = ControlCommand(rawValue: request.command) {
+        _ = command.isReadOnly
+    }
+    for (key, value) in request.args ?? [:] {
+        _ = Int64(value)
+        _ = Double(value)
+        _ = try? Date(value, strategy: .iso8601)
+        _ = value.split(separator: "\n").count + key.count
+    }
+}
+
+/// NEWSD_FUZZ_PARSER=text|json|ndjson|html|feed|date|control fuzzes that one alone (every input goes
 /// to it); unset, detection routes inputs and the first byte picks a parser as well.
 let forcedParser: String? = getenv("NEWSD_FUZZ_PARSER").map { String(cString: $0) }
 
@@ -24,6 +42,7 @@ public func fuzzParsers(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         case "ndjson": _ = try? JSONArticleParser(plain: parser.plain).parse(text: text, ndjson: true)
         case "html": _ = try? HTMLArticleExtractor().extract(bytes: bytes, encoding: "UTF-8")
         case "feed": _ = try? FeedParser(plain: parser.plain).parse(bytes: bytes, encoding: "UTF-8")
+        case "control": decodeControl(bytes)
         default: _ = DateParser.parse(text)
         }
         return 0
@@ -32,11 +51,12 @@ public func fuzzParsers(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     guard let selector = bytes.first else { return 0 }
     let rest = Array(bytes.dropFirst())
     let text = String(decoding: rest, as: UTF8.self)
-    switch selector % 5 {
+    switch selector % 6 {
     case 0: _ = try? parser.plain.parse(text: text)
     case 1: _ = try? JSONArticleParser(plain: parser.plain).parse(text: text, ndjson: selector & 0x80 != 0)
     case 2: _ = try? HTMLArticleExtractor().extract(bytes: rest, encoding: "UTF-8")
     case 3: _ = try? FeedParser(plain: parser.plain).parse(bytes: rest, encoding: "UTF-8")
+    case 4: decodeControl(rest)
     default: _ = DateParser.parse(text)
     }
     return 0
