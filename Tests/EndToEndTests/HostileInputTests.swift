@@ -178,6 +178,7 @@ private func dropRaw(_ dir: String, _ name: [UInt8], _ bytes: [UInt8]) throws {
             return s.totals.ingested == n
         }
         #expect(done)
+        print("many files: \(n) tiny files stored, at most \(mostClaimed) claimed at once")
         #expect(mostClaimed <= 1024)  // pipeline.maxInFlight
         let db = try PostgresConnection(conninfo: url)
         #expect(try db.query("SELECT count(*) FROM articles").scalar == "\(n)")

@@ -50,10 +50,14 @@ import Glibc
         #expect(down.state == "running" && down.database.state == "reconnecting")
         #expect(down.totals.failed <= expectedFailed)  // only the binary files: an outage fails nothing
         try pg.startServer()
+        let back = Date()
         db = try PostgresConnection(conninfo: url)
         try db.query("DROP TRIGGER stall ON ingest_log")
         for f in files[(2 * third)...] { try newsd.drop(f.name, f.bytes) }
         #expect(try eventually(Double(60 + n / 20)) { try newsd.status().totals.ingested == n - expectedFailed + 1 })
+        print(
+            "outage suite: \(n) files, PostgreSQL crashed mid-transaction and down \(outage) s, "
+                + "\(try newsd.status().totals.retries) batch retries, everything stored \(String(format: "%.1f", Date().timeIntervalSince(back))) s after it returned")
 
         // A clean stop of PostgreSQL once everything landed: newsd reconnects again.
         try pg.stopServer()

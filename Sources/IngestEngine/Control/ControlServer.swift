@@ -56,7 +56,12 @@ public struct AccessPolicy: Sendable, Equatable {
 public final class ControlServer: @unchecked Sendable {
     // @unchecked: `listenSource` and `connections` are touched only on `queue`.
     private let queue = DispatchQueue(label: "newsd.control")
-    private let work = DispatchQueue(label: "newsd.control.work", qos: .utility, attributes: .concurrent)
+    /// Each request is answered on a serial queue of its own. A serial queue gets a thread even
+    /// when the parse workers hold every thread of the shared (non-overcommitting) pool, as they
+    /// do under a large backlog; a concurrent queue would wait behind them, and `status` with it.
+    private func requestQueue() -> DispatchQueue {
+        DispatchQueue(label: "newsd.control.request", qos: .userInitiated)
+    }
     private let path: String
     private let mode: Int
     private let group: String
@@ -205,7 +210,7 @@ public final class ControlServer: @unchecked Sendable {
         connection.answered = true
         connection.timer.cancel()
         connection.source.suspend()
-        work.async { [self] in
+        requestQueue().async { [self] in
             let response: ControlResponse
             if let request = try? JSONDecoder().decode(ControlRequest.self, from: line) {
                 if request.v != ControlProtocol.version {

@@ -15,7 +15,6 @@ import Glibc
 final class MetricsHTTPServer: @unchecked Sendable {
     // @unchecked: `source` is touched only on `queue`.
     private let queue = DispatchQueue(label: "newsd.metrics-http")
-    private let work = DispatchQueue(label: "newsd.metrics-http.work", attributes: .concurrent)
     private let host: String
     private let port: UInt16
     private let logger: Logger
@@ -95,7 +94,8 @@ final class MetricsHTTPServer: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return
             }
-            work.async { [self] in serve(fd) }
+            // A serial queue of its own: it gets a thread even when parse workers hold the pool's.
+            DispatchQueue(label: "newsd.metrics-http.request").async { [self] in serve(fd) }
         }
     }
 
