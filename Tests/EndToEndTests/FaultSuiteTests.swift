@@ -73,3 +73,57 @@ import Glibc
         #expect(try db.query("SELECT count(*) FROM articles").scalar == "2")
     }
 }
+
+/// Whether this process may mount a tmpfs (root with CAP_SYS_ADMIN; not in every container).
+private let canMountTmpfs: Bool = {
+    guard getuid() == 0 else { return false }
+    var template = Array("/tmp/newsd-mountcheck-XXXXXX".utf8CString)
+    guard let made = mkdtemp(&template) else { return false }
+    let dir = String(cString: made)
+    defer { rmdir(dir) }
+    guard mount("tmpfs", dir, "tmpfs", 0, "size=64k") == 0 else { return false }
+    umount(dir)
+    return true
+}()
+
+@Suite struct FullDiskTests {
+    /// The filesystem of the state folder fills up (a 2 MiB tmpfs): a failing file's reason file
+    /// cannot be written, so the file stays claimed, status says why, and it reaches failed/
+    /// once there is room again.
+    @Test(.enabled(if: canMountTmpfs, "needs to mount a tmpfs (root with CAP_SYS_ADMIN)"))
+    func aFullDiskKeepsTheFileInTheSpoolUntilThereIsRoom() throws {
+        let url = try TestPostgres.start().createDatabase()
+        var template = Array("/tmp/newsd-full-XXXXXX".utf8CString)
+        let mountPoint = String(cString: mkdtemp(&template)!)
+        let mounted = try runCommand("/bin/mount", ["-t", "tmpfs", "-o", "size=2m", "tmpfs", mountPoint])
+        try #require(mounted.status == 0, "cannot mount a tmpfs here: \(mounted.output)")
+        defer {
+            _ = try? runCommand("/bin/umount", ["-l", mountPoint])
+            rmdir(mountPoint)
+        }
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start(["--state-dir", mountPoint + "/state"])
+        let stateDir = mountPoint + "/state"
+        #expect(try newsd.newsctl(["pause"]).status == 0)
+        try Data([0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 0, 9, 9]).write(to: URL(fileURLWithPath: stateDir + "/inbox/.x.tmp"))
+        #expect(rename(stateDir + "/inbox/.x.tmp", stateDir + "/inbox/broken.bin") == 0)
+        // Fill the disk to the last byte.
+        let filler = open(mountPoint + "/filler", O_WRONLY | O_CREAT, 0o600)
+        let chunk = [UInt8](repeating: 0, count: 4096)
+        while chunk.withUnsafeBytes({ write(filler, $0.baseAddress, $0.count) }) > 0 {}
+        close(filler)
+        #expect(try newsd.newsctl(["resume"]).status == 0)
+        #expect(try eventually {
+            let s = try newsd.status()
+            return s.files.claimed == 1 && (s.lastError?.message.contains("No space left on device") ?? false)
+        })
+        #expect(FileManager.default.fileExists(atPath: stateDir + "/spool/broken.bin"))
+        #expect(try newsd.status().state == "running")
+        // Room again: the retry (every 5 s) moves it, reason file and all.
+        unlink(mountPoint + "/filler")
+        #expect(try eventually(30) { try newsd.status().files.claimed == 0 })
+        #expect(FileManager.default.fileExists(atPath: stateDir + "/failed/broken.bin.json"))
+        #expect(try PostgresConnection(conninfo: url).query("SELECT error_code FROM ingest_log").scalar == "not_text")
+        #expect(newsd.stop() == 0)
+    }
+}
