@@ -88,6 +88,12 @@ let package = Package(
         // Benchmark: HTML extraction quality and speed on an evaluation set.
         .executableTarget(name: "extract-bench", dependencies: ["NewsCore"]),
         .executableTarget(
+            name: "ingest-bench",
+            dependencies: [
+                "NewsCore", "PostgresClient", "TestSupport",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
+        .executableTarget(
             name: "dedup-bench",
             dependencies: ["NewsCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 

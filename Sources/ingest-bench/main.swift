@@ -1,0 +1,255 @@
+import ArgumentParser
+import Foundation
+import NewsCore
+import PostgresClient
+import TestSupport
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The pipeline benchmark (issue 7): a private PostgreSQL, N distinct realistic articles, and
+/// in one run the burst rate of newsd, the ceiling (one COPY stream of the same rows into the
+/// same schema), drop-to-commit latency at a steady trickle, newsd's peak memory, and parse +
+/// classify alone. Prints a table and writes JSON.
+@main
+struct IngestBench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest-bench",
+        abstract: "Benchmark newsd against the PostgreSQL COPY ceiling on this machine.")
+
+    @Option(help: "Articles in the burst.")
+    var count = 20_000
+
+    @Option(help: "Labeled corpus whose articles shape the generated ones.")
+    var corpus = "../shared/corpus/bbc-train"
+
+    @Option(help: "Topic model newsd uses (classification is part of the pipeline).")
+    var model = "config/topics-bbc.model"
+
+    @Option(help: "Files dropped per second in the trickle phase, and its length in seconds.")
+    var trickleRate = 50
+    @Option var trickleSeconds = 10
+
+    @Option(help: "Where to write the JSON report.")
+    var json = "ingest-bench.json"
+
+    @Option(help: "Folder holding the newsd and newsctl to measure (default: beside this program).")
+    var binDir: String?
+
+    func run() throws {
+        let bin = binDir ?? (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+        var report: [String: Double] = ["articles": Double(count)]
+        let articles = try generate(count)
+        let meanBytes = articles.map { $0.utf8.count }.reduce(0, +) / max(1, articles.count)
+        report["article_bytes_mean"] = Double(meanBytes)
+        print("generated \(count) articles, \(meanBytes) bytes on average")
+
+        // Parse + classify alone, one core.
+        let enricher = Enricher(model: try LoadedModel(path: model))
+        let parser = DocumentParser()
+        let sample = Array(articles.prefix(5000))
+        let t0 = Date()
+        for text in sample {
+            for a in try parser.parse(bytes: Array(text.utf8)).articles { _ = enricher.enrich(a) }
+        }
+        report["parse_classify_per_second"] = Double(sample.count) / Date().timeIntervalSince(t0)
+
+        let pg = try TestPostgres.makePrivate()
+
+        // The ceiling: one COPY stream of the same article rows into the same schema.
+        let ceilingURL = try pg.createDatabase(prefix: "ceiling")
+        try migrate(bin, ceilingURL)
+        let tsv = NSTemporaryDirectory() + "ingest-bench-\(getpid()).tsv"
+        defer { unlink(tsv) }
+        try copyFile(articles, parser: parser, enricher: enricher, to: tsv)
+        let copyStart = Date()
+        let copied = try runCommand(
+            "/usr/bin/psql",
+            ["-X", "-q", "-v", "ON_ERROR_STOP=1", ceilingURL, "-c",
+             "\\copy articles (title, body, paragraph_count, word_count, content_hash, source_file, language, category, confidence, keywords, simhash) FROM '\(tsv)'"])
+        guard copied.status == 0 else { throw ValidationError("COPY failed: \(copied.output)") }
+        report["copy_per_second"] = Double(count) / Date().timeIntervalSince(copyStart)
+
+        // The burst: N files renamed into the inbox of a running newsd at once.
+        let burstURL = try pg.createDatabase(prefix: "burst")
+        let burst = try runNewsd(bin, burstURL, files: articles, tag: "burst")
+        report["burst_per_second"] = Double(count) / burst.seconds
+        report["burst_peak_rss_mb"] = burst.peakRSSMB
+        report["burst_vs_copy"] = report["burst_per_second"]! / report["copy_per_second"]!
+
+        // The trickle: a steady rate, drop-to-commit latency from the commit notifications.
+        let trickleURL = try pg.createDatabase(prefix: "trickle")
+        let latencies = try trickle(bin, trickleURL, articles: Array(articles.prefix(trickleRate * trickleSeconds)))
+        report["trickle_p50_ms"] = percentile(latencies, 0.5)
+        report["trickle_p99_ms"] = percentile(latencies, 0.99)
+
+        let rows: [(String, String)] = [
+            ("parse + classify, one core", String(format: "%.0f articles/s", report["parse_classify_per_second"]!)),
+            ("ceiling: one COPY stream", String(format: "%.0f articles/s", report["copy_per_second"]!)),
+            ("newsd burst of \(count)", String(format: "%.0f articles/s (%.0f%% of COPY)", report["burst_per_second"]!, 100 * report["burst_vs_copy"]!)),
+            ("newsd peak RSS in the burst", String(format: "%.0f MiB", report["burst_peak_rss_mb"]!)),
+            ("trickle \(trickleRate)/s drop-to-commit", String(format: "p50 %.0f ms, p99 %.0f ms", report["trickle_p50_ms"]!, report["trickle_p99_ms"]!)),
+        ]
+        for (k, v) in rows { print(k.padding(toLength: 40, withPad: " ", startingAt: 0) + v) }
+        let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
+        try data.write(to: URL(fileURLWithPath: json))
+        print("wrote \(json)")
+    }
+
+    /// N distinct articles built from the corpus: its titles and paragraphs, each made unique by
+    /// a sentence naming its number.
+    func generate(_ n: Int) throws -> [String] {
+        var base: [(String, [String])] = []
+        let parser = DocumentParser()
+        let fm = FileManager.default
+        for label in try fm.contentsOfDirectory(atPath: corpus).sorted() {
+            for file in (try? fm.contentsOfDirectory(atPath: corpus + "/" + label).sorted()) ?? [] {
+                guard let data = fm.contents(atPath: "\(corpus)/\(label)/\(file)"),
+                    let a = try? parser.parse(bytes: Array(data)).articles.first
+                else { continue }
+                base.append((a.title, a.paragraphs))
+            }
+        }
+        guard !base.isEmpty else { throw ValidationError("no articles in \(corpus)") }
+        return (0..<n).map { i in
+            let (title, paragraphs) = base[i % base.count]
+            return "\(title) (\(i))\n\nDispatch \(i) of the benchmark run.\n\n" + paragraphs.joined(separator: "\n\n") + "\n"
+        }
+    }
+
+    func migrate(_ bin: String, _ url: String) throws {
+        let r = try runCommand(bin + "/newsd", ["migrate", "--database-url", url])
+        guard r.status == 0 else { throw ValidationError("newsd migrate failed: \(r.output)") }
+    }
+
+    /// The rows newsd would store, as COPY text.
+    func copyFile(_ articles: [String], parser: DocumentParser, enricher: Enricher, to path: String) throws {
+        func esc(_ s: String) -> String {
+            s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\t", with: "\\t")
+                .replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+        }
+        var out = ""
+        for (i, text) in articles.enumerated() {
+            guard let a = try parser.parse(bytes: Array(text.utf8)).articles.first else { continue }
+            let e = enricher.enrich(a)
+            let hash = "\\\\x" + a.contentHash.map { String(format: "%02x", $0) }.joined()
+            let keywords = "{" + e.keywords.map { "\"\($0)\"" }.joined(separator: ",") + "}"
+            out += [
+                esc(a.title), esc(a.body), String(a.paragraphs.count), String(a.wordCount), hash, "bench-\(i).txt",
+                e.language ?? "\\N", e.topic?.category ?? "\\N", e.topic.map { String($0.confidence) } ?? "\\N", esc(keywords),
+                String(Int64(bitPattern: e.simhash)),
+            ].joined(separator: "\t") + "\n"
+        }
+        try out.write(toFile: path, atomically: true, encoding: .utf8)
+    }
+
+    /// Starts newsd on a fresh state folder, renames `files` into its inbox at once, and waits
+    /// until every one is recorded.
+    func runNewsd(_ bin: String, _ url: String, files: [String], tag: String) throws -> (seconds: Double, peakRSSMB: Double) {
+        let state = NSTemporaryDirectory() + "ingest-bench-\(tag)-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let staging = state + "/staging"
+        try FileManager.default.createDirectory(atPath: staging, withIntermediateDirectories: true)
+        for (i, text) in files.enumerated() {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: "\(staging)/\(tag)-\(i).txt"))
+        }
+        let socket = state + "/newsd.sock"
+        var env = ProcessInfo.processInfo.environment
+        env["NEWSD_CLASSIFIER_MODEL"] = (model as NSString).standardizingPath.hasPrefix("/") ? model : FileManager.default.currentDirectoryPath + "/" + model
+        env["NEWSD_LOG_LEVEL"] = "warning"
+        let pid = try spawn(bin + "/newsd", ["run", "--state-dir", state, "--socket", socket, "--database-url", url], environment: env, output: state + "/newsd.log")
+        defer {
+            kill(pid, SIGTERM)
+            _ = waitFor(pid)
+        }
+        let db = try PostgresConnection(conninfo: url)
+        // Ready: the schema exists (newsd migrated) and the socket answers.
+        let ready = Date().addingTimeInterval(60)
+        while Date() < ready {
+            if (try? db.query("SELECT count(*) FROM ingest_log")) != nil,
+                (try? runCommand(bin + "/newsctl", ["status", "--socket", socket]).status) == 0 { break }
+            usleep(50_000)
+        }
+        let start = Date()
+        for i in 0..<files.count { rename("\(staging)/\(tag)-\(i).txt", "\(state)/inbox/\(tag)-\(i).txt") }
+        var peak = 0.0
+        while true {
+            peak = max(peak, rssMB(pid))
+            if Int(try db.query("SELECT count(*) FROM ingest_log").scalar ?? "0") ?? 0 >= files.count { break }
+            usleep(20_000)
+        }
+        return (Date().timeIntervalSince(start), max(peak, hwmMB(pid)))
+    }
+
+    /// Drops `articles` at `trickleRate` per second into a running newsd; returns each one's
+    /// drop-to-commit time in ms, the commit seen as its id's NOTIFY.
+    func trickle(_ bin: String, _ url: String, articles: [String]) throws -> [Double] {
+        let state = NSTemporaryDirectory() + "ingest-bench-trickle-\(getpid())"
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        try FileManager.default.createDirectory(atPath: state + "/staging", withIntermediateDirectories: true)
+        let socket = state + "/newsd.sock"
+        var env = ProcessInfo.processInfo.environment
+        env["NEWSD_CLASSIFIER_MODEL"] = FileManager.default.currentDirectoryPath + "/" + model
+        env["NEWSD_LOG_LEVEL"] = "warning"
+        let pid = try spawn(bin + "/newsd", ["run", "--state-dir", state, "--socket", socket, "--database-url", url], environment: env, output: state + "/newsd.log")
+        defer {
+            kill(pid, SIGTERM)
+            _ = waitFor(pid)
+        }
+        let db = try PostgresConnection(conninfo: url)
+        while (try? db.query("SELECT count(*) FROM ingest_log")) == nil { usleep(50_000) }
+        try db.query("LISTEN newsd_articles")
+        var dropped: [String: Date] = [:]
+        var committed: [Int64: Date] = [:]
+        let interval = 1.0 / Double(trickleRate)
+        let begin = Date()
+        for (i, text) in articles.enumerated() {
+            let name = "trickle-\(i).txt"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: "\(state)/staging/\(name)"))
+            while let n = try db.nextNotification(timeoutSeconds: 0) { note(n, &committed) }
+            let due = begin.addingTimeInterval(Double(i) * interval).timeIntervalSinceNow
+            if due > 0 {
+                while let n = try db.nextNotification(timeoutSeconds: due) {
+                    note(n, &committed)
+                    if begin.addingTimeInterval(Double(i) * interval).timeIntervalSinceNow <= 0 { break }
+                }
+            }
+            dropped[name] = Date()
+            rename("\(state)/staging/\(name)", "\(state)/inbox/\(name)")
+        }
+        let deadline = Date().addingTimeInterval(30)
+        while committed.count < articles.count, Date() < deadline {
+            if let n = try db.nextNotification(timeoutSeconds: 1) { note(n, &committed) }
+        }
+        let names = try db.query("SELECT id, source_file FROM articles").rows
+        var latencies: [Double] = []
+        for row in names {
+            guard let id = row[0].flatMap({ Int64($0) }), let file = row[1], let d = dropped[file], let c = committed[id] else { continue }
+            latencies.append(c.timeIntervalSince(d) * 1000)
+        }
+        return latencies
+    }
+
+    func note(_ n: PostgresConnection.Notification, _ committed: inout [Int64: Date]) {
+        let now = Date()
+        let digits = n.payload.split { !$0.isNumber }.compactMap { Int64($0) }
+        for id in digits { committed[id] = now }
+    }
+
+    func percentile(_ values: [Double], _ p: Double) -> Double {
+        guard !values.isEmpty else { return .nan }
+        let sorted = values.sorted()
+        return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
+    }
+
+    func rssMB(_ pid: pid_t) -> Double { statusField(pid, "VmRSS:") }
+    func hwmMB(_ pid: pid_t) -> Double { statusField(pid, "VmHWM:") }
+    func statusField(_ pid: pid_t, _ field: String) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix(field) }),
+            let kb = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
+        else { return 0 }
+        return kb / 1024
+    }
+}
