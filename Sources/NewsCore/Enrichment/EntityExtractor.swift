@@ -217,6 +217,23 @@ public enum EntityExtractor {
         }
 
         for raw in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+            // Fast path for most words: lowercase ASCII letters (and hyphens), no punctuation,
+            // outside a title. Same outcome as the general path below, without its checks.
+            if !skipTitleOf, titleBuffer.isEmpty, let f = raw.utf8.first, f >= 0x61, f <= 0x7A,
+                raw.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D })
+            {
+                let w = String(raw)
+                if !current.isEmpty {
+                    if Gazetteer.connectors.contains(w) || ((w == "for" || w == "on") && current.contains(where: organizationWords.contains)) {
+                        current.append(w)
+                    } else {
+                        close(after: w)
+                    }
+                }
+                previousPlain = w
+                atSentenceStart = false
+                continue
+            }
             var word = Substring(raw)
             var endsSentence = false
             var breaksAfter = false

@@ -18,27 +18,43 @@ extension TopicModel {
     /// characters that are neither numbers nor stop words of any profiled language; ties go to
     /// the term seen first.
     public func keywords(_ text: String, count: Int = 10) -> [String] {
-        var tf: [String: (count: Int, first: Int)] = [:]
+        // Counted by word hash; a word's String is built once, when first seen.
+        struct Entry {
+            var term: String?
+            var count: Int
+            var first: Int
+            var bucket: Int
+        }
+        var tf: [UInt64: Entry] = [:]
         var position = 0
+        let mask = UInt64(hasher.dimension - 1)
         FeatureHasher.forEachToken(text) { scalars in
             guard scalars.count >= 3 else { return }
-            var s = String.UnicodeScalarView()
-            s.append(contentsOf: scalars)
-            let term = String(s)
-            position += 1
-            if let seen = tf[term] {
-                tf[term] = (seen.count + 1, seen.first)
-            } else {
-                tf[term] = (1, position)
+            var h: UInt64 = 0xcbf2_9ce4_8422_2325
+            var numeric = true
+            for s in scalars {
+                h = (h ^ UInt64(s.value)) &* 0x100_0000_01b3
+                if numeric && !(s.value >= 0x30 && s.value <= 0x39) { numeric = false }
             }
+            position += 1
+            if tf[h] != nil {
+                tf[h]!.count += 1
+                return
+            }
+            var term: String? = nil
+            if !numeric {
+                var view = String.UnicodeScalarView()
+                view.append(contentsOf: scalars)
+                let t = String(view)
+                if !LanguageDetector.isStopWord(t) { term = t }
+            }
+            tf[h] = Entry(term: term, count: 1, first: position, bucket: Int(h & mask))
         }
         var ranked: [(term: String, score: Float, first: Int)] = []
         ranked.reserveCapacity(tf.count)
-        for (term, entry) in tf {
-            if term.unicodeScalars.allSatisfy({ $0.properties.numericType != nil }) { continue }
-            if LanguageDetector.isStopWord(term) { continue }
-            let weight = (1 + log(Float(entry.count))) * idf[hasher.bucket(ofToken: term.unicodeScalars)]
-            ranked.append((term, weight, entry.first))
+        for entry in tf.values {
+            guard let term = entry.term else { continue }
+            ranked.append((term, (1 + log(Float(entry.count))) * idf[entry.bucket], entry.first))
         }
         ranked.sort { ($0.score, -$0.first) > ($1.score, -$1.first) }
         return ranked.prefix(count).map(\.term)

@@ -65,6 +65,19 @@ public enum LanguageDetector {
         ],
     ]
 
+    /// Stop word hash (FNV-1a over the lowercased scalars) → a bit per profiled language.
+    static let profileMasks: [UInt64: UInt16] = {
+        var table: [UInt64: UInt16] = [:]
+        for (i, lang) in profiled.enumerated() {
+            for word in stopWords[lang]! {
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                for s in word.unicodeScalars { h = (h ^ UInt64(s.value)) &* 0x100_0000_01b3 }
+                table[h, default: 0] |= 1 << i
+            }
+        }
+        return table
+    }()
+
     /// The language of `text`, or nil when the evidence is too thin.
     public static func detect(_ text: String) -> String? {
         detectWithScores(text).language
@@ -106,20 +119,47 @@ public enum LanguageDetector {
         if arabic > latin { return ("ar", [:]) }
         if greek > latin { return ("el", [:]) }
 
-        var hits: [String: Int] = [:]
+        // Words are lowercased scalar runs, hashed as they are read; one table maps a word's
+        // hash to the profiles it belongs to (a bit per language). The first 600 words decide.
+        var hitCounts = [Int](repeating: 0, count: profiled.count)
         var words = 0
-        var word = ""
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        var length = 0
         func flush() {
-            guard !word.isEmpty else { return }
+            guard length > 0 else { return }
             words += 1
-            for (lang, set) in stopWords where set.contains(word) { hits[lang, default: 0] += 1 }
-            word = ""
+            if let mask = profileMasks[hash] {
+                for i in 0..<profiled.count where mask & (1 << i) != 0 { hitCounts[i] += 1 }
+            }
+            hash = 0xcbf2_9ce4_8422_2325
+            length = 0
         }
-        for ch in text.lowercased() {
-            if ch.isLetter { word.append(ch) } else { flush() }
-            if words >= 2_000 { break }
+        for scalar in text.unicodeScalars {
+            var v = scalar.value
+            let isLetter: Bool
+            if v < 0x80 {
+                if v >= 0x41 && v <= 0x5A { v += 0x20 }
+                isLetter = v >= 0x61 && v <= 0x7A
+            } else if v >= 0xC0 && v <= 0xDE && v != 0xD7 {
+                v += 0x20
+                isLetter = true
+            } else {
+                isLetter = scalar.properties.isAlphabetic
+                if isLetter, let lower = scalar.properties.lowercaseMapping.unicodeScalars.first, scalar.properties.lowercaseMapping.unicodeScalars.count == 1 {
+                    v = lower.value
+                }
+            }
+            if isLetter {
+                hash = (hash ^ UInt64(v)) &* 0x100_0000_01b3
+                length += 1
+            } else {
+                flush()
+                if words >= 600 { break }
+            }
         }
         flush()
+        var hits: [String: Int] = [:]
+        for (i, lang) in profiled.enumerated() { hits[lang] = hitCounts[i] }
         guard words > 0 else { return (nil, [:]) }
         var scores: [String: Double] = [:]
         for lang in profiled { scores[lang] = Double(hits[lang, default: 0]) / Double(words) }
