@@ -216,7 +216,9 @@ public enum EntityExtractor {
             titled = false
         }
 
-        for raw in text.split(whereSeparator: { $0 == " " || $0 == "\n" }) {
+        // Split on bytes: splitting Characters would segment graphemes for nothing.
+        for rawBytes in text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A }) {
+            let raw = Substring(rawBytes)
             // Fast path for most words: lowercase ASCII letters (and hyphens), no punctuation,
             // outside a title. Same outcome as the general path below, without its checks.
             if !skipTitleOf, titleBuffer.isEmpty, let f = raw.utf8.first, f >= 0x61, f <= 0x7A,
