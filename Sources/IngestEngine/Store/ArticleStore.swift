@@ -113,19 +113,183 @@ public enum ArticleStore {
     ) throws -> [StoredOutcome] {
         try conn.withTransaction { tx in
             let recorded = try Self.recordedClaims(records.map(\.claimKey), tx)
+            // Every article of the batch's new files, in file order: one INSERT for all of them.
+            var rows: [(record: Int, index: Int, article: Article, format: DocumentFormat)] = []
+            for (r, record) in records.enumerated() where recorded[record.claimKey] == nil {
+                if case .document(let format, let articles, _) = record.content {
+                    for (i, a) in articles.enumerated() { rows.append((r, i, a, format)) }
+                }
+            }
+            let stored = try insertArticles(rows.map { ($0.article, $0.format, $0.index, records[$0.record].fileName) }, duplicates, tx)
+            var perRecord = [[StoredArticle]](repeating: [], count: records.count)
+            for (k, row) in rows.enumerated() { perRecord[row.record].append(stored[k]) }
             var outcomes: [StoredOutcome] = []
             outcomes.reserveCapacity(records.count)
-            for record in records {
+            for (r, record) in records.enumerated() {
                 if let previous = recorded[record.claimKey] {
                     outcomes.append(previous)
-                    continue
+                } else if case .failure(let failure) = record.content {
+                    outcomes.append(.failed(failure))
+                } else {
+                    outcomes.append(.stored(perRecord[r]))
                 }
-                let outcome = try Self.insert(record, duplicates, tx)
-                outcomes.append(outcome)
             }
+            try logAll(records, outcomes, tx)
             try notify(outcomes, tx)
             return outcomes
         }
+    }
+
+    /// Inserts the articles in one statement (ON CONFLICT on the content hash), then their
+    /// entities in one more, then links near-duplicates. Returns, per article in order, its row
+    /// and whether this batch created it.
+    private static func insertArticles(
+        _ articles: [(article: Article, format: DocumentFormat, index: Int, file: String)], _ duplicates: NearDuplicateTracker?,
+        _ tx: PostgresConnection
+    ) throws -> [StoredArticle] {
+        guard !articles.isEmpty else { return [] }
+        var cols = [[String?]](repeating: [], count: 20)
+        var hashes: [String] = []
+        for (article, format, index, file) in articles {
+            let m = article.metadata
+            let e = article.enrichment
+            let hash = "\\x" + hexString(article.contentHash)
+            hashes.append(hash)
+            let scores = try e?.topic.map { String(decoding: try JSONSerialization.data(withJSONObject: $0.scores, options: [.sortedKeys]), as: UTF8.self) }
+            let values: [String?] = [
+                article.title, article.body, String(article.paragraphs.count), String(article.wordCount), hash, file,
+                m.url, m.publishedAt.map { String($0.timeIntervalSince1970) }, m.author, m.source, e?.language ?? m.language,
+                format.rawValue, String(index), e?.topic?.category, e?.topic.map { String($0.confidence) }, scores, e?.topic?.modelID,
+                e.map { $0.keywords.joined(separator: "\u{1F}") }, e.map { String(Int64(bitPattern: $0.simhash)) },
+                e?.topic == nil ? "f" : "t",
+            ]
+            for (c, v) in values.enumerated() { cols[c].append(v) }
+        }
+        let inserted = try tx.query(
+            """
+            INSERT INTO articles (title, body, paragraph_count, word_count, content_hash, source_file,
+                                  url, published_at, author, source, language, format, record_index,
+                                  category, confidence, scores, model_id, keywords, simhash, classified_at)
+            SELECT title, body, pc::integer, wc::integer, decode(substr(hash, 3), 'hex'), file,
+                   url, to_timestamp(pub::float8), author, source, lang, format, idx::integer,
+                   category, conf::real, scores::jsonb, model, string_to_array(keywords, chr(31)), simhash::bigint,
+                   CASE WHEN classified::boolean THEN now() END
+            FROM unnest(\(.nullableTextArray(cols[0]))::text[], \(.nullableTextArray(cols[1]))::text[], \(.nullableTextArray(cols[2]))::text[],
+                        \(.nullableTextArray(cols[3]))::text[], \(.nullableTextArray(cols[4]))::text[], \(.nullableTextArray(cols[5]))::text[],
+                        \(.nullableTextArray(cols[6]))::text[], \(.nullableTextArray(cols[7]))::text[], \(.nullableTextArray(cols[8]))::text[],
+                        \(.nullableTextArray(cols[9]))::text[], \(.nullableTextArray(cols[10]))::text[], \(.nullableTextArray(cols[11]))::text[],
+                        \(.nullableTextArray(cols[12]))::text[], \(.nullableTextArray(cols[13]))::text[], \(.nullableTextArray(cols[14]))::text[],
+                        \(.nullableTextArray(cols[15]))::text[], \(.nullableTextArray(cols[16]))::text[], \(.nullableTextArray(cols[17]))::text[],
+                        \(.nullableTextArray(cols[18]))::text[], \(.nullableTextArray(cols[19]))::text[])
+                 AS t(title, body, pc, wc, hash, file, url, pub, author, source, lang, format, idx,
+                      category, conf, scores, model, keywords, simhash, classified)
+            ON CONFLICT (content_hash) DO NOTHING
+            RETURNING id, '\\x' || encode(content_hash, 'hex')
+            """)
+        var newIDs: [String: Int64] = [:]
+        for row in inserted.rows {
+            if let id = row[0].flatMap({ Int64($0) }), let h = row[1] { newIDs[h] = id }
+        }
+        // Articles already stored (by an earlier batch, or earlier in this one).
+        var ids = newIDs
+        let missing = Array(Set(hashes.filter { newIDs[$0] == nil }))
+        if !missing.isEmpty {
+            let found = try tx.query(
+                "SELECT id, '\\x' || encode(content_hash, 'hex') FROM articles WHERE content_hash = ANY(ARRAY(SELECT decode(substr(h, 3), 'hex') FROM unnest(\(missing)::text[]) AS h))"
+            ).rows
+            for row in found { if let id = row[0].flatMap({ Int64($0) }), let h = row[1] { ids[h] = id } }
+        }
+        var result: [StoredArticle] = []
+        var claimed = Set<String>()
+        var entityRows: (ids: [String], kinds: [String], names: [String], mentions: [String]) = ([], [], [], [])
+        var links: (ids: [String], targets: [String]) = ([], [])
+        for (k, item) in articles.enumerated() {
+            guard let id = ids[hashes[k]] else {
+                throw PostgresError(code: .unexpectedResult, message: "article conflicted on content_hash but no row has it")
+            }
+            // New only for the first of its hash in this batch, and only if this batch inserted it.
+            let isNew = newIDs[hashes[k]] != nil && claimed.insert(hashes[k]).inserted
+            result.append(StoredArticle(id: id, isNew: isNew))
+            guard isNew, let e = item.article.enrichment else { continue }
+            for entity in e.entities {
+                entityRows.ids.append(String(id))
+                entityRows.kinds.append(entity.kind.rawValue)
+                entityRows.names.append(entity.name)
+                entityRows.mentions.append(String(entity.mentions))
+            }
+            if item.article.wordCount >= NearDuplicateTracker.minimumWords, let duplicates {
+                if let target = duplicates.match(e.simhash) {
+                    links.ids.append(String(id))
+                    links.targets.append(String(target))
+                }
+                duplicates.add(e.simhash, id: id)
+            }
+        }
+        if !entityRows.ids.isEmpty {
+            try tx.query(
+                """
+                INSERT INTO article_entities (article_id, kind, name, mentions)
+                SELECT a::bigint, k, n, m::integer
+                FROM unnest(\(entityRows.ids)::text[], \(entityRows.kinds)::text[], \(entityRows.names)::text[], \(entityRows.mentions)::text[]) AS e(a, k, n, m)
+                ON CONFLICT DO NOTHING
+                """)
+        }
+        if !links.ids.isEmpty {
+            // A target deleted by an operator since start-up is left out rather than refused.
+            try tx.query(
+                """
+                UPDATE articles a SET duplicate_of = l.target
+                FROM (SELECT i::bigint AS id, t::bigint AS target FROM unnest(\(links.ids)::text[], \(links.targets)::text[]) AS u(i, t)) l
+                WHERE a.id = l.id AND EXISTS (SELECT 1 FROM articles b WHERE b.id = l.target)
+                """)
+        }
+        return result
+    }
+
+    /// One ingest_log row per newly recorded file, in one statement.
+    private static func logAll(_ records: [IngestRecord], _ outcomes: [StoredOutcome], _ tx: PostgresConnection) throws {
+        var cols = [[String?]](repeating: [], count: 13)
+        for (record, outcome) in zip(records, outcomes) {
+            var kind = "failed"
+            var ids: [Int64] = []
+            var failure: IngestFailure? = nil
+            switch outcome {
+            case .stored(let articles):
+                kind = articles.contains(where: \.isNew) ? "ingested" : "duplicate"
+                ids = articles.map(\.id)
+            case .failed(let f): failure = f
+            case .alreadyRecorded: continue
+            }
+            var format: String? = nil
+            var recordErrors: String? = nil
+            if case .document(let f, _, let failures) = record.content {
+                format = f.rawValue
+                if !failures.isEmpty {
+                    let list = failures.map { ["index": $0.index, "code": $0.failure.code.rawValue, "reason": $0.failure.reason] as [String: Any] }
+                    recordErrors = String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]), as: UTF8.self)
+                }
+            }
+            let values: [String?] = [
+                record.claimKey, record.fileName, String(record.sizeBytes), record.sha256.map { "\\x" + hexString($0) }, kind,
+                failure?.code.rawValue, failure?.reason, String(record.attempts), String(record.firstSeen.timeIntervalSince1970),
+                ids.first.map { String($0) }, ids.isEmpty ? nil : "{" + ids.map(String.init).joined(separator: ",") + "}", format, recordErrors,
+            ]
+            for (c, v) in values.enumerated() { cols[c].append(v) }
+        }
+        guard !cols[0].isEmpty else { return }
+        try tx.query(
+            """
+            INSERT INTO ingest_log (claim_key, file_name, size_bytes, sha256, outcome, error_code,
+                                    error_message, attempts, first_seen, article_id, article_ids, format, record_errors)
+            SELECT claim, file, size::bigint, decode(substr(sha, 3), 'hex'), outcome, code, reason, attempts::integer,
+                   to_timestamp(first::float8), article::bigint, articles::bigint[], format, errors::jsonb
+            FROM unnest(\(.nullableTextArray(cols[0]))::text[], \(.nullableTextArray(cols[1]))::text[], \(.nullableTextArray(cols[2]))::text[],
+                        \(.nullableTextArray(cols[3]))::text[], \(.nullableTextArray(cols[4]))::text[], \(.nullableTextArray(cols[5]))::text[],
+                        \(.nullableTextArray(cols[6]))::text[], \(.nullableTextArray(cols[7]))::text[], \(.nullableTextArray(cols[8]))::text[],
+                        \(.nullableTextArray(cols[9]))::text[], \(.nullableTextArray(cols[10]))::text[], \(.nullableTextArray(cols[11]))::text[],
+                        \(.nullableTextArray(cols[12]))::text[])
+                 AS t(claim, file, size, sha, outcome, code, reason, attempts, first, article, articles, format, errors)
+            """)
     }
 
     /// The channel newsd NOTIFYs after each committed batch that stored new articles.
@@ -161,105 +325,4 @@ public enum ArticleStore {
         return result
     }
 
-    private static func insert(_ record: IngestRecord, _ duplicates: NearDuplicateTracker?, _ tx: PostgresConnection) throws -> StoredOutcome {
-        let outcome: StoredOutcome
-        switch record.content {
-        case .document(let format, let articles, _):
-            var stored: [StoredArticle] = []
-            for (index, article) in articles.enumerated() {
-                stored.append(try insertArticle(article, format: format, index: index, file: record.fileName, duplicates, tx))
-            }
-            outcome = .stored(stored)
-        case .failure(let failure):
-            outcome = .failed(failure)
-        }
-        try log(record, outcome, tx)
-        return outcome
-    }
-
-    private static func insertArticle(
-        _ article: Article, format: DocumentFormat, index: Int, file: String, _ duplicates: NearDuplicateTracker?,
-        _ tx: PostgresConnection
-    ) throws -> StoredArticle {
-        let hash = article.contentHash
-        let m = article.metadata
-        let e = article.enrichment
-        let published = m.publishedAt.map { String($0.timeIntervalSince1970) }
-        let topic = e?.topic
-        let scores = try topic.map { String(decoding: try JSONSerialization.data(withJSONObject: $0.scores, options: [.sortedKeys]), as: UTF8.self) }
-        let keywords: PostgresBind = e.map { .textArray($0.keywords) } ?? .null
-        let simhash = e.map { Int(Int64(bitPattern: $0.simhash)) }
-        let comparable = e != nil && article.wordCount >= NearDuplicateTracker.minimumWords
-        let duplicateOf = comparable ? duplicates?.match(e!.simhash).map { Int($0) } : nil
-        let inserted = try tx.query(
-            """
-            INSERT INTO articles (title, body, paragraph_count, word_count, content_hash, source_file,
-                                  url, published_at, author, source, language, format, record_index,
-                                  category, confidence, scores, model_id, classified_at, keywords, simhash, duplicate_of)
-            VALUES (\(article.title), \(article.body), \(article.paragraphs.count), \(article.wordCount), \(hash), \(file),
-                    \(m.url), to_timestamp(\(published)::float8), \(m.author), \(m.source), \(e?.language ?? m.language),
-                    \(format.rawValue), \(index),
-                    \(topic?.category), \(topic.map { String($0.confidence) })::real, \(scores)::jsonb, \(topic?.modelID),
-                    CASE WHEN \(topic != nil) THEN now() END, \(keywords)::text[], \(simhash),
-                    (SELECT id FROM articles WHERE id = \(duplicateOf)))
-            ON CONFLICT (content_hash) DO NOTHING
-            RETURNING id
-            """)
-        if let id = inserted.scalar.flatMap({ Int64($0) }) {
-            if let e {
-                try insertEntities(e.entities, article: id, tx)
-                if comparable { duplicates?.add(e.simhash, id: id) }
-            }
-            return StoredArticle(id: id, isNew: true)
-        }
-        let existing = try tx.query("SELECT id FROM articles WHERE content_hash = \(hash)")
-        guard let id = existing.scalar.flatMap({ Int64($0) }) else {
-            throw PostgresError(code: .unexpectedResult, message: "article conflicted on content_hash but no row has it")
-        }
-        return StoredArticle(id: id, isNew: false)
-    }
-
-    static func insertEntities(_ entities: [NamedEntity], article id: Int64, _ tx: PostgresConnection) throws {
-        guard !entities.isEmpty else { return }
-        try tx.query(
-            """
-            INSERT INTO article_entities (article_id, kind, name, mentions)
-            SELECT \(Int(id)), k, n, m::integer
-            FROM unnest(\(entities.map(\.kind.rawValue))::text[], \(entities.map(\.name))::text[], \(entities.map { String($0.mentions) })::text[]) AS e(k, n, m)
-            ON CONFLICT DO NOTHING
-            """)
-    }
-
-    private static func log(_ record: IngestRecord, _ outcome: StoredOutcome, _ tx: PostgresConnection) throws {
-        var kind = "failed"
-        var ids: [Int64] = []
-        var failure: IngestFailure? = nil
-        var format: String? = nil
-        var recordErrors: String? = nil
-        switch outcome {
-        case .stored(let articles):
-            kind = articles.contains(where: \.isNew) ? "ingested" : "duplicate"
-            ids = articles.map(\.id)
-        case .failed(let f): failure = f
-        case .alreadyRecorded: return
-        }
-        if case .document(let f, _, let failures) = record.content {
-            format = f.rawValue
-            if !failures.isEmpty {
-                let list = failures.map { ["index": $0.index, "code": $0.failure.code.rawValue, "reason": $0.failure.reason] as [String: Any] }
-                recordErrors = String(decoding: try JSONSerialization.data(withJSONObject: list, options: [.sortedKeys]), as: UTF8.self)
-            }
-        }
-        let sha: PostgresBind = record.sha256.map { .bytes($0) } ?? .null
-        let idList: PostgresBind = ids.isEmpty ? .null : .textArray(ids.map(String.init))
-        try tx.query(
-            """
-            INSERT INTO ingest_log (claim_key, file_name, size_bytes, sha256, outcome, error_code,
-                                    error_message, attempts, first_seen, article_id, article_ids, format, record_errors)
-            VALUES (\(record.claimKey), \(record.fileName), \(record.sizeBytes), \(sha), \(kind),
-                    \(failure?.code.rawValue), \(failure?.reason), \(record.attempts),
-                    to_timestamp(\(String(record.firstSeen.timeIntervalSince1970))::float8), \(ids.first.map { Int($0) }),
-                    \(idList)::bigint[], \(format), \(recordErrors)::jsonb)
-            """)
-    }
 }

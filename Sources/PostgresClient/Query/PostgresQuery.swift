@@ -12,6 +12,8 @@ public enum PostgresBind: Sendable, Equatable {
     case bytes([UInt8])
     /// A text array (`text[]`), sent in PostgreSQL's array literal form.
     case textArray([String])
+    /// A text array whose nil elements are SQL NULL.
+    case nullableTextArray([String?])
 }
 
 /// A parameterized SQL command. String interpolation becomes `$1 … $n` placeholders with
@@ -97,6 +99,22 @@ extension PostgresBind {
         case .int(let i): return (Array(String(i).utf8), false)
         case .bool(let b): return (Array((b ? "t" : "f").utf8), false)
         case .bytes(let b): return (b, true)
+        case .nullableTextArray(let items):
+            var out = "{"
+            for (i, item) in items.enumerated() {
+                if i > 0 { out += "," }
+                guard let item else {
+                    out += "NULL"
+                    continue
+                }
+                out += "\""
+                for ch in item.unicodeScalars {
+                    if ch == "\"" || ch == "\\" { out += "\\" }
+                    out.unicodeScalars.append(ch)
+                }
+                out += "\""
+            }
+            return (Array((out + "}").utf8), false)
         case .textArray(let items):
             var out = "{"
             for (i, item) in items.enumerated() {
