@@ -37,18 +37,7 @@ public final class RawUnixClient {
     }
 
     /// Reads until the peer closes or `seconds` pass; returns what came.
-    public func readAll(seconds: Double) -> String {
-        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
-        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        var out: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = recv(fd, &buffer, buffer.count, 0)
-            if n <= 0 { break }
-            out.append(contentsOf: buffer[0..<n])
-        }
-        return String(decoding: out, as: UTF8.self)
-    }
+    public func readAll(seconds: Double) -> String { readUntilClosed(fd, seconds: seconds) }
 }
 
 /// A plain HTTP/1.0 GET to 127.0.0.1:`port`; returns the whole response (status line to body).
@@ -65,7 +54,12 @@ public func httpGet(port: UInt16, path: String) throws -> String {
     guard rc == 0 else { throw TestPostgresError(message: "connect 127.0.0.1:\(port): errno \(errno)") }
     let request = Array("GET \(path) HTTP/1.0\r\nHost: localhost\r\n\r\n".utf8)
     _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
-    var tv = timeval(tv_sec: 10, tv_usec: 0)
+    return readUntilClosed(fd, seconds: 10)
+}
+
+/// Reads `fd` until the peer closes it or `seconds` pass without data.
+func readUntilClosed(_ fd: Int32, seconds: Double) -> String {
+    var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
     setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
     var out: [UInt8] = []
     var buffer = [UInt8](repeating: 0, count: 65536)

@@ -116,17 +116,7 @@ extension PostgresBind {
             }
             return (Array((out + "}").utf8), false)
         case .textArray(let items):
-            var out = "{"
-            for (i, item) in items.enumerated() {
-                if i > 0 { out += "," }
-                out += "\""
-                for ch in item.unicodeScalars {
-                    if ch == "\"" || ch == "\\" { out += "\\" }
-                    out.unicodeScalars.append(ch)
-                }
-                out += "\""
-            }
-            return (Array((out + "}").utf8), false)
+            return PostgresBind.nullableTextArray(items).wire
         }
     }
 }
