@@ -31,6 +31,12 @@ struct IngestBench: ParsableCommand {
     var trickleRate = 50
     @Option var trickleSeconds = 10
 
+    @Option(help: "Backlog sizes: files waiting when newsd starts; time to the first commit and peak RSS for each (0: skip).")
+    var backlogs: [Int] = [10_000, 100_000]
+
+    @Option(help: "Articles preloaded (by COPY) before a second burst, to see the rate as the table grows (0: skip).")
+    var growth = 0
+
     @Option(help: "Where to write the JSON report.")
     var json = "ingest-bench.json"
 
@@ -101,6 +107,40 @@ struct IngestBench: ParsableCommand {
         report["trickle_p50_ms"] = percentile(latencies, 0.5)
         report["trickle_p99_ms"] = percentile(latencies, 0.99)
 
+        // Backlogs: files already waiting when newsd starts.
+        var backlogRows: [(String, String)] = []
+        for size in backlogs where size > 0 {
+            let url = try pg.createDatabase(prefix: "backlog")
+            let many = size <= articles.count ? Array(articles.prefix(size)) : try generate(size)
+            let r = try runNewsd(bin, url, files: many, tag: "backlog\(size)", preload: true)
+            report["backlog_\(size)_first_commit_s"] = r.firstCommit
+            report["backlog_\(size)_peak_rss_mb"] = r.peakRSSMB
+            report["backlog_\(size)_per_second"] = Double(size) / r.seconds
+            backlogRows.append((
+                "backlog of \(size): first commit, peak RSS",
+                String(format: "%.2f s, %.0f MiB (%.0f articles/s)", r.firstCommit, r.peakRSSMB, Double(size) / r.seconds)))
+        }
+        // Growth: the same burst into a table already holding `growth` articles.
+        if growth > 0 {
+            let url = try pg.createDatabase(prefix: "growth")
+            try migrate(bin, url)
+            let preload = NSTemporaryDirectory() + "ingest-bench-growth-\(getpid()).tsv"
+            defer { unlink(preload) }
+            try copyFile(try generate(growth + count).suffix(growth).map { "Preloaded " + $0 }, parser: parser, enricher: enricher, to: preload)
+            let loaded = try runCommand(
+                "/usr/bin/psql",
+                ["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c",
+                 "\\copy articles (title, body, paragraph_count, word_count, content_hash, source_file, language, category, confidence, keywords, simhash) FROM '\(preload)'"])
+            guard loaded.status == 0 else { throw ValidationError("preload failed: \(loaded.output)") }
+            let r = try runNewsd(bin, url, files: articles, tag: "growth")
+            report["growth_rows"] = Double(growth)
+            report["growth_burst_per_second"] = Double(count) / r.seconds
+            report["growth_vs_empty"] = report["growth_burst_per_second"]! / report["burst_per_second"]!
+            backlogRows.append((
+                "burst into \(growth) stored articles",
+                String(format: "%.0f articles/s (%.0f%% of the empty table)", report["growth_burst_per_second"]!, 100 * report["growth_vs_empty"]!)))
+        }
+
         let rows: [(String, String)] = [
             ("parse + classify, one core", String(format: "%.0f articles/s", report["parse_classify_per_second"]!)),
             ("ceiling: one COPY stream", String(format: "%.0f articles/s", report["copy_per_second"]!)),
@@ -108,7 +148,7 @@ struct IngestBench: ParsableCommand {
             ("newsd peak RSS in the burst", String(format: "%.0f MiB", report["burst_peak_rss_mb"]!)),
             ("trickle \(trickleRate)/s drop-to-commit", String(format: "p50 %.0f ms, p99 %.0f ms", report["trickle_p50_ms"]!, report["trickle_p99_ms"]!)),
         ]
-        for (k, v) in rows { print(k.padding(toLength: 40, withPad: " ", startingAt: 0) + v) }
+        for (k, v) in rows + backlogRows { print(k.padding(toLength: 40, withPad: " ", startingAt: 0) + v) }
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
         try data.write(to: URL(fileURLWithPath: json))
         print("wrote \(json)")
@@ -163,7 +203,9 @@ struct IngestBench: ParsableCommand {
 
     /// Starts newsd on a fresh state folder, renames `files` into its inbox at once, and waits
     /// until every one is recorded.
-    func runNewsd(_ bin: String, _ url: String, files: [String], tag: String) throws -> (seconds: Double, peakRSSMB: Double) {
+    /// With `preload`, the files are in the inbox before newsd starts (a backlog), and the
+    /// clock starts with newsd.
+    func runNewsd(_ bin: String, _ url: String, files: [String], tag: String, preload: Bool = false) throws -> (seconds: Double, peakRSSMB: Double, firstCommit: Double) {
         let state = NSTemporaryDirectory() + "ingest-bench-\(tag)-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: state) }
         let staging = state + "/staging"
@@ -171,16 +213,34 @@ struct IngestBench: ParsableCommand {
         for (i, text) in files.enumerated() {
             try Data(text.utf8).write(to: URL(fileURLWithPath: "\(staging)/\(tag)-\(i).txt"))
         }
+        if preload {
+            try FileManager.default.createDirectory(atPath: state + "/inbox", withIntermediateDirectories: true)
+            for i in 0..<files.count { rename("\(staging)/\(tag)-\(i).txt", "\(state)/inbox/\(tag)-\(i).txt") }
+            try migrate(bin, url)
+        }
         let socket = state + "/newsd.sock"
         var env = ProcessInfo.processInfo.environment
         env["NEWSD_CLASSIFIER_MODEL"] = (model as NSString).standardizingPath.hasPrefix("/") ? model : FileManager.default.currentDirectoryPath + "/" + model
         env["NEWSD_LOG_LEVEL"] = "warning"
+        let launched = Date()
         let pid = try spawn(bin + "/newsd", ["run", "--state-dir", state, "--socket", socket, "--database-url", url], environment: env, output: state + "/newsd.log")
         defer {
             kill(pid, SIGTERM)
             _ = waitFor(pid)
         }
         let db = try PostgresConnection(conninfo: url)
+        if preload {
+            var first = 0.0
+            var peak = 0.0
+            while true {
+                peak = max(peak, rssMB(pid))
+                let n = Int(try db.query("SELECT count(*) FROM ingest_log").scalar ?? "0") ?? 0
+                if n > 0 && first == 0 { first = Date().timeIntervalSince(launched) }
+                if n >= files.count { break }
+                usleep(10_000)
+            }
+            return (Date().timeIntervalSince(launched), max(peak, hwmMB(pid)), first)
+        }
         // Ready: the schema exists (newsd migrated) and the socket answers.
         let ready = Date().addingTimeInterval(60)
         while Date() < ready {
@@ -196,7 +256,7 @@ struct IngestBench: ParsableCommand {
             if Int(try db.query("SELECT count(*) FROM ingest_log").scalar ?? "0") ?? 0 >= files.count { break }
             usleep(20_000)
         }
-        return (Date().timeIntervalSince(start), max(peak, hwmMB(pid)))
+        return (Date().timeIntervalSince(start), max(peak, hwmMB(pid)), 0)
     }
 
     /// Drops `articles` at `trickleRate` per second into a running newsd; returns each one's
