@@ -148,7 +148,7 @@ struct IngestBench: ParsableCommand {
             ("newsd peak RSS in the burst", String(format: "%.0f MiB", report["burst_peak_rss_mb"]!)),
             ("trickle \(trickleRate)/s drop-to-commit", String(format: "p50 %.0f ms, p99 %.0f ms", report["trickle_p50_ms"]!, report["trickle_p99_ms"]!)),
         ]
-        for (k, v) in rows + backlogRows { print(k.padding(toLength: 40, withPad: " ", startingAt: 0) + v) }
+        for (k, v) in rows + backlogRows { print(k.padding(toLength: 44, withPad: " ", startingAt: 0) + v) }
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
         try data.write(to: URL(fileURLWithPath: json))
         print("wrote \(json)")
