@@ -218,12 +218,8 @@ struct IngestBench: ParsableCommand {
             for i in 0..<files.count { rename("\(staging)/\(tag)-\(i).txt", "\(state)/inbox/\(tag)-\(i).txt") }
             try migrate(bin, url)
         }
-        let socket = state + "/newsd.sock"
-        var env = ProcessInfo.processInfo.environment
-        env["NEWSD_CLASSIFIER_MODEL"] = (model as NSString).standardizingPath.hasPrefix("/") ? model : FileManager.default.currentDirectoryPath + "/" + model
-        env["NEWSD_LOG_LEVEL"] = "warning"
         let launched = Date()
-        let pid = try spawn(bin + "/newsd", ["run", "--state-dir", state, "--socket", socket, "--database-url", url], environment: env, output: state + "/newsd.log")
+        let (pid, socket) = try launchNewsd(bin, url, state: state)
         defer {
             kill(pid, SIGTERM)
             _ = waitFor(pid)
@@ -259,17 +255,25 @@ struct IngestBench: ParsableCommand {
         return (Date().timeIntervalSince(start), max(peak, hwmMB(pid)), 0)
     }
 
+    /// Starts newsd on `state` with the benchmark's model, logging warnings only.
+    func launchNewsd(_ bin: String, _ url: String, state: String) throws -> (pid: pid_t, socket: String) {
+        let socket = state + "/newsd.sock"
+        var env = ProcessInfo.processInfo.environment
+        env["NEWSD_CLASSIFIER_MODEL"] = model.hasPrefix("/") ? model : FileManager.default.currentDirectoryPath + "/" + model
+        env["NEWSD_LOG_LEVEL"] = "warning"
+        let pid = try spawn(
+            bin + "/newsd", ["run", "--state-dir", state, "--socket", socket, "--database-url", url], environment: env,
+            output: state + "/newsd.log")
+        return (pid, socket)
+    }
+
     /// Drops `articles` at `trickleRate` per second into a running newsd; returns each one's
     /// drop-to-commit time in ms, the commit seen as its id's NOTIFY.
     func trickle(_ bin: String, _ url: String, articles: [String]) throws -> [Double] {
         let state = NSTemporaryDirectory() + "ingest-bench-trickle-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: state) }
         try FileManager.default.createDirectory(atPath: state + "/staging", withIntermediateDirectories: true)
-        let socket = state + "/newsd.sock"
-        var env = ProcessInfo.processInfo.environment
-        env["NEWSD_CLASSIFIER_MODEL"] = FileManager.default.currentDirectoryPath + "/" + model
-        env["NEWSD_LOG_LEVEL"] = "warning"
-        let pid = try spawn(bin + "/newsd", ["run", "--state-dir", state, "--socket", socket, "--database-url", url], environment: env, output: state + "/newsd.log")
+        let (pid, _) = try launchNewsd(bin, url, state: state)
         defer {
             kill(pid, SIGTERM)
             _ = waitFor(pid)

@@ -43,26 +43,26 @@ final class MetricsHTTPServer: @unchecked Sendable {
         var one: Int32 = 1
         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
         do {
+            /// Binds `fd` to the address held in `addr` (a sockaddr_in or sockaddr_in6).
+            func bindTo<Address>(_ addr: inout Address) throws {
+                try withUnsafePointer(to: &addr) { p in
+                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
+                        _ = try syscall("bind", "\(host) port \(port)") { bind(fd, sa, socklen_t(MemoryLayout<Address>.size)) }
+                    }
+                }
+            }
             if v6 {
                 var addr = sockaddr_in6()
                 addr.sin6_family = sa_family_t(AF_INET6)
                 addr.sin6_port = port.bigEndian
                 inet_pton(AF_INET6, host, &addr.sin6_addr)
-                try withUnsafePointer(to: &addr) { p in
-                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                        _ = try syscall("bind", "[\(host)]:\(port)") { bind(fd, sa, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
-                    }
-                }
+                try bindTo(&addr)
             } else {
                 var addr = sockaddr_in()
                 addr.sin_family = sa_family_t(AF_INET)
                 addr.sin_port = port.bigEndian
                 inet_pton(AF_INET, host, &addr.sin_addr)
-                try withUnsafePointer(to: &addr) { p in
-                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                        _ = try syscall("bind", "\(host):\(port)") { bind(fd, sa, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-                    }
-                }
+                try bindTo(&addr)
             }
             _ = try syscall("listen") { listen(fd, 16) }
             _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
