@@ -37,6 +37,15 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Articles preloaded (by COPY) before a second burst, to see the rate as the table grows (0: skip).")
     var growth = 0
 
+    @Flag(help: "Measure parse + classify and its stages only (no PostgreSQL, no newsd).")
+    var cpuOnly = false
+
+    @Option(help: ArgumentHelp("Repeat one stage this many times (for a profiler), then stop.", visibility: .hidden))
+    var profileRounds = 0
+
+    @Option(help: ArgumentHelp("Write every corpus file's parse and enrichment to this file (to compare builds), then stop.", visibility: .hidden))
+    var dump: String?
+
     @Option(help: "Where to write the JSON report.")
     var json = "ingest-bench.json"
 
@@ -44,6 +53,10 @@ struct IngestBench: ParsableCommand {
     var binDir: String?
 
     func run() throws {
+        if let dump {
+            try writeDump(to: dump)
+            return
+        }
         let bin = binDir ?? (CommandLine.arguments[0] as NSString).deletingLastPathComponent
         var report: [String: Double] = ["articles": Double(count)]
         let articles = try generate(count)
@@ -71,6 +84,9 @@ struct IngestBench: ParsableCommand {
             report["stage_\(name)_per_second"] = r
             print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) articles/s")
         }
+        for _ in 0..<profileRounds {
+            rate("entities") { _ = EntityExtractor.extract(title: parsed[$0].title, paragraphs: parsed[$0].paragraphs) }
+        }
         rate("parse") { _ = try? parser.parse(bytes: Array(sample[$0].utf8)) }
         rate("language") { _ = LanguageDetector.detect(texts[$0]) }
         rate("topic") { _ = loaded.predict(texts[$0]) }
@@ -78,6 +94,10 @@ struct IngestBench: ParsableCommand {
         rate("entities") { _ = EntityExtractor.extract(title: parsed[$0].title, paragraphs: parsed[$0].paragraphs) }
         rate("simhash") { _ = SimHash.fingerprint(texts[$0]) }
 
+        if cpuOnly {
+            print(String(format: "parse + classify: %.0f articles/s on one core", report["parse_classify_per_second"]!))
+            return
+        }
         let pg = try TestPostgres.makePrivate()
 
         // The ceiling: one COPY stream of the same article rows into the same schema.
@@ -156,6 +176,33 @@ struct IngestBench: ParsableCommand {
 
     /// N distinct articles built from the corpus: its titles and paragraphs, each made unique by
     /// a sentence naming its number.
+    /// One line per article of every file under `corpus`'s parent: what parsing and enrichment
+    /// produced, for comparing two builds (a faster one must give the same answers).
+    func writeDump(to path: String) throws {
+        let parser = DocumentParser()
+        let enricher = Enricher(model: try LoadedModel(path: model))
+        let root = (corpus as NSString).deletingLastPathComponent
+        let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
+        var out = ""
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: root + "/" + file), !data.isEmpty else { continue }
+            guard let document = try? parser.parse(bytes: Array(data)) else {
+                out += "\(file)\tfailed\n"
+                continue
+            }
+            for a in document.articles {
+                let e = enricher.enrich(a)
+                let entities = e.entities.map { "\($0.kind.rawValue):\($0.name):\($0.mentions)" }.joined(separator: "|")
+                let topic = e.topic.map { "\($0.category) \(String(format: "%.5f", $0.confidence))" } ?? "-"
+                let hash = a.contentHash.prefix(8).map { String(format: "%02x", $0) }.joined()
+                out += "\(file)\t\(hash)\t\(a.paragraphs.count)\t\(a.wordCount)\t\(e.language ?? "-")\t\(topic)\t"
+                out += "\(e.keywords.joined(separator: ","))\t\(entities)\t\(String(e.simhash, radix: 16))\n"
+            }
+        }
+        try out.write(toFile: path, atomically: true, encoding: .utf8)
+        print("wrote \(files.count) files to \(path)")
+    }
+
     func generate(_ n: Int) throws -> [String] {
         var base: [(String, [String])] = []
         let parser = DocumentParser()

@@ -13,7 +13,7 @@ private let shippedModel = repoRoot.appendingPathComponent("config/topics-bbc.mo
 private let bbc = repoRoot.deletingLastPathComponent().appendingPathComponent("shared/corpus/bbc-train").path
 
 private func rewrittenSample() throws -> [UInt8] {
-    Array(rewriteSample(String(decoding: try sampleArticle(), as: UTF8.self)).utf8)
+    Array(rewriteSample(String(decoding: try sampleArticleBytes(), as: UTF8.self)).utf8)
 }
 
 /// Starts newsd with `model` as its classifier.model; returns it, its config file and a connection.
@@ -30,7 +30,7 @@ private func startWithModel(_ model: String) throws -> (NewsdInstance, String, P
     @Test func theSampleIsPoliticsInEnglishWithItsEntitiesAndARewriteIsItsNearDuplicate() throws {
         let (newsd, _, db) = try startWithModel(shippedModel)
 
-        try newsd.drop("seed.txt", try sampleArticle())
+        try newsd.drop("seed.txt", try sampleArticleBytes())
         #expect(try eventually { try newsd.status().totals.ingested == 1 })
         let row = try db.query(
             """

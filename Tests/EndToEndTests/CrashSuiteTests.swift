@@ -31,7 +31,7 @@ struct SeededRandom {
 /// N distinct articles shaped like the sample; every 97th file is binary (it must end in
 /// failed/ with `not_text`, however often newsd dies).
 func burstFiles(_ n: Int) throws -> [(name: String, bytes: [UInt8], fails: Bool)] {
-    let sample = String(decoding: try sampleArticle(), as: UTF8.self)
+    let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
     return (0..<n).map { i in
         if i % 97 == 96 { return ("burst-\(i).bin", [0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 13] + [UInt8](repeating: UInt8(i % 251), count: 300), true) }
         let text = sample.replacingOccurrences(of: "Putin thanks Trump", with: "Story \(i): Putin thanks Trump")

@@ -77,7 +77,7 @@ import Testing
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let seed = dir + "/seed.txt"
-        try Data(try sampleArticle()).write(to: URL(fileURLWithPath: seed))
+        try Data(try sampleArticleBytes()).write(to: URL(fileURLWithPath: seed))
         let text = try runCommand(binDir + "/newsctl", ["explain", seed])
         #expect(text.status == 0)
         #expect(text.output.contains("[0] Putin thanks Trump for foiling new year attacks\n    paragraphs 16, words 325"))

@@ -117,7 +117,3 @@ final class NewsdInstance {
     }
 }
 
-func sampleArticle() throws -> [UInt8] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return Array(try Data(contentsOf: root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/seed-article.txt")))
-}

@@ -25,7 +25,7 @@ private func dropRaw(_ dir: String, _ name: [UInt8], _ bytes: [UInt8]) throws {
         let newsd = try NewsdInstance(databaseURL: url)
         try newsd.start()
         let db = try PostgresConnection(conninfo: url)
-        let sample = try sampleArticle()
+        let sample = try sampleArticleBytes()
         let body = "\n\nA first paragraph that says enough to be a body.\n\nA second one.\n"
 
         // name → expected outcome: "stored" or a failure code.

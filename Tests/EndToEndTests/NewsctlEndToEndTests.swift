@@ -28,7 +28,7 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         try listener.query("LISTEN newsd_articles")
 
         // A LISTEN client hears the new article's id once it is committed.
-        try newsd.drop("seed.txt", try sampleArticle())
+        try newsd.drop("seed.txt", try sampleArticleBytes())
         #expect(try eventually { try newsd.status().totals.ingested == 1 })
         let db = try PostgresConnection(conninfo: url)
         let id = try #require(try db.query("SELECT id FROM articles").scalar)

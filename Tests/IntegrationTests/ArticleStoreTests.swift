@@ -80,6 +80,80 @@ import Testing
         #expect(replay == [.alreadyRecorded(outcome: "failed", articleID: nil, failure: failure)])
     }
 
+    /// An article with its enrichment, as a parse worker hands it over.
+    func enriched(_ title: String, _ paragraphs: [String]) -> Article {
+        var a = Article(title: title, paragraphs: paragraphs)
+        a.enrichment = Enricher(model: nil).enrich(a)
+        return a
+    }
+
+    @Test func preparedRowsStoreWhatTheWriterWouldHaveComputed() throws {
+        let text = ["Vladimir Putin thanked Donald Trump on Sunday for a tip from the CIA.", "Officials in St Petersburg said so."]
+        var prepared = record("p1", .article(enriched("Putin thanks Trump", text)), name: "p.txt")
+        prepared.prepare()
+        let plain = record("p2", .article(enriched("Putin thanks Trump again", text)), name: "p.txt")
+        _ = try ArticleStore.write([prepared, plain], on: conn)
+        let rows = try conn.query(
+            """
+            SELECT paragraph_count, word_count, language, keywords, simhash, format, record_index, source_file
+            FROM articles ORDER BY id
+            """).rows
+        #expect(rows.count == 2)
+        let simhash = String(Int64(bitPattern: SimHash.fingerprint("Putin thanks Trump\n" + text.joined(separator: "\n\n"))))
+        #expect(rows[0] == ["2", "19", "en", "{}", simhash, "text", "0", "p.txt"])
+        #expect(rows[0][..<4] == rows[1][..<4])
+    }
+
+    @Test func deletingAnArticleDeletesItsEntities() throws {
+        let a = enriched("Putin thanks Trump", ["Vladimir Putin thanked Donald Trump for a tip from the CIA on Sunday."])
+        let b = enriched("Other news", ["Gordon Brown spoke to the BBC in London about the budget on Monday."])
+        #expect(a.enrichment?.entities.isEmpty == false)
+        _ = try ArticleStore.write([record("e1", .article(a)), record("e2", .article(b))], on: conn)
+        let before = try conn.query("SELECT count(*) FROM article_entities").scalar.flatMap { Int($0) } ?? 0
+        let ofA = try conn.query(
+            "SELECT count(*) FROM article_entities e JOIN articles a ON a.id = e.article_id WHERE a.title = 'Putin thanks Trump'"
+        ).scalar.flatMap { Int($0) } ?? 0
+        #expect(ofA == a.enrichment!.entities.count)
+        try conn.query("DELETE FROM articles WHERE title = 'Putin thanks Trump'")
+        #expect(try conn.query("SELECT count(*) FROM article_entities").scalar == "\(before - ofA)")
+        #expect(try conn.query("SELECT count(*) FROM article_entities e LEFT JOIN articles a ON a.id = e.article_id WHERE a.id IS NULL").scalar == "0")
+    }
+
+    /// Two writer connections sharing one tracker: whichever batch commits second links to the
+    /// other, every time (a batch is matched against every batch committed before it).
+    @Test func concurrentWritersLinkNearDuplicatesExactlyOnce() throws {
+        let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
+        let original = try PlainTextParser().parse(text: sample)
+        let copy = try PlainTextParser().parse(text: rewriteSample(sample))
+        for round in 0..<10 {
+            // A fresh database each round: the pair must find each other, not an earlier round.
+            let url = try TestPostgres.start().createDatabase()
+            let connections = try (0..<2).map { _ in try PostgresConnection(conninfo: url) }
+            try Migrations.migrate(connections[0], logger: Logger(label: "test"))
+            let tracker = NearDuplicateTracker(maxDistance: NearDuplicateIndex.defaultMaxDistance)
+            try tracker.loadIfNeeded(connections[0])
+            let pair = [original, copy].enumerated().map { i, a in
+                enriched(a.title + " \(round)", a.paragraphs.map { $0 + " Round \(round)." })
+            }
+            let records = (0..<2).map { i in record("r\(round)-\(i)", .article(pair[i]), name: "\(i).txt") }
+            // Each connection is used by one thread only.
+            nonisolated(unsafe) let perThread = connections
+            nonisolated(unsafe) var failures: [any Error] = []
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                do {
+                    _ = try ArticleStore.write([records[i]], on: perThread[i], duplicates: tracker)
+                } catch {
+                    lock.withLock { failures.append(error) }
+                }
+            }
+            #expect(failures.isEmpty)
+            let links = try connections[0].query(
+                "SELECT count(*) FROM articles WHERE duplicate_of IS NOT NULL").scalar
+            #expect(links == "1", "round \(round)")
+        }
+    }
+
     @Test func theSearchVectorFindsTheSample() throws {
         let article = Article(title: "Putin thanks Trump", paragraphs: ["A plot to attack St Petersburg was foiled."])
         _ = try ArticleStore.write([record("s1", .article(article))], on: conn)

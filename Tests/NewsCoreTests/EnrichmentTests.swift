@@ -95,6 +95,23 @@ private func sampleArticle() throws -> Article {
     }
 }
 
+@Suite struct WordTokenTests {
+    @Test func tokensNamesTitleWordsAndDigits() {
+        let t = WordTokens("Putin thanks Trump\nMr Putin met ÉLYSÉE staff in 2017. Then a B-52 and «Москва» went by: Ok")
+        #expect((0..<t.count).map(t.string) == [
+            "putin", "thanks", "trump", "mr", "putin", "met", "élysée", "staff", "in", "2017", "then", "52", "and", "Москва",
+            "went", "by", "ok",
+        ])
+        // Names: capitalized, not opening the text, a line or a sentence ("Then", "Ok" after ":").
+        #expect((0..<t.count).filter(t.isName).map(t.string) == ["trump", "putin", "élysée"])
+        #expect((0..<t.count).filter(t.inTitle).map(t.string) == ["putin", "thanks", "trump"])
+        #expect((0..<t.count).filter(t.isNumeric).map(t.string) == ["2017", "52"])
+        // Cyrillic is not folded: only ASCII and Latin-1 capitals are lowercased.
+        #expect((0..<t.count).allSatisfy { t.hashes[$0] == WordTokens.hash(t.string($0)) })
+        #expect(t.length(6) == 6)
+    }
+}
+
 @Suite struct SimHashTests {
     @Test func rewrittenSampleIsNearAndOtherArticlesAreFar() throws {
         let a = try sampleArticle()

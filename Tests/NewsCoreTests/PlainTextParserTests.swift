@@ -62,6 +62,19 @@ func sharedFixture(_ name: String) throws -> [UInt8] {
         #expect(article.paragraphs == ["Share: this is not junk, it is a sentence.", "Last real paragraph."])
     }
 
+    @Test func aLineLongerThanTheJunkLimitIsNeverJunk() throws {
+        let notice = "We use cookies to improve your experience."
+        let long = notice + " " + String(repeating: "Real words of the article go here. ", count: 12)
+        #expect(long.utf8.count > JunkRules.maxLineBytes)
+        #expect(try PlainTextParser().parse(text: "T\n\nBody.\n\n" + notice).paragraphs == ["Body."])
+        #expect(try PlainTextParser().parse(text: "T\n\nBody.\n\n" + long).paragraphs.count == 2)
+    }
+
+    @Test func wordCountCountsTokensHoldingALetterOrDigit() {
+        let a = Article(title: "T", paragraphs: ["Élan — 42 % of “café” …", "naïve ¿qué? —— 日本"])
+        #expect(a.wordCount == 7)  // Élan 42 of “café” naïve ¿qué? 日本
+    }
+
     @Test func configurableJunkRules() throws {
         let custom = PlainTextParser(junk: try JunkRules(patterns: ["— the editors"]))
         let article = try custom.parse(text: "T\n\nBody.\n\n— The Editors")

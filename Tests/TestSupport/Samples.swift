@@ -1,5 +1,11 @@
 import Foundation
 
+/// The seed article's bytes (`../shared/fixtures/seed-article.txt` beside the repository).
+public func sampleArticleBytes() throws -> [UInt8] {
+    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    return Array(try Data(contentsOf: root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/seed-article.txt")))
+}
+
 /// The seed sample with three of its sentences rewritten: the "rewritten copy" that must be
 /// linked to the original as a near-duplicate.
 public func rewriteSample(_ text: String) -> String {

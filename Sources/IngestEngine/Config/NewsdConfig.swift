@@ -33,6 +33,8 @@ public struct NewsdConfig: Sendable, Equatable {
     public var batchSize: Int
     public var flushIntervalMilliseconds: Int
     public var maxInFlight: Int
+    /// Database connections writing batches in parallel.
+    public var writerConnections: Int
     public var retryInitialMilliseconds: Int
     public var retryMaxMilliseconds: Int
     public var junkPatterns: [String]
@@ -75,6 +77,7 @@ public struct NewsdConfig: Sendable, Equatable {
             batchSize: 100,
             flushIntervalMilliseconds: 20,
             maxInFlight: 1024,
+            writerConnections: 2,
             retryInitialMilliseconds: 250,
             retryMaxMilliseconds: 30_000,
             junkPatterns: JunkRules.defaultPatterns,
@@ -164,6 +167,7 @@ extension NewsdConfig {
         c.batchSize = try r.int("pipeline.batchSize", default: c.batchSize, in: 1...10_000)
         c.flushIntervalMilliseconds = try r.int("pipeline.flushIntervalMs", default: c.flushIntervalMilliseconds, in: 0...60_000)
         c.maxInFlight = try r.int("pipeline.maxInFlight", default: c.maxInFlight, in: 1...1_000_000)
+        c.writerConnections = try r.int("database.writerConnections", default: c.writerConnections, in: 1...16)
         c.retryInitialMilliseconds = try r.int("retry.initialMs", default: c.retryInitialMilliseconds, in: 1...600_000)
         c.retryMaxMilliseconds = try r.int("retry.maxMs", default: c.retryMaxMilliseconds, in: 1...3_600_000)
         if c.retryMaxMilliseconds < c.retryInitialMilliseconds {

@@ -126,7 +126,7 @@ public final class Daemon: Sendable {
             "newsd started",
             metadata: [
                 "version": "\(NewsdVersion.current)", "inbox": "\(cfg.inboxPath)", "spool": "\(cfg.spoolPath)",
-                "workers": "\(cfg.workers)", "batch_size": "\(cfg.batchSize)", "max_in_flight": "\(cfg.maxInFlight)",
+                "workers": "\(cfg.workers)", "batch_size": "\(cfg.batchSize)", "max_in_flight": "\(cfg.maxInFlight)", "writer_connections": "\(cfg.writerConnections)",
             ])
 
         let signalQueue = DispatchQueue(label: "newsd.signals")
@@ -276,6 +276,7 @@ public final class Daemon: Sendable {
             if new.socketPath != old.socketPath { needRestart.append("control.socket") }
             if new.workers != old.workers { needRestart.append("pipeline.workers") }
             if new.maxInFlight != old.maxInFlight { needRestart.append("pipeline.maxInFlight") }
+            if new.writerConnections != old.writerConnections { needRestart.append("database.writerConnections") }
             if new.duplicateMaxDistance != old.duplicateMaxDistance { needRestart.append("duplicates.maxDistance") }
             logger.notice(
                 "configuration reloaded",
@@ -325,9 +326,10 @@ public final class Daemon: Sendable {
         // The content hash makes the claim key safe even if an inode and its coarse ctime were
         // reused: a collision could then only pair two files with the same bytes.
         let claimKey = read.claimKey + (sha.map { ":" + hexString(Array($0.prefix(8))) } ?? "")
-        let record = IngestRecord(
+        var record = IngestRecord(
             claimKey: claimKey, fileName: file.display, sizeBytes: read.size, sha256: sha,
             firstSeen: file.claimedAt, attempts: file.attempts, content: content)
+        record.prepare()
         writer.withLock { $0 }?.submit(PendingWrite(file: file, record: record))
     }
 

@@ -45,6 +45,9 @@ public struct IngestRecord: Sendable {
     public var attempts: Int
     /// The article or the failure.
     public var content: Content
+    /// The articles' column values, computed by `prepare()` on a parse worker so the single
+    /// database writer does not hash, count and serialize while the database waits.
+    public internal(set) var prepared: [ArticleStore.Row]? = nil
 
     /// Creates a record.
     public init(claimKey: String, fileName: String, sizeBytes: Int, sha256: [UInt8]?, firstSeen: Date, attempts: Int, content: Content) {
@@ -90,37 +93,105 @@ extension StoredOutcome {
     public static func duplicate(articleID: Int64) -> StoredOutcome { .stored([StoredArticle(id: articleID, isNew: false)]) }
 }
 
+extension IngestRecord {
+    /// Computes the articles' column values now (see `prepared`).
+    public mutating func prepare() {
+        guard case .document(let format, let articles, _) = content else { return }
+        prepared = articles.enumerated().map { ArticleStore.Row($1, format: format, index: $0, file: fileName) }
+    }
+}
+
 /// Writes batches of records: article rows and the per-file ingest log, one transaction a batch.
 public enum ArticleStore {
+    /// One article's values for the `articles` INSERT, as text, in its column order.
+    public struct Row: Sendable {
+        /// `\x` and the content hash in hex.
+        var hash: String
+        var wordCount: Int
+        var values: [String?]
+
+        init(_ article: Article, format: DocumentFormat, index: Int, file: String) {
+            let m = article.metadata
+            let e = article.enrichment
+            hash = "\\x" + hexString(article.contentHash)
+            wordCount = article.wordCount
+            let scores = e?.topic.map { Self.json($0.scores) }
+            values = [
+                article.title, article.body, String(article.paragraphs.count), String(wordCount), hash, file,
+                m.url, m.publishedAt.map { String($0.timeIntervalSince1970) }, m.author, m.source, e?.language ?? m.language,
+                format.rawValue, String(index), e?.topic?.category, e?.topic.map { String($0.confidence) }, scores, e?.topic?.modelID,
+                e.map { $0.keywords.joined(separator: "\u{1F}") }, e.map { String(Int64(bitPattern: $0.simhash)) },
+                e?.topic == nil ? "f" : "t",
+            ]
+        }
+
+        /// Label probabilities as a JSON object, keys sorted.
+        static func json(_ scores: [String: Double]) -> String {
+            // Written by hand: JSONSerialization's Any-based path cost more than the rest of the row.
+            var out = "{"
+            for (i, key) in scores.keys.sorted().enumerated() {
+                if i > 0 { out += "," }
+                out += jsonString(key) + ":"
+                let value = scores[key]!
+                out += value.isFinite ? "\(value)" : "null"
+            }
+            return out + "}"
+        }
+
+        /// `text` as a JSON string literal.
+        static func jsonString(_ text: String) -> String {
+            var out = "\""
+            for scalar in text.unicodeScalars {
+                switch scalar {
+                case "\"": out += "\\\""
+                case "\\": out += "\\\\"
+                case "\n": out += "\\n"
+                case "\r": out += "\\r"
+                case "\t": out += "\\t"
+                default:
+                    if scalar.value < 0x20 {
+                        out += String(format: "\\u%04x", scalar.value)
+                    } else {
+                        out.unicodeScalars.append(scalar)
+                    }
+                }
+            }
+            return out + "\""
+        }
+    }
+
     /// Writes `records` in one transaction and returns their outcomes in order.
     /// With a tracker, new articles get `duplicate_of` their nearest earlier near-duplicate.
     public static func write(
         _ records: [IngestRecord], on conn: PostgresConnection, duplicates: NearDuplicateTracker? = nil
     ) throws -> [StoredOutcome] {
-        duplicates?.rollback()
+        // The tracker is held from the near-duplicate matching until COMMIT or ROLLBACK returns.
+        var acquired = false
         do {
-            let outcomes = try write(records, conn, duplicates)
-            duplicates?.commit()
+            let outcomes = try write(records, conn, duplicates, &acquired)
+            if acquired { duplicates?.commit() }
             return outcomes
         } catch {
-            duplicates?.rollback()
+            if acquired { duplicates?.rollback() }
             throw error
         }
     }
 
     private static func write(
-        _ records: [IngestRecord], _ conn: PostgresConnection, _ duplicates: NearDuplicateTracker?
+        _ records: [IngestRecord], _ conn: PostgresConnection, _ duplicates: NearDuplicateTracker?, _ acquired: inout Bool
     ) throws -> [StoredOutcome] {
         try conn.withTransaction { tx in
             let recorded = try Self.recordedClaims(records.map(\.claimKey), tx)
             // Every article of the batch's new files, in file order: one INSERT for all of them.
-            var rows: [(record: Int, index: Int, article: Article, format: DocumentFormat)] = []
+            var rows: [(record: Int, article: Article, row: Row)] = []
             for (r, record) in records.enumerated() where recorded[record.claimKey] == nil {
                 if case .document(let format, let articles, _) = record.content {
-                    for (i, a) in articles.enumerated() { rows.append((r, i, a, format)) }
+                    for (i, a) in articles.enumerated() {
+                        rows.append((r, a, record.prepared?[i] ?? Row(a, format: format, index: i, file: record.fileName)))
+                    }
                 }
             }
-            let stored = try insertArticles(rows.map { ($0.article, $0.format, $0.index, records[$0.record].fileName) }, duplicates, tx)
+            let (stored, fresh) = try insertArticles(rows.map { ($0.article, $0.row) }, tx)
             var perRecord = [[StoredArticle]](repeating: [], count: records.count)
             for (k, row) in rows.enumerated() { perRecord[row.record].append(stored[k]) }
             var outcomes: [StoredOutcome] = []
@@ -135,35 +206,28 @@ public enum ArticleStore {
                 }
             }
             try logAll(records, outcomes, tx)
+            if let duplicates, !fresh.isEmpty {
+                duplicates.acquire()
+                acquired = true
+                try linkNearDuplicates(fresh, duplicates, tx)
+            }
             try notify(outcomes, tx)
             return outcomes
         }
     }
 
     /// Inserts the articles in one statement (ON CONFLICT on the content hash), then their
-    /// entities in one more, then links near-duplicates. Returns, per article in order, its row
-    /// and whether this batch created it.
+    /// entities in one more. Returns, per article in order, its row and whether this batch
+    /// created it, and the new articles long enough for near-duplicate matching.
     private static func insertArticles(
-        _ articles: [(article: Article, format: DocumentFormat, index: Int, file: String)], _ duplicates: NearDuplicateTracker?,
-        _ tx: PostgresConnection
-    ) throws -> [StoredArticle] {
-        guard !articles.isEmpty else { return [] }
+        _ articles: [(article: Article, row: Row)], _ tx: PostgresConnection
+    ) throws -> (stored: [StoredArticle], fresh: [(id: Int64, simhash: UInt64)]) {
+        guard !articles.isEmpty else { return ([], []) }
         var cols = [[String?]](repeating: [], count: 20)
         var hashes: [String] = []
-        for (article, format, index, file) in articles {
-            let m = article.metadata
-            let e = article.enrichment
-            let hash = "\\x" + hexString(article.contentHash)
-            hashes.append(hash)
-            let scores = try e?.topic.map { String(decoding: try JSONSerialization.data(withJSONObject: $0.scores, options: [.sortedKeys]), as: UTF8.self) }
-            let values: [String?] = [
-                article.title, article.body, String(article.paragraphs.count), String(article.wordCount), hash, file,
-                m.url, m.publishedAt.map { String($0.timeIntervalSince1970) }, m.author, m.source, e?.language ?? m.language,
-                format.rawValue, String(index), e?.topic?.category, e?.topic.map { String($0.confidence) }, scores, e?.topic?.modelID,
-                e.map { $0.keywords.joined(separator: "\u{1F}") }, e.map { String(Int64(bitPattern: $0.simhash)) },
-                e?.topic == nil ? "f" : "t",
-            ]
-            for (c, v) in values.enumerated() { cols[c].append(v) }
+        for (_, row) in articles {
+            hashes.append(row.hash)
+            for (c, v) in row.values.enumerated() { cols[c].append(v) }
         }
         let inserted = try tx.query(
             """
@@ -202,7 +266,7 @@ public enum ArticleStore {
         var result: [StoredArticle] = []
         var claimed = Set<String>()
         var entityRows: (ids: [String], kinds: [String], names: [String], mentions: [String]) = ([], [], [], [])
-        var links: (ids: [String], targets: [String]) = ([], [])
+        var fresh: [(id: Int64, simhash: UInt64)] = []
         for (k, item) in articles.enumerated() {
             guard let id = ids[hashes[k]] else {
                 throw PostgresError(code: .unexpectedResult, message: "article conflicted on content_hash but no row has it")
@@ -217,13 +281,7 @@ public enum ArticleStore {
                 entityRows.names.append(entity.name)
                 entityRows.mentions.append(String(entity.mentions))
             }
-            if item.article.wordCount >= NearDuplicateTracker.minimumWords, let duplicates {
-                if let target = duplicates.match(e.simhash) {
-                    links.ids.append(String(id))
-                    links.targets.append(String(target))
-                }
-                duplicates.add(e.simhash, id: id)
-            }
+            if item.row.wordCount >= NearDuplicateTracker.minimumWords { fresh.append((id, e.simhash)) }
         }
         if !entityRows.ids.isEmpty {
             try tx.query(
@@ -234,6 +292,22 @@ public enum ArticleStore {
                 ON CONFLICT DO NOTHING
                 """)
         }
+        return (result, fresh)
+    }
+
+    /// Sets `duplicate_of` on the batch's new articles that are near-duplicates of an earlier
+    /// one (committed, or earlier in this batch). The caller holds the tracker.
+    private static func linkNearDuplicates(
+        _ fresh: [(id: Int64, simhash: UInt64)], _ duplicates: NearDuplicateTracker, _ tx: PostgresConnection
+    ) throws {
+        var links: (ids: [String], targets: [String]) = ([], [])
+        for (id, simhash) in fresh {
+            if let target = duplicates.match(simhash) {
+                links.ids.append(String(id))
+                links.targets.append(String(target))
+            }
+            duplicates.add(simhash, id: id)
+        }
         if !links.ids.isEmpty {
             // A target deleted by an operator since start-up is left out rather than refused.
             try tx.query(
@@ -243,7 +317,6 @@ public enum ArticleStore {
                 WHERE a.id = l.id AND EXISTS (SELECT 1 FROM articles b WHERE b.id = l.target)
                 """)
         }
-        return result
     }
 
     /// One ingest_log row per newly recorded file, in one statement.

@@ -1,11 +1,19 @@
+import Foundation
 import NewsCore
 import PostgresClient
 
-/// The writer's view of stored fingerprints: the committed index, loaded from `articles.simhash`
+/// The writers' view of stored fingerprints: the committed index, loaded from `articles.simhash`
 /// on the first connection, plus the articles of the transaction in progress, which join the
-/// index only when it commits. Used only on the writer's queue.
+/// index only when it commits.
+///
+/// Writer connections share one tracker. A transaction takes it with `acquire()` before its
+/// first `match` and gives it back with `commit()` or `rollback()` after its COMMIT or ROLLBACK,
+/// so each batch is matched against every batch committed before it, as with one writer.
 public final class NearDuplicateTracker: @unchecked Sendable {
-    // @unchecked: confined to the single writer queue (or one test thread).
+    // @unchecked: `index`, `pending` and `loaded` are used only while holding `exclusive`
+    // (or, for `loadIfNeeded`, `loading`).
+    private let exclusive = NSLock()
+    private let loading = NSLock()
     /// Articles shorter than this are neither matched nor indexed: a few words say too little.
     public static let minimumWords = 20
 
@@ -20,11 +28,18 @@ public final class NearDuplicateTracker: @unchecked Sendable {
     }
 
     /// Fingerprints in the committed index.
-    public var count: Int { index.count }
+    public var count: Int {
+        exclusive.lock()
+        defer { exclusive.unlock() }
+        return index.count
+    }
 
-    /// Loads every stored fingerprint (once).
-    public func loadIfNeeded(_ conn: PostgresConnection) throws {
-        guard !loaded else { return }
+    /// Loads every stored fingerprint (once). Returns whether this call loaded them.
+    @discardableResult
+    public func loadIfNeeded(_ conn: PostgresConnection) throws -> Bool {
+        loading.lock()
+        defer { loading.unlock() }
+        guard !loaded else { return false }
         let rows = try conn.query(
             "SELECT id, simhash FROM articles WHERE simhash IS NOT NULL AND word_count >= \(Self.minimumWords) ORDER BY id")
         var fresh = NearDuplicateIndex(maxDistance: index.maxDistance)
@@ -32,9 +47,15 @@ public final class NearDuplicateTracker: @unchecked Sendable {
             guard let id = row[0].flatMap({ Int64($0) }), let f = row[1].flatMap({ Int64($0) }) else { continue }
             fresh.insert(UInt64(bitPattern: f), id: id)
         }
+        exclusive.lock()
         index = fresh
         loaded = true
+        exclusive.unlock()
+        return true
     }
+
+    /// Takes the tracker for one transaction's matching, until `commit()` or `rollback()`.
+    public func acquire() { exclusive.lock() }
 
     /// The earlier article `fingerprint` is a near-duplicate of, if any (nearest; lowest id on a tie).
     public func match(_ fingerprint: UInt64) -> Int64? {
@@ -51,12 +72,16 @@ public final class NearDuplicateTracker: @unchecked Sendable {
     /// Notes an article inserted by the transaction in progress.
     public func add(_ fingerprint: UInt64, id: Int64) { pending.append((fingerprint, id)) }
 
-    /// The transaction committed: its articles join the index.
+    /// The transaction committed: its articles join the index, and the tracker is released.
     public func commit() {
         for p in pending { index.insert(p.fingerprint, id: p.id) }
         pending = []
+        exclusive.unlock()
     }
 
-    /// The transaction failed: forget its articles.
-    public func rollback() { pending = [] }
+    /// The transaction failed: its articles are forgotten, and the tracker is released.
+    public func rollback() {
+        pending = []
+        exclusive.unlock()
+    }
 }

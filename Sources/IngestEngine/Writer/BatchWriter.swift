@@ -13,18 +13,23 @@ public struct PendingWrite: Sendable {
     public var record: IngestRecord
 }
 
-/// The single database writer. Collects parsed files into batches (flush at `batchSize` files or
-/// `flushInterval` after the first one, whichever comes first), writes each batch in one
-/// transaction, and only then moves the batch's files out of the spool.
+/// The database writer. Collects parsed files into batches (flush at `batchSize` files or
+/// `flushInterval` after the first one, whichever comes first) and writes each batch in one
+/// transaction on one of `writerConnections` lanes, each with its own connection, so the
+/// database can work on several batches at once. A batch's files leave the spool only after
+/// its transaction committed.
+///
+/// Batches stay small when the inbox is quiet (a file waits at most `flushInterval`) and grow
+/// to `batchSize` under load, when a lane is busy anyway.
 ///
 /// On a transient database error the batch is kept, in order, and retried with exponential
 /// backoff on a new connection; nothing is dropped. A non-transient error (the database
 /// refuses one row) isolates the offending file by writing the batch one file at a time.
 public final class BatchWriter: @unchecked Sendable {
-    // @unchecked: every mutable property below is read and written only on `queue`.
+    // @unchecked: the properties below are read and written only on `queue` (the coordinator);
+    // each lane's connection only on that lane's queue.
     private let queue = DispatchQueue(label: "newsd.writer", qos: .userInitiated)
     private var pending: BoundedQueue<PendingWrite>
-    private var connection: PostgresConnection?
     private var timer: DispatchSourceTimer?
     private var backingOff = false
     private var backoffMilliseconds: Int
@@ -33,6 +38,8 @@ public final class BatchWriter: @unchecked Sendable {
     private let capacity: Int
     private var batchSize: Int
     private var flushInterval: Int
+    private let lanes: [Lane]
+    private var idle: [Int]
 
     private let conninfo: String
     private let connectTimeout: Int
@@ -42,14 +49,32 @@ public final class BatchWriter: @unchecked Sendable {
     private let duplicates: NearDuplicateTracker
     private let stats: IngestStats
     private let logger: Logger
-
-    /// Creates a writer; it connects on the first batch.
-    private let onConnected: @Sendable () -> Void
-
-    /// Creates a writer; it connects on the first batch. `onConnected` runs (on the writer's
-    /// queue) after each successful connection, once migrations have been applied.
     private let metrics: NewsdMetrics?
 
+    /// Runs after each successful connection, once migrations have been applied.
+    private let onConnected: @Sendable () -> Void
+
+    /// One writer connection and the serial queue that owns it.
+    private final class Lane: @unchecked Sendable {
+        // @unchecked: `connection` is used only on `queue`.
+        let number: Int
+        let queue: DispatchQueue
+        var connection: PostgresConnection?
+        init(_ number: Int) {
+            self.number = number
+            queue = DispatchQueue(label: "newsd.writer.\(number)", qos: .userInitiated)
+        }
+    }
+
+    /// What a lane made of a batch: outcomes for the files written, and, after a transient
+    /// error, the error and the files still to write.
+    private struct LaneResult {
+        var transient: (any Error)?
+        var unwritten: [PendingWrite] = []
+    }
+
+    /// Creates a writer; it connects on the first batch. `onConnected` runs after each
+    /// successful connection, once migrations have been applied.
     init(
         config: NewsdConfig, finisher: Finisher, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil,
         onConnected: @escaping @Sendable () -> Void = {}
@@ -60,6 +85,8 @@ public final class BatchWriter: @unchecked Sendable {
         capacity = config.maxInFlight
         batchSize = config.batchSize
         flushInterval = config.flushIntervalMilliseconds
+        lanes = (0..<max(1, config.writerConnections)).map(Lane.init)
+        idle = Array(lanes.indices.reversed())
         conninfo = config.databaseURL
         connectTimeout = config.connectTimeoutSeconds
         retryInitial = config.retryInitialMilliseconds
@@ -84,8 +111,8 @@ public final class BatchWriter: @unchecked Sendable {
         }
     }
 
-    /// Files waiting for the database (queued or in the batch being written) and the
-    /// queue's capacity. Read without the writer's queue, which may be busy with the database.
+    /// Files waiting for the database (queued or in a batch being written) and the
+    /// queue's capacity. Read without the writer's queue, which may be busy.
     public var depth: (waiting: Int, capacity: Int) {
         (waiting.load(ordering: .relaxed), capacity)
     }
@@ -107,20 +134,33 @@ public final class BatchWriter: @unchecked Sendable {
         }
     }
 
-    /// Connects (and migrates) now, on the writer's queue, so start-up can report the database
-    /// state early. Returns immediately; failures go through the usual backoff.
+    /// Connects (and migrates) the first lane now, so start-up can report the database state
+    /// early. Returns immediately; failures go through the usual backoff.
     func connectEarly() {
-        queue.async {
+        queue.async { self.connectIdleLane() }
+    }
+
+    /// On the coordinator: connects an idle lane (after start-up or a backoff with nothing to write).
+    private func connectIdleLane() {
+        guard let l = idle.popLast() else { return }
+        let lane = lanes[l]
+        lane.queue.async {
+            let failure: (any Error)?
             do {
-                _ = try self.ensureConnection()
+                _ = try self.ensureConnection(lane)
+                failure = nil
             } catch {
-                self.failedTransiently(error, batch: [])
+                failure = error
+            }
+            self.queue.async {
+                self.idle.append(l)
+                if let failure { self.failedTransiently(failure, batch: []) } else { self.schedule() }
             }
         }
     }
 
     private func schedule() {
-        guard !backingOff, !pending.isEmpty else { return }
+        guard !backingOff, !pending.isEmpty, !idle.isEmpty else { return }
         if stopping || pending.count >= batchSize || flushInterval == 0 {
             flush()
         } else if timer == nil {
@@ -137,86 +177,100 @@ public final class BatchWriter: @unchecked Sendable {
         }
     }
 
+    /// Hands batches to idle lanes: full ones, or whatever waits when the timer fired.
     private func flush() {
         timer?.cancel()
         timer = nil
-        while !backingOff, !pending.isEmpty {
+        while !backingOff, !pending.isEmpty, let l = idle.popLast() {
             let batch = pending.pop(upTo: batchSize)
-            write(batch)
+            let lane = lanes[l]
+            lane.queue.async {
+                let result = self.write(batch, on: lane)
+                self.queue.async {
+                    self.idle.append(l)
+                    if let error = result.transient {
+                        self.failedTransiently(error, batch: result.unwritten)
+                    } else {
+                        self.backoffMilliseconds = self.retryInitial
+                    }
+                    self.schedule()
+                }
+            }
             // A partial batch waits for the timer unless we are shutting down.
             if !stopping && pending.count < batchSize { break }
         }
         schedule()
     }
 
-    private func ensureConnection() throws -> PostgresConnection {
-        if let connection, connection.isConnected { return connection }
-        connection = nil
+    /// On the lane's queue.
+    private func ensureConnection(_ lane: Lane) throws -> PostgresConnection {
+        if let connection = lane.connection, connection.isConnected { return connection }
+        lane.connection = nil
         let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
         try Migrations.migrate(conn, logger: logger)
-        if !duplicates.loaded {
-            let start = ContinuousClock.now
-            try duplicates.loadIfNeeded(conn)
+        let start = ContinuousClock.now
+        if try duplicates.loadIfNeeded(conn) {
             logger.info(
                 "near-duplicate index loaded",
                 metadata: ["fingerprints": "\(duplicates.count)", "elapsed": "\(ContinuousClock.now - start)"])
         }
-        connection = conn
+        lane.connection = conn
         stats.setDatabase("connected")
         metrics?.reconnects.increment()
         onConnected()
-        logger.info("database connected", metadata: ["server_version": "\(conn.serverVersion)"])
+        logger.info(
+            "database connected", metadata: ["server_version": "\(conn.serverVersion)", "connection": "\(lane.number + 1)"])
         return conn
     }
 
-    private func write(_ batch: [PendingWrite]) {
+    /// On the lane's queue: writes `batch`, finishes the files it committed, and reports what
+    /// is left after a transient error.
+    private func write(_ batch: [PendingWrite], on lane: Lane) -> LaneResult {
         let outcomes: [StoredOutcome]
         do {
-            let conn = try ensureConnection()
+            let conn = try ensureConnection(lane)
             let start = ContinuousClock.now
             outcomes = try ArticleStore.write(batch.map(\.record), on: conn, duplicates: duplicates)
             metrics?.writeTime.record(duration: ContinuousClock.now - start)
             metrics?.batchFiles.record(batch.count)
         } catch where error.isTransientDatabaseError {
-            failedTransiently(error, batch: batch)
-            return
+            lane.connection?.close()
+            lane.connection = nil
+            return LaneResult(transient: error, unwritten: batch)
         } catch {
-            if batch.count > 1 {
-                logger.warning("batch refused; writing its files one at a time", metadata: ["error": "\(error)"])
-                for (i, one) in batch.enumerated() {
-                    if backingOff {
-                        pending.pushFront(contentsOf: batch[i...])
-                        break
-                    }
-                    write([one])
+            guard batch.count > 1 else { return rejectSingle(batch[0], error, on: lane) }
+            logger.warning("batch refused; writing its files one at a time", metadata: ["error": "\(error)"])
+            for (i, one) in batch.enumerated() {
+                let result = write([one], on: lane)
+                if let transient = result.transient {
+                    return LaneResult(transient: transient, unwritten: result.unwritten + batch[(i + 1)...])
                 }
-                return
             }
-            rejectSingle(batch[0], error)
-            return
+            return LaneResult()
         }
-        backoffMilliseconds = retryInitial
         for (item, outcome) in zip(batch, outcomes) {
             waiting.subtract(1, ordering: .relaxed)
             finisher.finish(item, outcome)
         }
+        return LaneResult()
     }
 
     /// The database refused this file's row outright: record it as a failed file instead.
-    private func rejectSingle(_ item: PendingWrite, _ error: any Error) {
+    private func rejectSingle(_ item: PendingWrite, _ error: any Error, on lane: Lane) -> LaneResult {
         metrics?.rejectedErrors.increment()
         let pg = error.postgresError
         let reason = "the database refused the article: " + (pg.map { "\($0.message) (SQLSTATE \($0.sqlState ?? "none"))" } ?? "\(error)")
         if case .failure = item.record.content {
             // Recording a failure was itself refused: retrying later is all that is safe.
-            failedTransiently(error, batch: [item])
-            return
+            return LaneResult(transient: error, unwritten: [item])
         }
         var failed = item
         failed.record.content = .failure(IngestFailure(.databaseRejected, reason))
-        write([failed])
+        failed.record.prepared = nil
+        return write([failed], on: lane)
     }
 
+    /// On the coordinator: keeps the files, in order, and retries after a growing pause.
     private func failedTransiently(_ error: any Error, batch: [PendingWrite]) {
         pending.pushFront(contentsOf: batch.map { item in
             var again = item
@@ -224,12 +278,11 @@ public final class BatchWriter: @unchecked Sendable {
             again.record.attempts += 1
             return again
         })
-        connection?.close()
-        connection = nil
         let message = "\(error)"
         stats.setDatabase("reconnecting", error: message)
         metrics?.transientErrors.increment()
         if !batch.isEmpty { stats.recordRetry() }
+        if backingOff { return }  // another lane failed too; one pause is enough
         logger.warning(
             "database unavailable; keeping files claimed and retrying",
             metadata: [
@@ -242,7 +295,7 @@ public final class BatchWriter: @unchecked Sendable {
         queue.asyncAfter(deadline: .now() + .milliseconds(delay)) {
             self.backingOff = false
             if self.pending.isEmpty {
-                do { _ = try self.ensureConnection() } catch { self.failedTransiently(error, batch: []) }
+                self.connectIdleLane()
             } else {
                 self.flush()
             }

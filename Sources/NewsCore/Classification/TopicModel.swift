@@ -33,6 +33,11 @@ public struct TopicModel: Sendable, Equatable {
         Self.vector(hasher.sortedCounts(text), idf: idf)
     }
 
+    /// The TF-IDF vector of an already tokenized text.
+    public func vector(_ tokens: WordTokens) -> SparseVector {
+        Self.vector(hasher.sortedCounts(tokens), idf: idf)
+    }
+
     static func vector(_ counts: (indices: [Int32], counts: [Float]), idf: [Float]) -> SparseVector {
         var values = [Float](repeating: 0, count: counts.indices.count)
         var norm: Float = 0
@@ -51,6 +56,11 @@ public struct TopicModel: Sendable, Equatable {
     /// Classifies `text`.
     public func predict(_ text: String) -> Prediction {
         predict(vector: vector(text))
+    }
+
+    /// Classifies an already tokenized text.
+    public func predict(_ tokens: WordTokens) -> Prediction {
+        predict(vector: vector(tokens))
     }
 
     func predict(vector x: SparseVector) -> Prediction {

@@ -81,22 +81,24 @@ public struct Enricher: Sendable {
     /// Enriches one article.
     public func enrich(_ article: Article) -> Enrichment {
         let text = article.title + "\n" + article.body
+        // One tokenization serves the topic features, keywords and fingerprint.
+        let tokens = WordTokens(text)
         let language = LanguageDetector.detect(text) ?? article.metadata.language.map { String($0.lowercased().prefix(2)) }
         var topic: Enrichment.Topic? = nil
         var keywords: [String] = []
         if let loaded = model {
             if loaded.model.covers(language: language) {
-                let p = loaded.model.predict(text)
+                let p = loaded.model.predict(tokens)
                 topic = Enrichment.Topic(
                     category: p.confidence >= minConfidence ? p.label : Self.uncategorized, confidence: p.confidence,
                     scores: p.scores, modelID: loaded.id)
             }
-            keywords = loaded.model.keywords(text, count: keywordCount)
+            keywords = loaded.model.keywords(tokens, count: keywordCount)
         }
         return Enrichment(
             language: language, topic: topic, keywords: keywords,
             entities: EntityExtractor.extract(title: article.title, paragraphs: article.paragraphs),
-            simhash: SimHash.fingerprint(text))
+            simhash: SimHash.fingerprint(tokens))
     }
 }
 

@@ -57,10 +57,14 @@ public enum EntityExtractor {
             kinds[name] = kinds[name] ?? kind
             counts[name, default: 0] += 1
         }
-        let people = kinds.filter { $0.value == .person }.keys.sorted()
+        // A surname's person: the first full name, in name order, that ends with it.
+        var bySurname: [Substring: String] = [:]
+        for full in kinds.filter({ $0.value == .person }).keys.sorted() {
+            if let last = full.split(separator: " ").last, bySurname[last] == nil { bySurname[last] = full }
+        }
         for run in pendingSingles {
             let word = run.words[0]
-            if let full = people.first(where: { $0.split(separator: " ").last.map(String.init) == word }) {
+            if let full = bySurname[Substring(word)] {
                 counts[full, default: 0] += 1
             } else if run.titled || run.before.map(familyCues.contains) == true {
                 kinds[word] = kinds[word] ?? .person
@@ -139,9 +143,7 @@ public enum EntityExtractor {
             return (name, .person)
         }
         if run.words.count == 1, isAcronym(name), !Gazetteer.nonEntities.contains(name) { return (name, .organization) }
-        let nameLike = run.words.allSatisfy { w in
-            w.first?.isUppercase == true && w.dropFirst().allSatisfy { $0.isLowercase || $0 == "-" }
-        }
+        let nameLike = run.words.allSatisfy { isCapitalizedWord($0, hyphens: true) }
         if (2...3).contains(run.words.count), nameLike, !run.words.contains(where: Gazetteer.places.contains) {
             if let b = run.before, personCues.contains(b) { return (name, .person) }
             if let a = run.after, ["said", "says", "told", "added", "explained", "wrote"].contains(a) { return (name, .person) }
@@ -150,7 +152,7 @@ public enum EntityExtractor {
             return (name, .organization)
         }
         if run.words.count >= 2, run.words.count <= 4, Gazetteer.givenNames.contains(run.words[0]),
-            run.words.dropFirst().allSatisfy({ $0.first?.isUppercase == true })
+            run.words.dropFirst().allSatisfy(startsUppercase)
         {
             return (name, .person)
         }
@@ -161,10 +163,29 @@ public enum EntityExtractor {
     /// stands alone elsewhere in the article is a person.
     static func repeatedSurname(_ run: Run, singles: Set<String>) -> (String, NamedEntity.Kind)? {
         guard (2...3).contains(run.words.count), let last = run.words.last, singles.contains(last),
-            run.words.allSatisfy({ $0.first?.isUppercase == true && $0.dropFirst().allSatisfy(\.isLowercase) }),
+            run.words.allSatisfy({ isCapitalizedWord($0, hyphens: false) }),
             !run.words.contains(where: { Gazetteer.places.contains($0) || Gazetteer.organizations.contains($0) || organizationWords.contains($0) })
         else { return nil }
         return (run.words.joined(separator: " "), .person)
+    }
+
+    /// Whether `word`'s first character is uppercase (ASCII decided without Unicode tables).
+    @inline(__always)
+    static func startsUppercase(_ word: String) -> Bool {
+        guard let b = word.utf8.first else { return false }
+        if b < 0x80 { return b >= 0x41 && b <= 0x5A }
+        return word.first?.isUppercase == true
+    }
+
+    /// An uppercase character followed only by lowercase ones (and hyphens, if allowed): "Putin".
+    static func isCapitalizedWord(_ word: String, hyphens: Bool) -> Bool {
+        let utf8 = word.utf8
+        guard let b = utf8.first else { return false }
+        if utf8.allSatisfy({ $0 < 0x80 }) {
+            return b >= 0x41 && b <= 0x5A
+                && utf8.dropFirst().allSatisfy { ($0 >= 0x61 && $0 <= 0x7A) || (hyphens && $0 == 0x2D) }
+        }
+        return word.first?.isUppercase == true && word.dropFirst().allSatisfy { $0.isLowercase || (hyphens && $0 == "-") }
     }
 
     static func isAcronym(_ word: String) -> Bool {
@@ -180,6 +201,53 @@ public enum EntityExtractor {
 
     /// Titles that never belong inside a name.
     static let strictTitles: Set<String> = ["Mr", "Mrs", "Ms", "Miss", "Dr", "President", "Sir", "Dame"]
+
+    /// Abbreviations whose full stop does not end a sentence.
+    static let abbreviations: Set<String> = ["St", "Mr", "Mrs", "Ms", "Dr", "Jr", "Gen", "Sen", "Rep", "Prof", "Capt", "Col"]
+
+    /// Bytes of an opening quote or bracket at the start of `word` (" ' ( [ “ ‘), if any.
+    @inline(__always)
+    static func openingMarkWidth(_ word: Substring.UTF8View.SubSequence) -> Int? {
+        guard let b = word.first else { return nil }
+        if b == 0x22 || b == 0x27 || b == 0x28 || b == 0x5B { return 1 }
+        if b == 0xE2, word.count >= 3 {
+            let i = word.startIndex
+            let b1 = word[word.index(i, offsetBy: 1)], b2 = word[word.index(i, offsetBy: 2)]
+            if b1 == 0x80 && (b2 == 0x9C || b2 == 0x98) { return 3 }
+        }
+        return nil
+    }
+
+    /// Bytes of a possessive ending ('s ’s ' ’) with something before it, if any.
+    @inline(__always)
+    static func possessiveWidth(_ word: Substring.UTF8View.SubSequence) -> Int? {
+        let n = word.count
+        guard n >= 2 else { return nil }
+        let bytes = Array(word.suffix(4))
+        let m = bytes.count
+        if m >= 4, n > 4, bytes[m - 4] == 0xE2, bytes[m - 3] == 0x80, bytes[m - 2] == 0x99, bytes[m - 1] == 0x73 { return 4 }
+        if n > 2, bytes[m - 2] == 0x27, bytes[m - 1] == 0x73 { return 2 }
+        if m >= 3, n > 3, bytes[m - 3] == 0xE2, bytes[m - 2] == 0x80, bytes[m - 1] == 0x99 { return 3 }
+        if bytes[m - 1] == 0x27 { return 1 }
+        return nil
+    }
+
+    /// Bytes of a closing mark at the end of `word` (. , ; : ! ? " ' ) ] ” ’) and whether it
+    /// ends a sentence, if any.
+    @inline(__always)
+    static func closingMarkWidth(_ word: Substring.UTF8View.SubSequence) -> (Int, Bool)? {
+        guard let b = word.last else { return nil }
+        switch b {
+        case 0x2E, 0x21, 0x3F: return (1, true)
+        case 0x2C, 0x3B, 0x3A, 0x22, 0x27, 0x29, 0x5D: return (1, false)
+        case 0x9D, 0x99:
+            let n = word.count
+            guard n >= 3 else { return nil }
+            let tail = Array(word.suffix(3))
+            return tail[0] == 0xE2 && tail[1] == 0x80 ? (3, false) : nil
+        default: return nil
+        }
+    }
 
     /// Runs of capitalized words in one paragraph.
     static func candidateRuns(_ text: String) -> [Run] {
@@ -236,31 +304,36 @@ public enum EntityExtractor {
                 atSentenceStart = false
                 continue
             }
-            var word = Substring(raw)
+            // Punctuation is peeled off as UTF-8 bytes: quotes, brackets, possessives, stops.
+            var bytes = rawBytes[...]
             var endsSentence = false
             var breaksAfter = false
-            while let f = word.first, "\"“‘'([".contains(f) {
-                word = word.dropFirst()
+            while let width = openingMarkWidth(bytes) {
+                bytes = bytes.dropFirst(width)
                 close()
             }
             var possessive = false
-            for suffix in ["’s", "'s", "’", "'"] where word.hasSuffix(suffix) && word.count > suffix.count {
-                word = word.dropLast(suffix.count)
+            if let width = possessiveWidth(bytes) {
+                bytes = bytes.dropLast(width)
                 possessive = true
-                break
             }
-            while let l = word.last, ".,;:!?\"”’')]".contains(l) {
-                if ".!?".contains(l) { endsSentence = true }
+            while let (width, stop) = closingMarkWidth(bytes) {
+                if stop { endsSentence = true }
                 breaksAfter = true
-                word = word.dropLast()
+                bytes = bytes.dropLast(width)
             }
-            let w = String(word)
-            if ["St", "Mr", "Mrs", "Ms", "Dr", "Jr", "Gen", "Sen", "Rep", "Prof", "Capt", "Col"].contains(w) {
+            let w = String(Substring(bytes))
+            if abbreviations.contains(w) {
                 endsSentence = false  // "St. Petersburg", "Dr. Smith"
                 breaksAfter = possessive
             }
             if possessive { breaksAfter = true }
-            let capitalized = w.first?.isUppercase == true && w.contains(where: { $0.isLetter })
+            let capitalized: Bool
+            if let first = bytes.first, first < 0x80 {
+                capitalized = first >= 0x41 && first <= 0x5A
+            } else {
+                capitalized = w.first?.isUppercase == true && w.contains(where: { $0.isLetter })
+            }
             if skipTitleOf {
                 // "Prince of Wales", "Duke of York": a title, not a place.
                 skipTitleOf = false

@@ -9,25 +9,26 @@ public enum SimHash {
 
     /// The fingerprint of `text` (title and body). Zero for a text with no words.
     public static func fingerprint(_ text: String, shingleSize: Int = defaultShingleSize) -> UInt64 {
-        var wordHashes: [UInt64] = []
-        FeatureHasher.forEachToken(text) { token in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for s in token {
-                h ^= UInt64(s.value)
-                h = h &* 0x100_0000_01b3
+        fingerprint(WordTokens(text), shingleSize: shingleSize)
+    }
+
+    /// The fingerprint of an already tokenized text.
+    public static func fingerprint(_ tokens: WordTokens, shingleSize: Int = defaultShingleSize) -> UInt64 {
+        let words = tokens.hashes
+        guard !words.isEmpty else { return 0 }
+        let k = max(1, min(shingleSize, words.count))
+        // Count the one bits of each position; a bit is set when ones outnumber zeros.
+        var ones = [Int32](repeating: 0, count: 64)
+        let shingles = words.count - k + 1
+        ones.withUnsafeMutableBufferPointer { ones in
+            for start in 0..<shingles {
+                var h: UInt64 = 0
+                for w in words[start..<start + k] { h = mix(h &* 0x100_0000_01b3 ^ w) }
+                for bit in 0..<64 { ones[bit] &+= Int32(truncatingIfNeeded: (h >> UInt64(bit)) & 1) }
             }
-            wordHashes.append(h)
-        }
-        guard !wordHashes.isEmpty else { return 0 }
-        let k = max(1, min(shingleSize, wordHashes.count))
-        var sums = [Int32](repeating: 0, count: 64)
-        for start in 0...(wordHashes.count - k) {
-            var h: UInt64 = 0
-            for w in wordHashes[start..<start + k] { h = mix(h &* 0x100_0000_01b3 ^ w) }
-            for bit in 0..<64 { sums[bit] += (h >> UInt64(bit)) & 1 == 1 ? 1 : -1 }
         }
         var out: UInt64 = 0
-        for bit in 0..<64 where sums[bit] > 0 { out |= 1 << UInt64(bit) }
+        for bit in 0..<64 where Int(ones[bit]) * 2 > shingles { out |= 1 << UInt64(bit) }
         return out
     }
 

@@ -26,12 +26,53 @@ public struct Article: Sendable, Equatable {
     public var wordCount: Int {
         var count = 0
         for paragraph in paragraphs {
-            for token in paragraph.split(separator: " ")
-            where token.unicodeScalars.contains(where: { $0.properties.isAlphabetic || $0.properties.numericType != nil }) {
-                count += 1
+            // Space-separated tokens, walked as bytes; only a token with non-ASCII bytes and no
+            // ASCII letter or digit needs Unicode properties.
+            let utf8 = paragraph.utf8
+            var start = utf8.startIndex
+            var found = false
+            var nonASCII = false
+            var i = start
+            while true {
+                let atEnd = i == utf8.endIndex
+                let b: UInt8 = atEnd ? 0x20 : utf8[i]
+                if b == 0x20 {
+                    if found {
+                        count += 1
+                    } else if nonASCII, Self.holdsWordCharacter(paragraph[start..<i]) {
+                        count += 1
+                    }
+                    if atEnd { break }
+                    found = false
+                    nonASCII = false
+                    i = utf8.index(after: i)
+                    start = i
+                    continue
+                }
+                if b >= 0x80 {
+                    nonASCII = true
+                } else if (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) {
+                    found = true
+                }
+                i = utf8.index(after: i)
             }
         }
         return count
+    }
+
+    /// Whether `token` holds a letter or digit (ASCII decided without Unicode property look-ups).
+    @inline(__always)
+    static func holdsWordCharacter(_ token: Substring) -> Bool {
+        var ascii = true
+        for b in token.utf8 {
+            if b >= 0x80 {
+                ascii = false
+                break
+            }
+            if (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) { return true }
+        }
+        if ascii { return false }
+        return token.unicodeScalars.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
     }
 
     /// SHA-256 of the normalized title and body: the identity used to detect re-dropped

@@ -5,6 +5,10 @@ import Foundation
 public struct JunkRules: Sendable {
     // NSRegularExpression is immutable and Sendable: the parse pool shares these.
     private let expressions: [NSRegularExpression]
+    /// All patterns as one alternation, so a line is converted for the regex engine once rather
+    /// than once per pattern. Nil when a pattern refers to a group by number (its number would
+    /// change inside the alternation).
+    private let combined: NSRegularExpression?
     /// The source patterns, in order.
     public let patterns: [String]
 
@@ -20,11 +24,20 @@ public struct JunkRules: Sendable {
         }
         self.expressions = compiled
         self.patterns = patterns
+        let numbered = patterns.contains { $0.range(of: #"\\[1-9]"#, options: .regularExpression) != nil }
+        let alternation = "^(?:" + patterns.map { "(?:\($0))" }.joined(separator: "|") + ")$"
+        combined = numbered || patterns.isEmpty ? nil : try? NSRegularExpression(pattern: alternation, options: [.caseInsensitive])
     }
+
+    /// Lines longer than this many UTF-8 bytes are never junk: site furniture is short, and
+    /// running every pattern over a long paragraph is the costliest step of parsing.
+    public static let maxLineBytes = 400
 
     /// Whether `line` (already normalized) is junk.
     public func matches(_ line: String) -> Bool {
+        guard line.utf8.count <= Self.maxLineBytes else { return false }
         let range = NSRange(line.startIndex..., in: line)
+        if let combined { return combined.firstMatch(in: line, options: [], range: range) != nil }
         return expressions.contains { $0.firstMatch(in: line, options: [], range: range) != nil }
     }
 

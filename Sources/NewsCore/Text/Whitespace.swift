@@ -6,19 +6,22 @@ public enum Whitespace {
     /// spaces) to one ASCII space, removes zero-width and control characters, trims, and puts
     /// the result in Unicode NFC (so "é" as one or two code points hashes the same).
     public static func normalizeLine<S: StringProtocol>(_ line: S) -> String {
-        var out = String.UnicodeScalarView()
+        // Built as UTF-8 bytes: ASCII needs no Unicode property look-ups, and appending bytes
+        // is far cheaper than appending scalars to a String.
+        var out: [UInt8] = []
+        out.reserveCapacity(line.utf8.count)
         var pendingSpace = false
         var needsNFC = false
-        for scalar in line.unicodeScalars {
+        var iterator = line.unicodeScalars.makeIterator()
+        while let scalar = iterator.next() {
             let v = scalar.value
-            // ASCII fast path: Unicode property look-ups are slow and ASCII needs none.
             if v < 0x80 {
                 if v == 0x20 || (v >= 0x09 && v <= 0x0D) {
                     pendingSpace = true
                 } else if v >= 0x20 && v != 0x7F {
-                    if pendingSpace && !out.isEmpty { out.append(" ") }
+                    if pendingSpace && !out.isEmpty { out.append(0x20) }
                     pendingSpace = false
-                    out.append(scalar)
+                    out.append(UInt8(v))
                 }
                 continue
             }
@@ -33,37 +36,35 @@ public enum Whitespace {
                 continue
             }
             if scalar.properties.generalCategory == .control { continue }
-            if pendingSpace && !out.isEmpty { out.append(" ") }
+            if pendingSpace && !out.isEmpty { out.append(0x20) }
             pendingSpace = false
-            out.append(scalar)
-            if scalar.value >= 0x300 { needsNFC = true }
+            UTF8.encode(scalar) { out.append($0) }
+            if v >= 0x300 { needsNFC = true }
         }
-        let line = String(out)
-        return needsNFC ? line.precomposedStringWithCanonicalMapping : line
+        let normalized = String(decoding: out, as: UTF8.self)
+        return needsNFC ? normalized.precomposedStringWithCanonicalMapping : normalized
     }
 
     /// Splits text into lines, accepting LF, CRLF and lone CR line ends.
     public static func lines(_ text: String) -> [Substring] {
         var result: [Substring] = []
-        var start = text.startIndex
-        var i = text.startIndex
-        // Iterate by unicode scalars: "\r\n" is one Character, which would hide the split.
-        let scalars = text.unicodeScalars
-        var si = scalars.startIndex
-        while si < scalars.endIndex {
-            let s = scalars[si]
-            if s == "\n" || s == "\r" {
-                i = si
+        // Line ends are ASCII bytes, so UTF-8 positions are scalar boundaries.
+        let utf8 = text.utf8
+        var start = utf8.startIndex
+        var i = utf8.startIndex
+        while i < utf8.endIndex {
+            let b = utf8[i]
+            if b == 0x0A || b == 0x0D {
                 result.append(text[start..<i])
-                var next = scalars.index(after: si)
-                if s == "\r", next < scalars.endIndex, scalars[next] == "\n" { next = scalars.index(after: next) }
+                var next = utf8.index(after: i)
+                if b == 0x0D, next < utf8.endIndex, utf8[next] == 0x0A { next = utf8.index(after: next) }
                 start = next
-                si = next
+                i = next
                 continue
             }
-            si = scalars.index(after: si)
+            i = utf8.index(after: i)
         }
-        result.append(text[start..<text.endIndex])
+        result.append(text[start..<utf8.endIndex])
         return result
     }
 }
