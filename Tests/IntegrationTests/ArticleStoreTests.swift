@@ -119,6 +119,26 @@ import Testing
         #expect(try conn.query("SELECT count(*) FROM article_entities e LEFT JOIN articles a ON a.id = e.article_id WHERE a.id IS NULL").scalar == "0")
     }
 
+    /// A near-duplicate of a committed article gets its id with the INSERT; one of an article in
+    /// the same batch, by an UPDATE after it. Either way, the nearest earlier article.
+    @Test func nearDuplicatesOfCommittedAndSameBatchArticles() throws {
+        let tracker = NearDuplicateTracker(maxDistance: NearDuplicateIndex.defaultMaxDistance)
+        try tracker.loadIfNeeded(conn)
+        let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
+        let original = try PlainTextParser().parse(text: sample)
+        let copy = try PlainTextParser().parse(text: rewriteSample(sample))
+        func variant(_ a: Article, _ tag: String) -> Article { enriched(a.title + " " + tag, a.paragraphs) }
+        _ = try ArticleStore.write([record("n1", .article(variant(original, "A")))], on: conn, duplicates: tracker)
+        _ = try ArticleStore.write(
+            [record("n2", .article(variant(copy, "B"))), record("n3", .article(variant(copy, "C")))], on: conn, duplicates: tracker)
+        let rows = try conn.query("SELECT id, duplicate_of FROM articles ORDER BY id").rows
+        #expect(rows.count == 3)
+        // B is the rewrite of A: linked at INSERT. C differs from B by one title word, nearer
+        // than A's rewritten sentences: linked to B, found within the batch.
+        #expect(rows[1][1] == rows[0][0])
+        #expect(rows[2][1] == rows[1][0])
+    }
+
     /// Two writer connections sharing one tracker: whichever batch commits second links to the
     /// other, every time (a batch is matched against every batch committed before it).
     @Test func concurrentWritersLinkNearDuplicatesExactlyOnce() throws {

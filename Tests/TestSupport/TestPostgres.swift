@@ -86,12 +86,19 @@ public final class TestPostgres: Sendable {
         try run(binDir + "/initdb", ["-D", root + "/data", "-A", "trust", "-U", "postgres", "-E", "UTF8", "--no-sync", "--locale=C"])
         try pgctl([
             "start", "-w", "-t", "60", "-l", root + "/postgres.log",
-            "-o", "-k \(root) -p \(port) -c listen_addresses='' -c fsync=off -c max_connections=200 -c shared_buffers=128MB",
+            "-o", "-k \(root) -p \(port) -c listen_addresses='' -c fsync=off -c max_connections=200 -c shared_buffers=128MB"
+                + Self.extraOptions,
         ])
     }
 
     /// Stops the server (fast shutdown), for outage tests.
     public func stopServer() throws { try pgctl(["stop", "-w", "-m", "fast"]) }
+
+    /// More server options from `NEWSD_TEST_PG_OPTIONS` (e.g. `-c shared_buffers=1GB`), for
+    /// benchmarks and investigations.
+    static var extraOptions: String {
+        ProcessInfo.processInfo.environment["NEWSD_TEST_PG_OPTIONS"].map { " " + $0 } ?? ""
+    }
 
     /// Stops the server as a crash would (immediate mode: open transactions are lost).
     public func crashServer() throws { try pgctl(["stop", "-w", "-m", "immediate"]) }
@@ -100,7 +107,7 @@ public final class TestPostgres: Sendable {
     public func startServer() throws {
         try pgctl([
             "start", "-w", "-t", "60", "-l", root + "/postgres.log",
-            "-o", "-k \(root) -p \(port) -c listen_addresses='' -c fsync=off -c max_connections=200",
+            "-o", "-k \(root) -p \(port) -c listen_addresses='' -c fsync=off -c max_connections=200" + Self.extraOptions,
         ])
     }
 

@@ -191,7 +191,7 @@ public enum ArticleStore {
                     }
                 }
             }
-            let (stored, fresh) = try insertArticles(rows.map { ($0.article, $0.row) }, tx)
+            let (stored, fresh) = try insertArticles(rows.map { ($0.article, $0.row) }, duplicates, tx)
             var perRecord = [[StoredArticle]](repeating: [], count: records.count)
             for (k, row) in rows.enumerated() { perRecord[row.record].append(stored[k]) }
             var outcomes: [StoredOutcome] = []
@@ -220,33 +220,44 @@ public enum ArticleStore {
     /// entities in one more. Returns, per article in order, its row and whether this batch
     /// created it, and the new articles long enough for near-duplicate matching.
     private static func insertArticles(
-        _ articles: [(article: Article, row: Row)], _ tx: PostgresConnection
-    ) throws -> (stored: [StoredArticle], fresh: [(id: Int64, simhash: UInt64)]) {
+        _ articles: [(article: Article, row: Row)], _ duplicates: NearDuplicateTracker?, _ tx: PostgresConnection
+    ) throws -> (stored: [StoredArticle], fresh: [Fresh]) {
         guard !articles.isEmpty else { return ([], []) }
-        var cols = [[String?]](repeating: [], count: 20)
+        var cols = [[String?]](repeating: [], count: 21)
         var hashes: [String] = []
-        for (_, row) in articles {
+        var guesses: [Int64?] = []
+        for (article, row) in articles {
             hashes.append(row.hash)
             for (c, v) in row.values.enumerated() { cols[c].append(v) }
+            // The nearest committed near-duplicate, stored with the row: a later UPDATE would
+            // rewrite the row and every index entry, search index included.
+            var guess: Int64? = nil
+            if let duplicates, let e = article.enrichment, row.wordCount >= NearDuplicateTracker.minimumWords {
+                guess = duplicates.nearestCommitted(e.simhash)
+            }
+            guesses.append(guess)
+            cols[20].append(guess.map { String($0) })
         }
         let inserted = try tx.query(
             """
             INSERT INTO articles (title, body, paragraph_count, word_count, content_hash, source_file,
                                   url, published_at, author, source, language, format, record_index,
-                                  category, confidence, scores, model_id, keywords, simhash, classified_at)
+                                  category, confidence, scores, model_id, keywords, simhash, classified_at, duplicate_of)
             SELECT title, body, pc::integer, wc::integer, decode(substr(hash, 3), 'hex'), file,
                    url, to_timestamp(pub::float8), author, source, lang, format, idx::integer,
                    category, conf::real, scores::jsonb, model, string_to_array(keywords, chr(31)), simhash::bigint,
-                   CASE WHEN classified::boolean THEN now() END
+                   CASE WHEN classified::boolean THEN now() END,
+                   CASE WHEN EXISTS (SELECT 1 FROM articles b WHERE b.id = dup::bigint) THEN dup::bigint END
             FROM unnest(\(.nullableTextArray(cols[0]))::text[], \(.nullableTextArray(cols[1]))::text[], \(.nullableTextArray(cols[2]))::text[],
                         \(.nullableTextArray(cols[3]))::text[], \(.nullableTextArray(cols[4]))::text[], \(.nullableTextArray(cols[5]))::text[],
                         \(.nullableTextArray(cols[6]))::text[], \(.nullableTextArray(cols[7]))::text[], \(.nullableTextArray(cols[8]))::text[],
                         \(.nullableTextArray(cols[9]))::text[], \(.nullableTextArray(cols[10]))::text[], \(.nullableTextArray(cols[11]))::text[],
                         \(.nullableTextArray(cols[12]))::text[], \(.nullableTextArray(cols[13]))::text[], \(.nullableTextArray(cols[14]))::text[],
                         \(.nullableTextArray(cols[15]))::text[], \(.nullableTextArray(cols[16]))::text[], \(.nullableTextArray(cols[17]))::text[],
-                        \(.nullableTextArray(cols[18]))::text[], \(.nullableTextArray(cols[19]))::text[])
+                        \(.nullableTextArray(cols[18]))::text[], \(.nullableTextArray(cols[19]))::text[],
+                        \(.nullableTextArray(cols[20]))::text[])
                  AS t(title, body, pc, wc, hash, file, url, pub, author, source, lang, format, idx,
-                      category, conf, scores, model, keywords, simhash, classified)
+                      category, conf, scores, model, keywords, simhash, classified, dup)
             ON CONFLICT (content_hash) DO NOTHING
             RETURNING id, '\\x' || encode(content_hash, 'hex')
             """)
@@ -266,7 +277,7 @@ public enum ArticleStore {
         var result: [StoredArticle] = []
         var claimed = Set<String>()
         var entityRows: (ids: [String], kinds: [String], names: [String], mentions: [String]) = ([], [], [], [])
-        var fresh: [(id: Int64, simhash: UInt64)] = []
+        var fresh: [Fresh] = []
         for (k, item) in articles.enumerated() {
             guard let id = ids[hashes[k]] else {
                 throw PostgresError(code: .unexpectedResult, message: "article conflicted on content_hash but no row has it")
@@ -281,7 +292,7 @@ public enum ArticleStore {
                 entityRows.names.append(entity.name)
                 entityRows.mentions.append(String(entity.mentions))
             }
-            if item.row.wordCount >= NearDuplicateTracker.minimumWords { fresh.append((id, e.simhash)) }
+            if item.row.wordCount >= NearDuplicateTracker.minimumWords { fresh.append(Fresh(id: id, simhash: e.simhash, stored: guesses[k])) }
         }
         if !entityRows.ids.isEmpty {
             try tx.query(
@@ -295,18 +306,28 @@ public enum ArticleStore {
         return (result, fresh)
     }
 
-    /// Sets `duplicate_of` on the batch's new articles that are near-duplicates of an earlier
-    /// one (committed, or earlier in this batch). The caller holds the tracker.
+    /// A new article long enough for near-duplicate matching, and the `duplicate_of` its row
+    /// was inserted with.
+    struct Fresh {
+        var id: Int64
+        var simhash: UInt64
+        var stored: Int64?
+    }
+
+    /// Makes `duplicate_of` of the batch's new articles their nearest earlier near-duplicate
+    /// (committed, or earlier in this batch). Most rows were inserted with the right value; only
+    /// those whose nearest is in this batch, or committed since the INSERT, are updated. The
+    /// caller holds the tracker.
     private static func linkNearDuplicates(
-        _ fresh: [(id: Int64, simhash: UInt64)], _ duplicates: NearDuplicateTracker, _ tx: PostgresConnection
+        _ fresh: [Fresh], _ duplicates: NearDuplicateTracker, _ tx: PostgresConnection
     ) throws {
         var links: (ids: [String], targets: [String]) = ([], [])
-        for (id, simhash) in fresh {
-            if let target = duplicates.match(simhash) {
-                links.ids.append(String(id))
+        for article in fresh {
+            if let target = duplicates.match(article.simhash), target != article.stored {
+                links.ids.append(String(article.id))
                 links.targets.append(String(target))
             }
-            duplicates.add(simhash, id: id)
+            duplicates.add(article.simhash, id: article.id)
         }
         if !links.ids.isEmpty {
             // A target deleted by an operator since start-up is left out rather than refused.

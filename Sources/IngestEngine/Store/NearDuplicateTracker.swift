@@ -69,6 +69,14 @@ public final class NearDuplicateTracker: @unchecked Sendable {
         return best?.id
     }
 
+    /// The nearest committed article within the radius (lowest id on a tie), without holding
+    /// the tracker: a first answer, before the transaction's own articles are known.
+    public func nearestCommitted(_ fingerprint: UInt64) -> Int64? {
+        exclusive.lock()
+        defer { exclusive.unlock() }
+        return index.nearest(to: fingerprint)?.id
+    }
+
     /// Notes an article inserted by the transaction in progress.
     public func add(_ fingerprint: UInt64, id: Int64) { pending.append((fingerprint, id)) }
 
