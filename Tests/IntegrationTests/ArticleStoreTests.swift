@@ -42,18 +42,19 @@ import Testing
             firstSeen: Date(timeIntervalSince1970: 1_700_000_000), attempts: 1, content: content)
     }
 
-    @Test func writesAreIdempotentByContentAndByClaim() throws {
+    @Test(arguments: [ArticleStore.Method.copy, .insert])
+    func writesAreIdempotentByContentAndByClaim(method: ArticleStore.Method) throws {
         let article = Article(title: "T", paragraphs: ["One two.", "Three."])
-        let first = try ArticleStore.write([record("k1", .article(article))], on: conn)
+        let first = try ArticleStore.write([record("k1", .article(article))], on: conn, method: method)
         guard case .stored(let a) = first[0], let id = a.first?.id, a == [StoredArticle(id: id, isNew: true)] else {
             Issue.record("not ingested: \(first)")
             return
         }
         // The same article under another file: no new row, the existing id.
-        let again = try ArticleStore.write([record("k2", .article(article), name: "b.txt")], on: conn)
+        let again = try ArticleStore.write([record("k2", .article(article), name: "b.txt")], on: conn, method: method)
         #expect(again == [.duplicate(articleID: id)])
         // The same claim replayed after a crash between commit and archive: nothing written.
-        let replay = try ArticleStore.write([record("k1", .article(article))], on: conn)
+        let replay = try ArticleStore.write([record("k1", .article(article))], on: conn, method: method)
         #expect(replay == [.alreadyRecorded(outcome: "ingested", articleID: id, failure: nil)])
 
         let rows = try conn.query("SELECT title, body, paragraph_count, word_count, source_file FROM articles")
@@ -63,11 +64,13 @@ import Testing
         #expect(log.rows == [["k1", "ingested", "\(id)"], ["k2", "duplicate", "\(id)"]])
     }
 
-    @Test func duplicatesInsideOneBatchAndFailuresAreRecorded() throws {
+    @Test(arguments: [ArticleStore.Method.copy, .insert])
+    func duplicatesInsideOneBatchAndFailuresAreRecorded(method: ArticleStore.Method) throws {
         let a = Article(title: "Same", paragraphs: ["Body."])
         let failure = IngestFailure(.notText, "the file is binary data (PNG image), not text")
         let outcomes = try ArticleStore.write(
-            [record("x1", .article(a)), record("x2", .article(a)), record("x3", .failure(failure), name: "p.png")], on: conn)
+            [record("x1", .article(a)), record("x2", .article(a)), record("x3", .failure(failure), name: "p.png")], on: conn,
+            method: method)
         guard case .stored(let s) = outcomes[0], let id = s.first?.id, s.first?.isNew == true else {
             Issue.record("first not ingested")
             return
@@ -102,6 +105,76 @@ import Testing
         let simhash = String(Int64(bitPattern: SimHash.fingerprint("Putin thanks Trump\n" + text.joined(separator: "\n\n"))))
         #expect(rows[0] == ["2", "19", "en", "{}", simhash, "text", "0", "p.txt"])
         #expect(rows[0][..<4] == rows[1][..<4])
+    }
+
+    /// COPY (text format, escapes, ids drawn first) and INSERT store the same values.
+    @Test func copyAndInsertStoreTheSameColumns() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let model = try LoadedModel(path: root.appendingPathComponent("config/topics-bbc.model").path)
+        func article(_ title: String) -> Article {
+            var a = Article(
+                title: title,
+                paragraphs: ["Tab\there, a \\ backslash, \"quotes\", a line\nbreak and ünïcode — in the budget debate.",
+                             "Gordon Brown told MPs the economy grew by 3% in 2004."],
+                metadata: ArticleMetadata(
+                    url: "https://example.com/a?b=1&c=2", publishedAt: Date(timeIntervalSince1970: 1_100_000_000.25),
+                    author: "A. Writer", source: "Example", language: "en"))
+            a.enrichment = Enricher(model: model).enrich(a)
+            return a
+        }
+        let copied = article("Copied")
+        let inserted = article("Inserted")
+        _ = try ArticleStore.write([record("c1", .article(copied), name: "c.txt")], on: conn, method: .copy)
+        _ = try ArticleStore.write([record("c2", .article(inserted), name: "c.txt")], on: conn, method: .insert)
+        let rows = try conn.query(
+            """
+            SELECT body, paragraph_count, word_count, source_file, url, published_at, author, source, language, format,
+                   record_index, model_id, classified_at IS NOT NULL, duplicate_of, length(content_hash),
+                   category, confidence, keywords, jsonb_typeof(scores)
+            FROM articles ORDER BY title
+            """).rows
+        #expect(rows.count == 2)
+        // The same values where the two articles agree ...
+        #expect(rows[0][..<15] == rows[1][..<15])
+        #expect(rows[0][0]?.contains("Tab\there, a \\ backslash, \"quotes\"") == true)
+        #expect(rows[0][5] == "2004-11-09 11:33:20.25+00")
+        #expect(rows[0][11] == model.id && rows[0][12] == "t" && rows[0][14] == "32")
+        // ... and each article's own topic and keywords where they differ (titles differ).
+        for (row, a) in zip(rows, [copied, inserted]) {
+            let e = a.enrichment!
+            #expect(row[15] == e.topic?.category)
+            #expect(row[16].flatMap(Float.init) == e.topic.map { Float($0.confidence) })
+            #expect(row[17] == "{" + e.keywords.joined(separator: ",") + "}")
+            #expect(row[18] == "object")
+        }
+    }
+
+    /// Two writers storing the same content at once: the COPY that loses falls back to INSERT
+    /// … ON CONFLICT, and the content is stored once, new for exactly one of them.
+    @Test func concurrentCopiesOfTheSameContentStoreItOnce() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let connections = try (0..<2).map { _ in try PostgresConnection(conninfo: url) }
+        try Migrations.migrate(connections[0], logger: Logger(label: "test"))
+        nonisolated(unsafe) let perThread = connections
+        for round in 0..<20 {
+            let a = Article(title: "Same \(round)", paragraphs: ["Body of round \(round)."])
+            let records = (0..<2).map { i in record("s\(round)-\(i)", .article(a), name: "\(i).txt") }
+            nonisolated(unsafe) var outcomes: [[StoredOutcome]] = [[], []]
+            nonisolated(unsafe) var failures: [any Error] = []
+            let lock = NSLock()
+            DispatchQueue.concurrentPerform(iterations: 2) { i in
+                do {
+                    let o = try ArticleStore.write([records[i]], on: perThread[i], method: .copy)
+                    lock.withLock { outcomes[i] = o }
+                } catch {
+                    lock.withLock { failures.append(error) }
+                }
+            }
+            #expect(failures.isEmpty)
+            let new = outcomes.flatMap { $0 }.filter { if case .stored(let s) = $0 { return s.first?.isNew == true }; return false }
+            #expect(new.count == 1, "round \(round)")
+        }
+        #expect(try connections[0].query("SELECT count(*), count(DISTINCT content_hash) FROM articles").rows == [["20", "20"]])
     }
 
     @Test func deletingAnArticleDeletesItsEntities() throws {

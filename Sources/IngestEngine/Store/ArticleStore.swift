@@ -103,12 +103,43 @@ extension IngestRecord {
 
 /// Writes batches of records: article rows and the per-file ingest log, one transaction a batch.
 public enum ArticleStore {
+    /// How the article rows travel.
+    public enum Method: Sendable {
+        /// COPY of the rows not stored yet, with ids drawn from the sequence first: the fastest.
+        /// When another writer stores the same content at the same moment, the COPY fails and
+        /// the batch is written again with `.insert`.
+        case copy
+        /// One INSERT … ON CONFLICT DO NOTHING of every row.
+        case insert
+    }
+
+    /// `date` as timestamptz input text (UTC, microseconds).
+    static func timestampText(_ date: Date) -> String {
+        var seconds = time_t(floor(date.timeIntervalSince1970))
+        let micros = Int((date.timeIntervalSince1970 - Double(seconds)) * 1_000_000)
+        var parts = tm()
+        gmtime_r(&seconds, &parts)
+        func pad(_ v: Int32, _ width: Int) -> String {
+            let s = String(v)
+            return String(repeating: "0", count: max(0, width - s.count)) + s
+        }
+        let m = String(micros)
+        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2)) "
+            + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
+            + String(repeating: "0", count: max(0, 6 - m.count)) + m + "+00"
+    }
+
     /// One article's values for the `articles` INSERT, as text, in its column order.
     public struct Row: Sendable {
         /// `\x` and the content hash in hex.
         var hash: String
         var wordCount: Int
         var values: [String?]
+        /// For COPY, which takes no expressions: `published_at` as timestamp text, `keywords`
+        /// as an array literal, and whether the article was classified.
+        var publishedText: String?
+        var keywordArray: String?
+        var classified: Bool
 
         init(_ article: Article, format: DocumentFormat, index: Int, file: String) {
             let m = article.metadata
@@ -123,6 +154,31 @@ public enum ArticleStore {
                 e.map { $0.keywords.joined(separator: "\u{1F}") }, e.map { String(Int64(bitPattern: $0.simhash)) },
                 e?.topic == nil ? "f" : "t",
             ]
+            publishedText = m.publishedAt.map(ArticleStore.timestampText)
+            keywordArray = e.map { CopyText.arrayLiteral($0.keywords) }
+            classified = e?.topic != nil
+        }
+
+        /// The `articles` columns COPY fills, in order.
+        static let copyColumns: [StaticString] = [
+            "id", "title", "body", "paragraph_count", "word_count", "content_hash", "source_file", "url", "published_at",
+            "author", "source", "language", "format", "record_index", "category", "confidence", "scores", "model_id",
+            "keywords", "simhash", "classified_at", "duplicate_of",
+        ]
+
+        /// Appends this row to a COPY buffer.
+        func copy(to out: inout CopyText, id: Int64, classifiedAt: String, duplicateOf: Int64?) {
+            out.append(String(id))
+            for (c, v) in values.enumerated() {
+                switch c {
+                case 7: out.append(publishedText)
+                case 17: out.append(keywordArray)
+                case 19: out.append(classified ? classifiedAt : nil)
+                default: out.append(v)
+                }
+            }
+            out.append(duplicateOf.map { String($0) })
+            out.endRow()
         }
 
         /// Label probabilities as a JSON object, keys sorted.
@@ -163,12 +219,31 @@ public enum ArticleStore {
     /// Writes `records` in one transaction and returns their outcomes in order.
     /// With a tracker, new articles get `duplicate_of` their nearest earlier near-duplicate.
     public static func write(
-        _ records: [IngestRecord], on conn: PostgresConnection, duplicates: NearDuplicateTracker? = nil
+        _ records: [IngestRecord], on conn: PostgresConnection, duplicates: NearDuplicateTracker? = nil,
+        method: Method = .copy
+    ) throws -> [StoredOutcome] {
+        if method == .copy {
+            do {
+                return try write(records, on: conn, duplicates: duplicates, copying: true)
+            } catch let error where [uniqueViolation, foreignKeyViolation].contains(error.postgresError?.sqlState) {
+                // Another writer stored the same content (or an operator deleted a near-duplicate
+                // target) since this batch looked: INSERT … ON CONFLICT sorts that out.
+                return try write(records, on: conn, duplicates: duplicates, copying: false)
+            }
+        }
+        return try write(records, on: conn, duplicates: duplicates, copying: false)
+    }
+
+    static let uniqueViolation = "23505"
+    static let foreignKeyViolation = "23503"
+
+    private static func write(
+        _ records: [IngestRecord], on conn: PostgresConnection, duplicates: NearDuplicateTracker?, copying: Bool
     ) throws -> [StoredOutcome] {
         // The tracker is held from the near-duplicate matching until COMMIT or ROLLBACK returns.
         var acquired = false
         do {
-            let outcomes = try write(records, conn, duplicates, &acquired)
+            let outcomes = try write(records, conn, duplicates, copying, &acquired)
             if acquired { duplicates?.commit() }
             return outcomes
         } catch {
@@ -178,7 +253,8 @@ public enum ArticleStore {
     }
 
     private static func write(
-        _ records: [IngestRecord], _ conn: PostgresConnection, _ duplicates: NearDuplicateTracker?, _ acquired: inout Bool
+        _ records: [IngestRecord], _ conn: PostgresConnection, _ duplicates: NearDuplicateTracker?, _ copying: Bool,
+        _ acquired: inout Bool
     ) throws -> [StoredOutcome] {
         try conn.withTransaction { tx in
             let recorded = try Self.recordedClaims(records.map(\.claimKey), tx)
@@ -191,7 +267,7 @@ public enum ArticleStore {
                     }
                 }
             }
-            let (stored, fresh) = try insertArticles(rows.map { ($0.article, $0.row) }, duplicates, tx)
+            let (stored, fresh) = try insertArticles(rows.map { ($0.article, $0.row) }, duplicates, copying, tx)
             var perRecord = [[StoredArticle]](repeating: [], count: records.count)
             for (k, row) in rows.enumerated() { perRecord[row.record].append(stored[k]) }
             var outcomes: [StoredOutcome] = []
@@ -220,7 +296,8 @@ public enum ArticleStore {
     /// entities in one more. Returns, per article in order, its row and whether this batch
     /// created it, and the new articles long enough for near-duplicate matching.
     private static func insertArticles(
-        _ articles: [(article: Article, row: Row)], _ duplicates: NearDuplicateTracker?, _ tx: PostgresConnection
+        _ articles: [(article: Article, row: Row)], _ duplicates: NearDuplicateTracker?, _ copying: Bool,
+        _ tx: PostgresConnection
     ) throws -> (stored: [StoredArticle], fresh: [Fresh]) {
         guard !articles.isEmpty else { return ([], []) }
         var cols = [[String?]](repeating: [], count: 21)
@@ -238,6 +315,11 @@ public enum ArticleStore {
             guesses.append(guess)
             cols[20].append(guess.map { String($0) })
         }
+        var newIDs: [String: Int64] = [:]
+        var ids: [String: Int64] = [:]
+        if copying {
+            (newIDs, ids) = try copyArticles(articles.map(\.row), guesses: guesses, tx)
+        } else {
         let inserted = try tx.query(
             """
             INSERT INTO articles (title, body, paragraph_count, word_count, content_hash, source_file,
@@ -261,18 +343,13 @@ public enum ArticleStore {
             ON CONFLICT (content_hash) DO NOTHING
             RETURNING id, '\\x' || encode(content_hash, 'hex')
             """)
-        var newIDs: [String: Int64] = [:]
         for row in inserted.rows {
             if let id = row[0].flatMap({ Int64($0) }), let h = row[1] { newIDs[h] = id }
         }
         // Articles already stored (by an earlier batch, or earlier in this one).
-        var ids = newIDs
+        ids = newIDs
         let missing = Array(Set(hashes.filter { newIDs[$0] == nil }))
-        if !missing.isEmpty {
-            let found = try tx.query(
-                "SELECT id, '\\x' || encode(content_hash, 'hex') FROM articles WHERE content_hash = ANY(ARRAY(SELECT decode(substr(h, 3), 'hex') FROM unnest(\(missing)::text[]) AS h))"
-            ).rows
-            for row in found { if let id = row[0].flatMap({ Int64($0) }), let h = row[1] { ids[h] = id } }
+        for (h, id) in try storedIDs(missing, tx) { ids[h] = id }
         }
         var result: [StoredArticle] = []
         var claimed = Set<String>()
@@ -304,6 +381,52 @@ public enum ArticleStore {
                 """)
         }
         return (result, fresh)
+    }
+
+    /// Ids of stored articles by content hash (`\x…` text).
+    private static func storedIDs(_ hashes: [String], _ tx: PostgresConnection) throws -> [String: Int64] {
+        guard !hashes.isEmpty else { return [:] }
+        let found = try tx.query(
+            "SELECT id, '\\x' || encode(content_hash, 'hex') FROM articles WHERE content_hash = ANY(ARRAY(SELECT decode(substr(h, 3), 'hex') FROM unnest(\(hashes)::text[]) AS h))"
+        ).rows
+        var ids: [String: Int64] = [:]
+        for row in found { if let id = row[0].flatMap({ Int64($0) }), let h = row[1] { ids[h] = id } }
+        return ids
+    }
+
+    /// COPYs the rows whose content is not stored yet (the first of each hash), with ids drawn
+    /// from the sequence beforehand. Returns the ids of the rows it stored and of every hash.
+    private static func copyArticles(
+        _ rows: [Row], guesses: [Int64?], _ tx: PostgresConnection
+    ) throws -> (new: [String: Int64], all: [String: Int64]) {
+        var all = try storedIDs(Array(Set(rows.map(\.hash))), tx)
+        var seen = Set<String>()
+        let fresh = rows.indices.filter { all[rows[$0].hash] == nil && seen.insert(rows[$0].hash).inserted }
+        guard !fresh.isEmpty else { return ([:], all) }
+        let drawn = try tx.query(
+            "SELECT nextval(pg_get_serial_sequence('articles', 'id')) FROM generate_series(1, \(fresh.count)::integer)"
+        ).rows.compactMap { $0[0].flatMap { Int64($0) } }
+        guard drawn.count == fresh.count else {
+            throw PostgresError(code: .unexpectedResult, message: "drew \(drawn.count) article ids for \(fresh.count) rows")
+        }
+        // A near-duplicate target an operator deleted since start-up is left out.
+        let targets = Set(fresh.compactMap { guesses[$0] })
+        var alive = Set<Int64>()
+        if !targets.isEmpty {
+            let found = try tx.query("SELECT id FROM articles WHERE id = ANY(\(targets.map { String($0) })::bigint[])").rows
+            alive = Set(found.compactMap { $0[0].flatMap { Int64($0) } })
+        }
+        let classifiedAt = timestampText(Date())
+        var out = CopyText(capacity: fresh.reduce(0) { $0 + (rows[$1].values[1]?.utf8.count ?? 0) + 512 })
+        var new: [String: Int64] = [:]
+        for (j, k) in fresh.enumerated() {
+            let target = guesses[k].flatMap { alive.contains($0) ? $0 : nil }
+            rows[k].copy(to: &out, id: drawn[j], classifiedAt: classifiedAt, duplicateOf: target)
+            new[rows[k].hash] = drawn[j]
+            all[rows[k].hash] = drawn[j]
+        }
+        try tx.copyIn(table: "articles", columns: Row.copyColumns, data: out.bytes)
+        return (new, all)
     }
 
     /// A new article long enough for near-duplicate matching, and the `duplicate_of` its row

@@ -131,6 +131,56 @@ public final class PostgresConnection {
         return try rows(from: result, sql: query.sql)
     }
 
+    /// Runs `COPY table (columns) FROM STDIN` and sends `data`, rows already in COPY's text
+    /// format (see `CopyText`). Returns the number of rows copied.
+    ///
+    /// The statement is built from `table` and `columns`, which must be program text, never
+    /// values: the values travel only in `data`.
+    @discardableResult
+    public func copyIn(table: StaticString, columns: [StaticString], data: [UInt8]) throws -> Int {
+        let sql = "COPY \(table) (\(columns.map(\.description).joined(separator: ", "))) FROM STDIN"
+        guard let handle, PQstatus(handle) == CONNECTION_OK else {
+            throw PostgresError(code: .connectionLost, message: "not connected", query: sql)
+        }
+        guard let start = PQexec(handle, sql) else { throw error(for: nil, sql: sql) }
+        guard PQresultStatus(start) == PGRES_COPY_IN else {
+            defer { PQclear(start) }
+            throw error(for: start, sql: sql)
+        }
+        PQclear(start)
+        // Blocking connection: PQputCopyData queues or sends; 1 means accepted.
+        let chunk = 256 * 1024
+        var sent = true
+        data.withUnsafeBufferPointer { buffer in
+            buffer.withMemoryRebound(to: CChar.self) { bytes in
+                var offset = 0
+                while offset < bytes.count {
+                    let n = min(chunk, bytes.count - offset)
+                    if PQputCopyData(handle, bytes.baseAddress! + offset, Int32(n)) != 1 {
+                        sent = false
+                        return
+                    }
+                    offset += n
+                }
+            }
+        }
+        _ = PQputCopyEnd(handle, sent ? nil : "newsd could not send the rows")
+        // The COPY's own result, then a null result once it is done.
+        var failure: PostgresError? = nil
+        var copied = 0
+        while let result = PQgetResult(handle) {
+            if PQresultStatus(result) == PGRES_COMMAND_OK {
+                copied = Self.affected(result)
+            } else if failure == nil {
+                failure = error(for: result, sql: sql)
+            }
+            PQclear(result)
+        }
+        if let failure { throw failure }
+        if !sent { throw error(for: nil, sql: sql) }
+        return copied
+    }
+
     /// Runs a fixed script of one or more statements with no parameters (migrations, BEGIN).
     ///
     /// `StaticString` keeps run-time values out: only text written in the source can run here.

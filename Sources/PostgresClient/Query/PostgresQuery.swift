@@ -100,24 +100,7 @@ extension PostgresBind {
         case .bool(let b): return (Array((b ? "t" : "f").utf8), false)
         case .bytes(let b): return (b, true)
         case .nullableTextArray(let items):
-            // Built as bytes: quotes and backslashes are ASCII, so UTF-8 needs no decoding.
-            var out: [UInt8] = [0x7B]
-            out.reserveCapacity(items.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
-            for (i, item) in items.enumerated() {
-                if i > 0 { out.append(0x2C) }
-                guard let item else {
-                    out.append(contentsOf: [0x4E, 0x55, 0x4C, 0x4C])  // NULL
-                    continue
-                }
-                out.append(0x22)
-                for b in item.utf8 {
-                    if b == 0x22 || b == 0x5C { out.append(0x5C) }
-                    out.append(b)
-                }
-                out.append(0x22)
-            }
-            out.append(0x7D)
-            return (out, false)
+            return (CopyText.arrayLiteralBytes(items), false)
         case .textArray(let items):
             return PostgresBind.nullableTextArray(items).wire
         }

@@ -1,0 +1,66 @@
+/// Rows in the text format of `COPY … FROM STDIN`: columns separated by tabs, rows ended by a
+/// newline, `\N` for NULL, and backslash, tab, newline and carriage return escaped.
+public struct CopyText: Sendable {
+    /// The encoded rows so far.
+    public private(set) var bytes: [UInt8] = []
+    private var columnsInRow = 0
+
+    /// An empty buffer with room for about `capacity` bytes.
+    public init(capacity: Int = 0) {
+        bytes.reserveCapacity(capacity)
+    }
+
+    /// Appends one column value (nil is NULL).
+    public mutating func append(_ value: String?) {
+        if columnsInRow > 0 { bytes.append(0x09) }
+        columnsInRow += 1
+        guard let value else {
+            bytes.append(0x5C)
+            bytes.append(0x4E)
+            return
+        }
+        for b in value.utf8 {
+            switch b {
+            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
+            case 0x09: bytes.append(0x5C); bytes.append(0x74)
+            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
+            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
+            default: bytes.append(b)
+            }
+        }
+    }
+
+    /// Ends the current row.
+    public mutating func endRow() {
+        bytes.append(0x0A)
+        columnsInRow = 0
+    }
+
+    /// A PostgreSQL array literal of `items` (for a `text[]` column): each element quoted, with
+    /// quotes and backslashes escaped. Append it like any other value.
+    public static func arrayLiteral(_ items: [String]) -> String {
+        String(decoding: arrayLiteralBytes(items), as: UTF8.self)
+    }
+
+    /// The array literal's bytes; nil elements are NULL. Built as bytes: quotes and
+    /// backslashes are ASCII, so UTF-8 needs no decoding.
+    static func arrayLiteralBytes(_ items: [String?]) -> [UInt8] {
+        var out: [UInt8] = [0x7B]
+        out.reserveCapacity(items.reduce(2) { $0 + ($1?.utf8.count ?? 4) + 3 })
+        for (i, item) in items.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            guard let item else {
+                out.append(contentsOf: [0x4E, 0x55, 0x4C, 0x4C])  // NULL
+                continue
+            }
+            out.append(0x22)
+            for b in item.utf8 {
+                if b == 0x22 || b == 0x5C { out.append(0x5C) }
+                out.append(b)
+            }
+            out.append(0x22)
+        }
+        out.append(0x7D)
+        return out
+    }
+}
