@@ -258,7 +258,9 @@ public enum EntityExtractor {
         var runStartsSentence = false
         var atSentenceStart = true
 
-        var previousPlain: String? = nil
+        // The last plain lowercase word, kept as a slice: a String is made only when a name
+        // follows it (most words are never needed again).
+        var previousPlain: Substring? = nil
         var runBefore: String? = nil
         var skipTitleOf = false
 
@@ -284,23 +286,33 @@ public enum EntityExtractor {
             titled = false
         }
 
-        // Split on bytes: splitting Characters would segment graphemes for nothing.
-        for rawBytes in text.utf8.split(whereSeparator: { $0 == 0x20 || $0 == 0x0A }) {
+        // Words are split on bytes (splitting Characters would segment graphemes for nothing),
+        // walking the UTF-8 view without building an array of words.
+        let utf8 = text.utf8
+        var cursor = utf8.startIndex
+        while cursor < utf8.endIndex {
+            if utf8[cursor] == 0x20 || utf8[cursor] == 0x0A {
+                cursor = utf8.index(after: cursor)
+                continue
+            }
+            let wordStart = cursor
+            while cursor < utf8.endIndex, utf8[cursor] != 0x20, utf8[cursor] != 0x0A { cursor = utf8.index(after: cursor) }
+            let rawBytes = utf8[wordStart..<cursor]
             let raw = Substring(rawBytes)
             // Fast path for most words: lowercase ASCII letters (and hyphens), no punctuation,
             // outside a title. Same outcome as the general path below, without its checks.
             if !skipTitleOf, titleBuffer.isEmpty, let f = raw.utf8.first, f >= 0x61, f <= 0x7A,
                 raw.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D })
             {
-                let w = String(raw)
                 if !current.isEmpty {
+                    let w = String(raw)
                     if Gazetteer.connectors.contains(w) || ((w == "for" || w == "on") && current.contains(where: organizationWords.contains)) {
                         current.append(w)
                     } else {
                         close(after: w)
                     }
                 }
-                previousPlain = w
+                previousPlain = raw
                 atSentenceStart = false
                 continue
             }
@@ -349,7 +361,7 @@ public enum EntityExtractor {
                 skipTitleOf = true
                 continue
             }
-            if current.isEmpty, titleBuffer.isEmpty, capitalized { runBefore = previousPlain }
+            if current.isEmpty, titleBuffer.isEmpty, capitalized { runBefore = previousPlain.map(String.init) }
 
             if capitalized, !current.isEmpty, !possessive, !breaksAfter, strictTitles.contains(w) {
                 close()  // "… and Mr Trump": a title starts a new name.
@@ -377,7 +389,7 @@ public enum EntityExtractor {
             } else {
                 close(after: w.lowercased())
             }
-            previousPlain = capitalized || breaksAfter || endsSentence ? nil : w.lowercased()
+            previousPlain = capitalized || breaksAfter || endsSentence ? nil : Substring(w.lowercased())
             if breaksAfter || endsSentence { close() }
             atSentenceStart = endsSentence
         }

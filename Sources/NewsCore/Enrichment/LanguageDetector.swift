@@ -78,64 +78,120 @@ public enum LanguageDetector {
         return table
     }()
 
+    /// `profileMasks` as an open-addressing table: looked up once per word, where a
+    /// Dictionary's SipHash cost more than the rest of the word's work.
+    static let profileTable = HashMask(profileMasks)
+
+    /// A fixed set of 64-bit keys (never 0) with a 16-bit value each, in a power-of-two table
+    /// probed linearly.
+    struct HashMask: Sendable {
+        private var keys: [UInt64]
+        private var values: [UInt16]
+        private let mask: Int
+
+        init(_ entries: [UInt64: UInt16]) {
+            var size = 16
+            while size < entries.count * 4 { size <<= 1 }
+            keys = [UInt64](repeating: 0, count: size)
+            values = [UInt16](repeating: 0, count: size)
+            mask = size - 1
+            for (key, value) in entries {
+                var slot = Self.slot(key, mask)
+                while keys[slot] != 0 { slot = (slot + 1) & mask }
+                keys[slot] = key
+                values[slot] = value
+            }
+        }
+
+        @inline(__always)
+        private static func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: key ^ (key >> 29)) & mask }
+
+        @inline(__always)
+        func lookup(_ key: UInt64) -> UInt16? {
+            var slot = Self.slot(key, mask)
+            while true {
+                let k = keys[slot]
+                if k == key { return values[slot] }
+                if k == 0 { return nil }
+                slot = (slot + 1) & mask
+            }
+        }
+    }
+
     /// The language of `text`, or nil when the evidence is too thin.
     public static func detect(_ text: String) -> String? {
-        detectWithScores(text).language
+        var copy = text
+        return copy.withUTF8 { evidence(utf8: $0).language }
     }
 
     /// The language and, for Latin script, each profile's share of the words (for tests and
     /// `newsctl explain`).
     public static func detectWithScores(_ text: String) -> (language: String?, scores: [String: Double]) {
+        var copy = text
+        let e = copy.withUTF8 { evidence(utf8: $0) }
+        guard let hits = e.hits, e.words > 0 else { return (e.language, [:]) }
+        var scores: [String: Double] = [:]
+        for (i, lang) in profiled.enumerated() { scores[lang] = Double(hits[i]) / Double(e.words) }
+        return (e.language, scores)
+    }
+
+    /// Decodes the scalar starting at `i` of valid UTF-8 (a String's bytes): value and width.
+    @inline(__always)
+    private static func scalar(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int) {
+        let b0 = bytes[i]
+        if b0 < 0x80 { return (UInt32(b0), 1) }
+        if b0 < 0xE0 { return ((UInt32(b0 & 0x1F) << 6) | UInt32(bytes[i + 1] & 0x3F), 2) }
+        if b0 < 0xF0 {
+            return ((UInt32(b0 & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F), 3)
+        }
+        return (
+            (UInt32(b0 & 0x07) << 18) | (UInt32(bytes[i + 1] & 0x3F) << 12) | (UInt32(bytes[i + 2] & 0x3F) << 6)
+                | UInt32(bytes[i + 3] & 0x3F), 4
+        )
+    }
+
+    /// One pass over the bytes counts the scripts of the first 20,000 letters and, for the
+    /// profiles, hashes the first 600 words (lowercased letter runs) and counts each profile's
+    /// hits (a table maps a word's hash to a bit per language). Returns the decision, and the
+    /// hits and word count when the profiles decided.
+    private static func evidence(utf8 bytes: UnsafeBufferPointer<UInt8>) -> (language: String?, hits: [Int]?, words: Int) {
         var han = 0, kana = 0, hangul = 0, cyrillic = 0, ukrainian = 0, arabic = 0, greek = 0, latin = 0
         var scanned = 0
-        for s in text.unicodeScalars {
-            let v = s.value
-            if v < 0x41 { continue }
-            scanned += 1
-            if scanned > 20_000 { break }
-            switch v {
-            case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
-            case 0x370...0x3FF: greek += 1
-            case 0x400...0x4FF:
-                cyrillic += 1
-                if v == 0x456 || v == 0x457 || v == 0x454 || v == 0x491 || v == 0x406 || v == 0x407 || v == 0x404 { ukrainian += 1 }
-            case 0x600...0x6FF: arabic += 1
-            case 0x3040...0x30FF: kana += 1
-            case 0x4E00...0x9FFF, 0x3400...0x4DBF: han += 1
-            case 0xAC00...0xD7AF, 0x1100...0x11FF: hangul += 1
-            default: break
-            }
-        }
-        let letters = han + kana + hangul + cyrillic + arabic + greek + latin
-        guard letters >= 10 else { return (nil, [:]) }
-        // Ideographs carry a word each, so they count several times a Latin letter.
-        let cjk = han + kana + hangul
-        if cjk * 3 > latin {
-            if kana * 10 > cjk { return ("ja", [:]) }
-            if hangul > han { return ("ko", [:]) }
-            return ("zh", [:])
-        }
-        if cyrillic > latin { return (ukrainian * 50 > cyrillic ? "uk" : "ru", [:]) }
-        if arabic > latin { return ("ar", [:]) }
-        if greek > latin { return ("el", [:]) }
-
-        // Words are lowercased scalar runs, hashed as they are read; one table maps a word's
-        // hash to the profiles it belongs to (a bit per language). The first 600 words decide.
         var hitCounts = [Int](repeating: 0, count: profiled.count)
         var words = 0
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325
         var length = 0
-        func flush() {
+        var wordsDone = false
+        @inline(__always) func flush() {
             guard length > 0 else { return }
             words += 1
-            if let mask = profileMasks[hash] {
+            if let mask = profileTable.lookup(hash) {
                 for i in 0..<profiled.count where mask & (1 << i) != 0 { hitCounts[i] += 1 }
             }
             hash = 0xcbf2_9ce4_8422_2325
             length = 0
         }
-        for scalar in text.unicodeScalars {
-            var v = scalar.value
+        var i = 0
+        while i < bytes.count {
+            var (v, width) = scalar(bytes, i)
+            i += width
+            if v >= 0x41 && scanned >= 20_000 && wordsDone { break }  // both counts are complete
+            if v >= 0x41 && scanned < 20_000 {
+                scanned += 1
+                switch v {
+                case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
+                case 0x370...0x3FF: greek += 1
+                case 0x400...0x4FF:
+                    cyrillic += 1
+                    if v == 0x456 || v == 0x457 || v == 0x454 || v == 0x491 || v == 0x406 || v == 0x407 || v == 0x404 { ukrainian += 1 }
+                case 0x600...0x6FF: arabic += 1
+                case 0x3040...0x30FF: kana += 1
+                case 0x4E00...0x9FFF, 0x3400...0x4DBF: han += 1
+                case 0xAC00...0xD7AF, 0x1100...0x11FF: hangul += 1
+                default: break
+                }
+            }
+            if wordsDone { continue }
             let isLetter: Bool
             if v < 0x80 {
                 if v >= 0x41 && v <= 0x5A { v += 0x20 }
@@ -144,8 +200,9 @@ public enum LanguageDetector {
                 v += 0x20
                 isLetter = true
             } else {
-                isLetter = scalar.properties.isAlphabetic
-                if isLetter, let lower = scalar.properties.lowercaseMapping.unicodeScalars.first, scalar.properties.lowercaseMapping.unicodeScalars.count == 1 {
+                let properties = Unicode.Scalar(v)!.properties
+                isLetter = properties.isAlphabetic
+                if isLetter, let lower = properties.lowercaseMapping.unicodeScalars.first, properties.lowercaseMapping.unicodeScalars.count == 1 {
                     v = lower.value
                 }
             }
@@ -154,17 +211,32 @@ public enum LanguageDetector {
                 length += 1
             } else {
                 flush()
-                if words >= 600 { break }
+                if words >= 600 { wordsDone = true }
             }
         }
-        flush()
-        var hits: [String: Int] = [:]
-        for (i, lang) in profiled.enumerated() { hits[lang] = hitCounts[i] }
-        guard words > 0 else { return (nil, [:]) }
-        var scores: [String: Double] = [:]
-        for lang in profiled { scores[lang] = Double(hits[lang, default: 0]) / Double(words) }
-        let best = profiled.max { (scores[$0]!, $1) < (scores[$1]!, $0) }!
-        guard scores[best]! >= 0.08, hits[best, default: 0] >= 3 else { return (nil, scores) }
-        return (best, scores)
+        if !wordsDone { flush() }
+
+        let letters = han + kana + hangul + cyrillic + arabic + greek + latin
+        guard letters >= 10 else { return (nil, nil, 0) }
+        // Ideographs carry a word each, so they count several times a Latin letter.
+        let cjk = han + kana + hangul
+        if cjk * 3 > latin {
+            if kana * 10 > cjk { return ("ja", nil, 0) }
+            if hangul > han { return ("ko", nil, 0) }
+            return ("zh", nil, 0)
+        }
+        if cyrillic > latin { return (ukrainian * 50 > cyrillic ? "uk" : "ru", nil, 0) }
+        if arabic > latin { return ("ar", nil, 0) }
+        if greek > latin { return ("el", nil, 0) }
+
+        guard words > 0 else { return (nil, nil, 0) }
+        // The best share wins; on a tie, the alphabetically first code.
+        var best = 0
+        for k in 1..<profiled.count
+        where hitCounts[k] > hitCounts[best] || (hitCounts[k] == hitCounts[best] && profiled[k] < profiled[best]) {
+            best = k
+        }
+        guard hitCounts[best] * 100 >= 8 * words, hitCounts[best] >= 3 else { return (nil, hitCounts, words) }
+        return (profiled[best], hitCounts, words)
     }
 }
