@@ -122,18 +122,28 @@ public struct FeatureHasher: Sendable, Equatable {
             return
         }
         let low = (bits + 1) / 2
+        let high = bits - low
         var scratch = [Int32](repeating: 0, count: keys.count)
-        for (shift, width) in [(0, low), (low, bits - low)] {
-            let mask = Int32((1 << width) - 1)
-            var counts = [Int](repeating: 0, count: (1 << width) + 1)
-            for k in keys { counts[Int((k >> Int32(shift)) & mask) + 1] += 1 }
-            for i in 1..<counts.count { counts[i] += counts[i - 1] }
-            for k in keys {
-                let d = Int((k >> Int32(shift)) & mask)
-                scratch[counts[d]] = k
-                counts[d] += 1
+        var counts = [Int](repeating: 0, count: (1 << max(low, high)) + 1)
+        // Low digit: keys → scratch; high digit: scratch → keys.
+        keys.withUnsafeMutableBufferPointer { keys in
+            scratch.withUnsafeMutableBufferPointer { scratch in
+                counts.withUnsafeMutableBufferPointer { counts in
+                    func pass(_ from: UnsafeMutableBufferPointer<Int32>, _ to: UnsafeMutableBufferPointer<Int32>, shift: Int32, width: Int) {
+                        let mask = Int32((1 << width) - 1)
+                        for i in 0...(1 << width) { counts[i] = 0 }
+                        for k in from { counts[Int((k >> shift) & mask) + 1] += 1 }
+                        for i in 1...(1 << width) { counts[i] += counts[i - 1] }
+                        for k in from {
+                            let d = Int((k >> shift) & mask)
+                            to[counts[d]] = k
+                            counts[d] += 1
+                        }
+                    }
+                    pass(keys, scratch, shift: 0, width: low)
+                    pass(scratch, keys, shift: Int32(low), width: high)
+                }
             }
-            swap(&keys, &scratch)
         }
     }
 

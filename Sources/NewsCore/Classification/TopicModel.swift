@@ -38,11 +38,17 @@ public struct TopicModel: Sendable, Equatable {
         Self.vector(hasher.sortedCounts(tokens), idf: idf)
     }
 
+    /// `1 + ln(c)` for the small counts most features have (the same values `log` gives).
+    static let logTermFrequency: [Float] = (0..<256).map { 1 + log(Float(max($0, 1))) }
+
     static func vector(_ counts: (indices: [Int32], counts: [Float]), idf: [Float]) -> SparseVector {
         var values = [Float](repeating: 0, count: counts.indices.count)
         var norm: Float = 0
+        let table = logTermFrequency
         for k in 0..<values.count {
-            let v = (1 + log(counts.counts[k])) * idf[Int(counts.indices[k])]
+            let c = counts.counts[k]
+            let tf = c < 256 ? table[Int(c)] : 1 + log(c)
+            let v = tf * idf[Int(counts.indices[k])]
             values[k] = v
             norm += v * v
         }

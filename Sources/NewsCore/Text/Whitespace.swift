@@ -6,8 +6,60 @@ public enum Whitespace {
     /// spaces) to one ASCII space, removes zero-width and control characters, trims, and puts
     /// the result in Unicode NFC (so "é" as one or two code points hashes the same).
     public static func normalizeLine<S: StringProtocol>(_ line: S) -> String {
-        // Built as UTF-8 bytes: ASCII needs no Unicode property look-ups, and appending bytes
-        // is far cheaper than appending scalars to a String.
+        if let normalized = line.utf8.withContiguousStorageIfAvailable(normalize(utf8:)) { return normalized }
+        return normalizeScalars(line)
+    }
+
+    /// `normalizeLine` over the line's UTF-8 bytes (native strings): ASCII costs a comparison
+    /// or two per byte; only other scalars are decoded and looked up.
+    static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var pendingSpace = false
+        var needsNFC = false
+        var i = 0
+        let n = bytes.count
+        while i < n {
+            let b = bytes[i]
+            if b < 0x80 {
+                if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                    pendingSpace = true
+                } else if b >= 0x20 && b != 0x7F {
+                    if pendingSpace && !out.isEmpty { out.append(0x20) }
+                    pendingSpace = false
+                    out.append(b)
+                }
+                i += 1
+                continue
+            }
+            let width = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+            guard i + width <= n else { break }  // cannot happen in valid UTF-8
+            var v = UInt32(b) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
+            for k in 1..<width { v = (v << 6) | UInt32(bytes[i + k] & 0x3F) }
+            defer { i += width }
+            switch v {
+            case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
+                continue  // zero-width characters and soft hyphens carry no text
+            default:
+                break
+            }
+            guard let scalar = Unicode.Scalar(v) else { continue }
+            if scalar.properties.isWhitespace {
+                pendingSpace = true
+                continue
+            }
+            if scalar.properties.generalCategory == .control { continue }
+            if pendingSpace && !out.isEmpty { out.append(0x20) }
+            pendingSpace = false
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<(i + width)]))
+            if v >= 0x300 { needsNFC = true }
+        }
+        let normalized = String(decoding: out, as: UTF8.self)
+        return needsNFC ? normalized.precomposedStringWithCanonicalMapping : normalized
+    }
+
+    /// `normalizeLine` scalar by scalar, for strings without contiguous UTF-8.
+    static func normalizeScalars<S: StringProtocol>(_ line: S) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(line.utf8.count)
         var pendingSpace = false
