@@ -13,48 +13,59 @@ public enum Whitespace {
     /// `normalizeLine` over the line's UTF-8 bytes (native strings): ASCII costs a comparison
     /// or two per byte; only other scalars are decoded and looked up.
     static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count)
-        var pendingSpace = false
         var needsNFC = false
-        var i = 0
-        let n = bytes.count
-        while i < n {
-            let b = bytes[i]
-            if b < 0x80 {
-                if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
-                    pendingSpace = true
-                } else if b >= 0x20 && b != 0x7F {
-                    if pendingSpace && !out.isEmpty { out.append(0x20) }
-                    pendingSpace = false
-                    out.append(b)
+        // The result is never longer than the line: written straight into the String's storage.
+        let normalized = String(unsafeUninitializedCapacity: bytes.count) { out in
+            var count = 0
+            var pendingSpace = false
+            var i = 0
+            let n = bytes.count
+            while i < n {
+                let b = bytes[i]
+                if b < 0x80 {
+                    if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
+                        pendingSpace = true
+                    } else if b >= 0x20 && b != 0x7F {
+                        if pendingSpace && count > 0 {
+                            out[count] = 0x20
+                            count += 1
+                        }
+                        pendingSpace = false
+                        out[count] = b
+                        count += 1
+                    }
+                    i += 1
+                    continue
                 }
-                i += 1
-                continue
+                let width = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
+                guard i + width <= n else { break }  // cannot happen in valid UTF-8
+                var v = UInt32(b) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
+                for k in 1..<width { v = (v << 6) | UInt32(bytes[i + k] & 0x3F) }
+                defer { i += width }
+                switch v {
+                case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
+                    continue  // zero-width characters and soft hyphens carry no text
+                default:
+                    break
+                }
+                guard let scalar = Unicode.Scalar(v) else { continue }
+                if scalar.properties.isWhitespace {
+                    pendingSpace = true
+                    continue
+                }
+                if scalar.properties.generalCategory == .control { continue }
+                // A dropped space never outgrows the line: the space stood for skipped bytes.
+                if pendingSpace && count > 0 {
+                    out[count] = 0x20
+                    count += 1
+                }
+                pendingSpace = false
+                for k in 0..<width { out[count + k] = bytes[i + k] }
+                count += width
+                if v >= 0x300 { needsNFC = true }
             }
-            let width = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
-            guard i + width <= n else { break }  // cannot happen in valid UTF-8
-            var v = UInt32(b) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
-            for k in 1..<width { v = (v << 6) | UInt32(bytes[i + k] & 0x3F) }
-            defer { i += width }
-            switch v {
-            case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
-                continue  // zero-width characters and soft hyphens carry no text
-            default:
-                break
-            }
-            guard let scalar = Unicode.Scalar(v) else { continue }
-            if scalar.properties.isWhitespace {
-                pendingSpace = true
-                continue
-            }
-            if scalar.properties.generalCategory == .control { continue }
-            if pendingSpace && !out.isEmpty { out.append(0x20) }
-            pendingSpace = false
-            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[i..<(i + width)]))
-            if v >= 0x300 { needsNFC = true }
+            return count
         }
-        let normalized = String(decoding: out, as: UTF8.self)
         return needsNFC ? normalized.precomposedStringWithCanonicalMapping : normalized
     }
 

@@ -46,11 +46,22 @@ public struct WordTokens: Sendable {
 
     private mutating func scan(_ bytes: UnsafeBufferPointer<UInt8>) {
         let n = bytes.count
-        hashes.reserveCapacity(n / 5)
-        starts.reserveCapacity(n / 5)
-        ends.reserveCapacity(n / 5)
-        lengths.reserveCapacity(n / 5)
-        flags.reserveCapacity(n / 5)
+        // A token takes two bytes at least and a separator: at most n / 3 + 1 of them. Written
+        // through raw buffers (an append checks uniqueness and capacity each time), then copied.
+        let capacity = n / 3 + 1
+        let outHashes = UnsafeMutablePointer<UInt64>.allocate(capacity: capacity)
+        let outStarts = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let outEnds = UnsafeMutablePointer<Int32>.allocate(capacity: capacity)
+        let outLengths = UnsafeMutablePointer<UInt16>.allocate(capacity: capacity)
+        let outFlags = UnsafeMutablePointer<UInt8>.allocate(capacity: capacity)
+        defer {
+            outHashes.deallocate()
+            outStarts.deallocate()
+            outEnds.deallocate()
+            outLengths.deallocate()
+            outFlags.deallocate()
+        }
+        var count = 0
 
         var hash = Self.fnvOffset
         var length = 0
@@ -68,11 +79,12 @@ public struct WordTokens: Sendable {
                 if capitalized && nameAllowed { f |= Self.isName }
                 if numeric { f |= Self.isNumeric }
                 if titleOpen { f |= Self.inTitle }
-                hashes.append(hash)
-                starts.append(Int32(truncatingIfNeeded: start))
-                ends.append(Int32(truncatingIfNeeded: end))
-                lengths.append(UInt16(truncatingIfNeeded: min(length, Int(UInt16.max))))
-                flags.append(f)
+                outHashes[count] = hash
+                outStarts[count] = Int32(truncatingIfNeeded: start)
+                outEnds[count] = Int32(truncatingIfNeeded: end)
+                outLengths[count] = UInt16(truncatingIfNeeded: min(length, Int(UInt16.max)))
+                outFlags[count] = f
+                count += 1
             }
             boundary = false
             length = 0
@@ -135,6 +147,11 @@ public struct WordTokens: Sendable {
             i += width
         }
         flush(at: n)
+        hashes = Array(UnsafeBufferPointer(start: outHashes, count: count))
+        starts = Array(UnsafeBufferPointer(start: outStarts, count: count))
+        ends = Array(UnsafeBufferPointer(start: outEnds, count: count))
+        lengths = Array(UnsafeBufferPointer(start: outLengths, count: count))
+        flags = Array(UnsafeBufferPointer(start: outFlags, count: count))
     }
 
     /// Token `i`, lowercased as it was hashed.
