@@ -100,6 +100,7 @@ struct IngestBench: ParsableCommand {
             print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) articles/s")
         }
         for _ in 0..<profileRounds {
+            rate("entities") { _ = EntityExtractor.extract(title: parsed[$0].title, paragraphs: parsed[$0].paragraphs) }
             rate("classify") { i in
                 guard let a = try? parser.parse(bytes: Array(sample[i].utf8)).articles[0] else { return }
                 let text = a.title + "\n" + a.body

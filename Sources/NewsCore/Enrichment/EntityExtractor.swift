@@ -335,7 +335,8 @@ public enum EntityExtractor {
                 bytes = bytes.dropLast(width)
             }
             let w = String(Substring(bytes))
-            if abbreviations.contains(w) {
+            // Abbreviations are two to four bytes and capitalized: most words skip the look-up.
+            if (2...4).contains(bytes.count), let f = bytes.first, f >= 0x41, f <= 0x5A, abbreviations.contains(w) {
                 endsSentence = false  // "St. Petersburg", "Dr. Smith"
                 breaksAfter = possessive
             }
@@ -386,11 +387,17 @@ public enum EntityExtractor {
                 Gazetteer.connectors.contains(w) || w == "&" || (["for", "on"].contains(w) && current.contains(where: organizationWords.contains))
             {
                 current.append(w)
-            } else {
-                close(after: w.lowercased())
+            } else if !current.isEmpty || !titleBuffer.isEmpty {
+                close(after: w.lowercased())  // (with nothing open, closing changes nothing)
             }
-            previousPlain = capitalized || breaksAfter || endsSentence ? nil : Substring(w.lowercased())
-            if breaksAfter || endsSentence { close() }
+            if capitalized || breaksAfter || endsSentence {
+                previousPlain = nil
+            } else {
+                // Lowercase ASCII is its own lowercased form: no new String.
+                let plain = bytes.allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }
+                previousPlain = plain ? Substring(bytes) : Substring(w.lowercased())
+            }
+            if (breaksAfter || endsSentence) && (!current.isEmpty || !titleBuffer.isEmpty) { close() }
             atSentenceStart = endsSentence
         }
         close()
