@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "newsd",
             dependencies: [
-                "IngestEngine",
+                "IngestEngine", "NewsSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

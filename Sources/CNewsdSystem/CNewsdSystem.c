@@ -4,6 +4,8 @@
 #include "CNewsdSystem.h"
 
 #include <errno.h>
+#include <malloc.h>
+#include <stdlib.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/socket.h>
@@ -32,4 +34,9 @@ int newsd_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, cons
 
 int newsd_accept(int fd) {
     return accept4(fd, NULL, NULL, SOCK_CLOEXEC | SOCK_NONBLOCK);
+}
+
+int newsd_limit_malloc_arenas(int arenas) {
+    if (getenv("MALLOC_ARENA_MAX") != NULL) return 0;
+    return mallopt(M_ARENA_MAX, arenas) == 1;
 }

@@ -1,3 +1,5 @@
+import CNewsdSystem
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -81,4 +83,16 @@ public func displayName(_ bytes: [UInt8]) -> String {
         }
     }
     return out
+}
+
+/// Process-wide memory settings.
+public enum ProcessMemory {
+    /// Caps glibc's malloc arenas (a thread that finds its arena busy otherwise opens another,
+    /// and each keeps freed memory: RSS creeps up with the hours and the thread count), unless
+    /// MALLOC_ARENA_MAX is set. Call first thing, before threads start. Returns whether the cap
+    /// was applied.
+    @discardableResult
+    public static func limitMallocArenas(_ arenas: Int32) -> Bool {
+        newsd_limit_malloc_arenas(arenas) == 1
+    }
 }

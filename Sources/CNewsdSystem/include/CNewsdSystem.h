@@ -15,4 +15,8 @@ int newsd_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, cons
 /// accept4(2) with SOCK_CLOEXEC | SOCK_NONBLOCK (accept4 needs _GNU_SOURCE).
 int newsd_accept(int fd);
 
+/// Caps glibc's malloc arenas at `arenas` (mallopt M_ARENA_MAX) unless MALLOC_ARENA_MAX is set
+/// in the environment. Returns 1 when the cap was applied.
+int newsd_limit_malloc_arenas(int arenas);
+
 #endif
