@@ -40,6 +40,10 @@ public final class BatchWriter: @unchecked Sendable {
     private var flushInterval: Int
     private let lanes: [Lane]
     private var idle: [Int]
+    /// Transient failures so far, on any lane. A lane whose connection predates the latest one
+    /// reconnects before writing: the server that failed one connection has most likely dropped
+    /// the others too, and finding out by failing again would cost another backoff.
+    private let failures = Atomic<Int>(0)
 
     private let conninfo: String
     private let connectTimeout: Int
@@ -60,6 +64,8 @@ public final class BatchWriter: @unchecked Sendable {
         let number: Int
         let queue: DispatchQueue
         var connection: PostgresConnection?
+        /// `failures` when `connection` was opened.
+        var failuresSeen = 0
         init(_ number: Int) {
             self.number = number
             queue = DispatchQueue(label: "newsd.writer.\(number)", qos: .userInitiated)
@@ -204,8 +210,11 @@ public final class BatchWriter: @unchecked Sendable {
 
     /// On the lane's queue.
     private func ensureConnection(_ lane: Lane) throws -> PostgresConnection {
-        if let connection = lane.connection, connection.isConnected { return connection }
+        let failuresNow = failures.load(ordering: .relaxed)
+        if let connection = lane.connection, connection.isConnected, lane.failuresSeen == failuresNow { return connection }
+        lane.connection?.close()
         lane.connection = nil
+        lane.failuresSeen = failuresNow
         let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
         try Migrations.migrate(conn, logger: logger)
         let start = ContinuousClock.now
@@ -236,6 +245,7 @@ public final class BatchWriter: @unchecked Sendable {
         } catch where error.isTransientDatabaseError {
             lane.connection?.close()
             lane.connection = nil
+            failures.add(1, ordering: .relaxed)
             return LaneResult(transient: error, unwritten: batch)
         } catch {
             guard batch.count > 1 else { return rejectSingle(batch[0], error, on: lane) }
