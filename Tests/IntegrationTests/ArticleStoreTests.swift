@@ -149,6 +149,24 @@ import Testing
         }
     }
 
+    /// Publication dates COPY writes as text read back as the INSERT path's epoch seconds do,
+    /// year 0 (1 BC to PostgreSQL) and far-off years included.
+    /// (Epoch seconds: 0000-01-01, 0001-01-01 05:06:07, just before 1970, 2026, 9999-12-31.)
+    @Test(arguments: [-62_167_219_200, -62_135_578_433, -0.5, 1_795_000_000, 253_402_300_799] as [Double])
+    func publicationDatesSurviveCopy(_ epoch: Double) throws {
+        let date = Date(timeIntervalSince1970: epoch)
+        let text = "\(epoch)"
+        for (i, method) in [ArticleStore.Method.copy, .insert].enumerated() {
+            let a = Article(title: "Dated \(i)", paragraphs: ["Body \(text)."], metadata: ArticleMetadata(publishedAt: date))
+            let outcome = try ArticleStore.write([record("d\(i)", .article(a))], on: conn, method: method)
+            #expect(outcome.count == 1)
+        }
+        let epochs = try conn.query("SELECT extract(epoch FROM published_at)::float8 FROM articles ORDER BY title").rows
+        #expect(epochs.count == 2)
+        #expect(epochs[0] == epochs[1])
+        #expect(epochs[0][0].flatMap(Double.init).map { abs($0 - date.timeIntervalSince1970) < 0.001 } == true)
+    }
+
     /// Two writers storing the same content at once: the COPY that loses falls back to INSERT
     /// … ON CONFLICT, and the content is stored once, new for exactly one of them.
     @Test func concurrentCopiesOfTheSameContentStoreItOnce() throws {

@@ -124,9 +124,11 @@ public enum ArticleStore {
             return String(repeating: "0", count: max(0, width - s.count)) + s
         }
         let m = String(micros)
-        return "\(pad(parts.tm_year + 1900, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2)) "
+        // PostgreSQL has no year 0: the year before 1 AD is 1 BC.
+        let year = parts.tm_year + 1900
+        return "\(pad(year > 0 ? year : 1 - year, 4))-\(pad(parts.tm_mon + 1, 2))-\(pad(parts.tm_mday, 2)) "
             + "\(pad(parts.tm_hour, 2)):\(pad(parts.tm_min, 2)):\(pad(parts.tm_sec, 2))."
-            + String(repeating: "0", count: max(0, 6 - m.count)) + m + "+00"
+            + String(repeating: "0", count: max(0, 6 - m.count)) + m + "+00" + (year > 0 ? "" : " BC")
     }
 
     /// One article's values for the `articles` INSERT, as text, in its column order.
