@@ -131,34 +131,31 @@ public enum ArticleStore {
             + String(repeating: "0", count: max(0, 6 - m.count)) + m + "+00" + (year > 0 ? "" : " BC")
     }
 
-    /// One article's values for the `articles` INSERT, as text, in its column order.
+    /// One article's values for the `articles` row, as text in its column order: the form COPY
+    /// takes, which the INSERT fallback casts.
     public struct Row: Sendable {
         /// `\x` and the content hash in hex.
         var hash: String
         var wordCount: Int
         var values: [String?]
-        /// For COPY, which takes no expressions: `published_at` as timestamp text, `keywords`
-        /// as an array literal, and whether the article was classified.
-        var publishedText: String?
-        var keywordArray: String?
-        var classified: Bool
+
+        /// Index in `values` of `classified_at`, held as `t`/`f` until the write stamps it.
+        static let classifiedColumn = 19
 
         init(_ article: Article, format: DocumentFormat, index: Int, file: String) {
             let m = article.metadata
             let e = article.enrichment
-            hash = "\\x" + hexString(article.contentHash)
+            let body = article.body
+            hash = "\\x" + hexString(Article.contentHash(title: article.title, body: body))
             wordCount = article.wordCount
             let scores = e?.topic.map { Self.json($0.scores) }
             values = [
-                article.title, article.body, String(article.paragraphs.count), String(wordCount), hash, file,
-                m.url, m.publishedAt.map { String($0.timeIntervalSince1970) }, m.author, m.source, e?.language ?? m.language,
+                article.title, body, String(article.paragraphs.count), String(wordCount), hash, file,
+                m.url, m.publishedAt.map(ArticleStore.timestampText), m.author, m.source, e?.language ?? m.language,
                 format.rawValue, String(index), e?.topic?.category, e?.topic.map { String($0.confidence) }, scores, e?.topic?.modelID,
-                e.map { $0.keywords.joined(separator: "\u{1F}") }, e.map { String(Int64(bitPattern: $0.simhash)) },
+                e.map { CopyText.arrayLiteral($0.keywords) }, e.map { String(Int64(bitPattern: $0.simhash)) },
                 e?.topic == nil ? "f" : "t",
             ]
-            publishedText = m.publishedAt.map(ArticleStore.timestampText)
-            keywordArray = e.map { CopyText.arrayLiteral($0.keywords) }
-            classified = e?.topic != nil
         }
 
         /// The `articles` columns COPY fills, in order.
@@ -172,12 +169,7 @@ public enum ArticleStore {
         func copy(to out: inout CopyText, id: Int64, classifiedAt: String, duplicateOf: Int64?) {
             out.append(String(id))
             for (c, v) in values.enumerated() {
-                switch c {
-                case 7: out.append(publishedText)
-                case 17: out.append(keywordArray)
-                case 19: out.append(classified ? classifiedAt : nil)
-                default: out.append(v)
-                }
+                out.append(c == Self.classifiedColumn ? (v == "t" ? classifiedAt : nil) : v)
             }
             out.append(duplicateOf.map { String($0) })
             out.endRow()
@@ -328,8 +320,8 @@ public enum ArticleStore {
                                   url, published_at, author, source, language, format, record_index,
                                   category, confidence, scores, model_id, keywords, simhash, classified_at, duplicate_of)
             SELECT title, body, pc::integer, wc::integer, decode(substr(hash, 3), 'hex'), file,
-                   url, to_timestamp(pub::float8), author, source, lang, format, idx::integer,
-                   category, conf::real, scores::jsonb, model, string_to_array(keywords, chr(31)), simhash::bigint,
+                   url, pub::timestamptz, author, source, lang, format, idx::integer,
+                   category, conf::real, scores::jsonb, model, keywords::text[], simhash::bigint,
                    CASE WHEN classified::boolean THEN now() END,
                    CASE WHEN EXISTS (SELECT 1 FROM articles b WHERE b.id = dup::bigint) THEN dup::bigint END
             FROM unnest(\(.nullableTextArray(cols[0]))::text[], \(.nullableTextArray(cols[1]))::text[], \(.nullableTextArray(cols[2]))::text[],

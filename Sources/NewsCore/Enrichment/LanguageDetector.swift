@@ -135,21 +135,6 @@ public enum LanguageDetector {
         return (e.language, scores)
     }
 
-    /// Decodes the scalar starting at `i` of valid UTF-8 (a String's bytes): value and width.
-    @inline(__always)
-    private static func scalar(_ bytes: UnsafeBufferPointer<UInt8>, _ i: Int) -> (UInt32, Int) {
-        let b0 = bytes[i]
-        if b0 < 0x80 { return (UInt32(b0), 1) }
-        if b0 < 0xE0 { return ((UInt32(b0 & 0x1F) << 6) | UInt32(bytes[i + 1] & 0x3F), 2) }
-        if b0 < 0xF0 {
-            return ((UInt32(b0 & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F), 3)
-        }
-        return (
-            (UInt32(b0 & 0x07) << 18) | (UInt32(bytes[i + 1] & 0x3F) << 12) | (UInt32(bytes[i + 2] & 0x3F) << 6)
-                | UInt32(bytes[i + 3] & 0x3F), 4
-        )
-    }
-
     /// One pass over the bytes counts the scripts of the first 20,000 letters and, for the
     /// profiles, hashes the first 600 words (lowercased letter runs) and counts each profile's
     /// hits (a table maps a word's hash to a bit per language). Returns the decision, and the
@@ -173,7 +158,7 @@ public enum LanguageDetector {
         }
         var i = 0
         while i < bytes.count {
-            var (v, width) = scalar(bytes, i)
+            var (v, width) = UTF8Scalar.decode(bytes, i)
             i += width
             if v >= 0x41 && scanned >= 20_000 && wordsDone { break }  // both counts are complete
             if v >= 0x41 && scanned < 20_000 {

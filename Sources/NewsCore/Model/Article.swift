@@ -77,7 +77,10 @@ public struct Article: Sendable, Equatable {
 
     /// SHA-256 of the normalized title and body: the identity used to detect re-dropped
     /// articles, whatever the file was called or how its whitespace and junk looked.
-    public var contentHash: [UInt8] {
+    public var contentHash: [UInt8] { Self.contentHash(title: title, body: body) }
+
+    /// `contentHash` from a title and an already joined `body`.
+    public static func contentHash(title: String, body: String) -> [UInt8] {
         var hasher = SHA256()
         hasher.update(data: Array(title.utf8))
         hasher.update(data: [0x0A, 0x0A])

@@ -7,7 +7,8 @@ public enum Whitespace {
     /// the result in Unicode NFC (so "é" as one or two code points hashes the same).
     public static func normalizeLine<S: StringProtocol>(_ line: S) -> String {
         if let normalized = line.utf8.withContiguousStorageIfAvailable(normalize(utf8:)) { return normalized }
-        return normalizeScalars(line)
+        var native = String(line)  // e.g. a bridged string: made contiguous once
+        return native.withUTF8(normalize(utf8:))
     }
 
     /// `normalizeLine` over the line's UTF-8 bytes (native strings): ASCII costs a comparison
@@ -37,10 +38,7 @@ public enum Whitespace {
                     i += 1
                     continue
                 }
-                let width = b < 0xE0 ? 2 : b < 0xF0 ? 3 : 4
-                guard i + width <= n else { break }  // cannot happen in valid UTF-8
-                var v = UInt32(b) & (width == 2 ? 0x1F : width == 3 ? 0x0F : 0x07)
-                for k in 1..<width { v = (v << 6) | UInt32(bytes[i + k] & 0x3F) }
+                let (v, width) = UTF8Scalar.decode(bytes, i)
                 defer { i += width }
                 switch v {
                 case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
@@ -66,45 +64,6 @@ public enum Whitespace {
             }
             return count
         }
-        return needsNFC ? normalized.precomposedStringWithCanonicalMapping : normalized
-    }
-
-    /// `normalizeLine` scalar by scalar, for strings without contiguous UTF-8.
-    static func normalizeScalars<S: StringProtocol>(_ line: S) -> String {
-        var out: [UInt8] = []
-        out.reserveCapacity(line.utf8.count)
-        var pendingSpace = false
-        var needsNFC = false
-        var iterator = line.unicodeScalars.makeIterator()
-        while let scalar = iterator.next() {
-            let v = scalar.value
-            if v < 0x80 {
-                if v == 0x20 || (v >= 0x09 && v <= 0x0D) {
-                    pendingSpace = true
-                } else if v >= 0x20 && v != 0x7F {
-                    if pendingSpace && !out.isEmpty { out.append(0x20) }
-                    pendingSpace = false
-                    out.append(UInt8(v))
-                }
-                continue
-            }
-            switch v {
-            case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
-                continue  // zero-width characters and soft hyphens carry no text
-            default:
-                break
-            }
-            if scalar.properties.isWhitespace {
-                pendingSpace = true
-                continue
-            }
-            if scalar.properties.generalCategory == .control { continue }
-            if pendingSpace && !out.isEmpty { out.append(0x20) }
-            pendingSpace = false
-            UTF8.encode(scalar) { out.append($0) }
-            if v >= 0x300 { needsNFC = true }
-        }
-        let normalized = String(decoding: out, as: UTF8.self)
         return needsNFC ? normalized.precomposedStringWithCanonicalMapping : normalized
     }
 

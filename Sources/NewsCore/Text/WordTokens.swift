@@ -122,19 +122,7 @@ public struct WordTokens: Sendable {
                 continue
             }
             // Multi-byte scalar (the text is valid UTF-8: it is a String).
-            let v: UInt32
-            let width: Int
-            if b0 < 0xE0 {
-                v = (UInt32(b0 & 0x1F) << 6) | UInt32(bytes[i + 1] & 0x3F)
-                width = 2
-            } else if b0 < 0xF0 {
-                v = (UInt32(b0 & 0x0F) << 12) | (UInt32(bytes[i + 1] & 0x3F) << 6) | UInt32(bytes[i + 2] & 0x3F)
-                width = 3
-            } else {
-                v = (UInt32(b0 & 0x07) << 18) | (UInt32(bytes[i + 1] & 0x3F) << 12)
-                    | (UInt32(bytes[i + 2] & 0x3F) << 6) | UInt32(bytes[i + 3] & 0x3F)
-                width = 4
-            }
+            let (v, width) = UTF8Scalar.decode(bytes, i)
             if (v >= 0x2000 && v <= 0x206F) || (v >= 0xA0 && v <= 0xBF) || v == 0xD7 || v == 0xF7
                 || (v >= 0x3000 && v <= 0x303F)
             {
