@@ -71,15 +71,20 @@ struct IngestBench: ParsableCommand {
         let sample = Array(articles.prefix(5000))
         let loaded = enricher.model!.model
         func perSecond(_ body: (Article) -> Void) throws -> Double {
-            // A first pass warms caches and lazily built tables; the second is timed.
+            // A first pass warms caches and lazily built tables; then the best of five timed
+            // passes (a shared machine's other work only ever slows a pass down).
             for text in sample.prefix(500) {
                 for a in try parser.parse(bytes: Array(text.utf8)).articles { body(a) }
             }
-            let start = Date()
-            for text in sample {
-                for a in try parser.parse(bytes: Array(text.utf8)).articles { body(a) }
+            var best = 0.0
+            for _ in 0..<5 {
+                let start = Date()
+                for text in sample {
+                    for a in try parser.parse(bytes: Array(text.utf8)).articles { body(a) }
+                }
+                best = max(best, Double(sample.count) / Date().timeIntervalSince(start))
             }
-            return Double(sample.count) / Date().timeIntervalSince(start)
+            return best
         }
         report["parse_classify_per_second"] = try perSecond { a in
             let text = a.title + "\n" + a.body
@@ -93,9 +98,12 @@ struct IngestBench: ParsableCommand {
         let texts = parsed.map { $0.title + "\n" + $0.body }
         let tokens = texts.map(WordTokens.init)
         func rate(_ name: String, _ body: (Int) -> Void) {
-            let start = Date()
-            for i in 0..<parsed.count { body(i) }
-            let r = Double(parsed.count) / Date().timeIntervalSince(start)
+            var r = 0.0
+            for _ in 0..<3 {
+                let start = Date()
+                for i in 0..<parsed.count { body(i) }
+                r = max(r, Double(parsed.count) / Date().timeIntervalSince(start))
+            }
             report["stage_\(name)_per_second"] = r
             print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) articles/s")
         }
@@ -220,7 +228,10 @@ struct IngestBench: ParsableCommand {
             for a in document.articles {
                 let e = enricher.enrich(a)
                 let entities = e.entities.map { "\($0.kind.rawValue):\($0.name):\($0.mentions)" }.joined(separator: "|")
-                let topic = e.topic.map { "\($0.category) \(String(format: "%.5f", $0.confidence))" } ?? "-"
+                // Every label's probability, exactly: a faster scorer must not move a bit.
+                let topic = e.topic.map { t in
+                    "\(t.category) " + t.scores.keys.sorted().map { "\($0)=\(t.scores[$0]!.bitPattern)" }.joined(separator: ",")
+                } ?? "-"
                 let hash = a.contentHash.prefix(8).map { String(format: "%02x", $0) }.joined()
                 out += "\(file)\t\(hash)\t\(a.paragraphs.count)\t\(a.wordCount)\t\(e.language ?? "-")\t\(topic)\t"
                 out += "\(e.keywords.joined(separator: ","))\t\(entities)\t\(String(e.simhash, radix: 16))\n"

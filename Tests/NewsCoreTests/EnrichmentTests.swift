@@ -89,6 +89,23 @@ private func sampleArticle() throws -> Article {
         #expect(LanguageDetector.detect("12345 67890 !!!") == nil)
     }
 
+    @Test func wordsAreLetterRunsCountedExactly() {
+        // Words: "the" "cat" "für" "die" "thethethe" "a" "b" "über": 8, digits split "a1b".
+        // en: the → 1/8; pt: a → 1/8; de: für, die, über → 3/8. A nine-letter word is no stop
+        // word, and capitals and Latin-1 letters are lowercased before the lookup.
+        let scores = LanguageDetector.detectWithScores("The cat FÜR die thethethe a1b Über").scores
+        #expect(scores["en"] == 1.0 / 8)
+        #expect(scores["pt"] == 1.0 / 8)
+        #expect(scores["de"] == 3.0 / 8)
+        #expect(scores["pl"] == 0)
+        // Only the first 600 words count: 600 English stop words, then 900 German ones.
+        let text = String(repeating: "the ", count: 600) + String(repeating: "und ", count: 900)
+        #expect(LanguageDetector.detectWithScores(text).scores["en"] == 1)
+        #expect(LanguageDetector.detectWithScores(text).language == "en")
+        // A stop word after a long ASCII prefix and an accented letter is still a whole word.
+        #expect(LanguageDetector.detectWithScores("abcdefghijé été été été").scores["fr"] == 3.0 / 4)
+    }
+
     @Test func sampleIsEnglish() throws {
         let a = try sampleArticle()
         #expect(LanguageDetector.detect(a.title + "\n" + a.body) == "en")

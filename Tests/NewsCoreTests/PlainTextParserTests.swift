@@ -141,6 +141,71 @@ func sharedFixture(_ name: String) throws -> [UInt8] {
 }
 
 @Suite struct NormalizationTests {
+    /// The rule normalizeLine implements, written plainly over scalars.
+    static func referenceNormalize(_ line: Substring) -> String {
+        var out = String.UnicodeScalarView()
+        var pendingSpace = false
+        for s in line.unicodeScalars {
+            if [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD].contains(s.value) { continue }
+            if s.properties.isWhitespace {
+                pendingSpace = true
+                continue
+            }
+            if s.properties.generalCategory == .control { continue }
+            if pendingSpace && !out.isEmpty { out.append(" ") }
+            pendingSpace = false
+            out.append(s)
+        }
+        return String(out).precomposedStringWithCanonicalMapping
+    }
+
+    /// Random lines over the cases the eight-byte fast path must hand to the byte loop: single
+    /// and double spaces at every offset, tabs, DEL and other controls, no-break and wide
+    /// spaces, zero-width characters, combining accents, line ends.
+    static func randomText(_ rng: inout SplitMix64, pieces: [String]) -> String {
+        var s = ""
+        for _ in 0..<Int.random(in: 0...40, using: &rng) { s += pieces.randomElement(using: &rng)! }
+        return s
+    }
+
+    static let pieces = [
+        "a", "b", "Word", "x1", "long-word.", " ", " ", " ", "  ", "\t", "\u{0B}", "\u{0C}", "\u{7F}", "\u{01}", "\u{A0}",
+        "\u{2003}", "\u{200B}", "\u{AD}", "é", "e\u{301}", "中文", "«Москва»", "~", "!",
+    ]
+
+    @Test func normalizeLineAgreesWithTheScalarRule() {
+        var rng = SplitMix64(seed: 7)
+        for _ in 0..<20_000 {
+            let line = Self.randomText(&rng, pieces: Self.pieces)
+            let fast = Whitespace.normalizeLine(line)
+            #expect(Array(fast.utf8) == Array(Self.referenceNormalize(line[...]).utf8), "\(line.debugDescription)")
+        }
+        // Exact cases around the fast path's chunk edges.
+        #expect(Whitespace.normalizeLine("  abcdefgh  ijklmnop ") == "abcdefgh ijklmnop")
+        #expect(Whitespace.normalizeLine("abcdefg abcdefg\tabcdefgh") == "abcdefg abcdefg abcdefgh")
+        #expect(Whitespace.normalizeLine("abcdefg\u{7F}hijklmn") == "abcdefghijklmn")
+    }
+
+    @Test func blocksSplitAtEveryLineEndAndNormalizeEachLine() {
+        var rng = SplitMix64(seed: 11)
+        for _ in 0..<5_000 {
+            let text = Self.randomText(&rng, pieces: Self.pieces + ["\n", "\r", "\r\n", "\n\n", "\r\r"])
+            var expected: [[String]] = []
+            var current: [String] = []
+            for raw in Whitespace.lines(text) {
+                let line = Self.referenceNormalize(raw)
+                if line.isEmpty {
+                    if !current.isEmpty { expected.append(current) }
+                    current = []
+                } else {
+                    current.append(line)
+                }
+            }
+            if !current.isEmpty { expected.append(current) }
+            #expect(PlainTextParser.blocks(text) == expected, "\(text.debugDescription)")
+        }
+    }
+
     @Test func decomposedTextIsStoredComposed() throws {
         let decomposed = "Cafe\u{0301} au lait"
         let line = Whitespace.normalizeLine(decomposed)

@@ -74,10 +74,31 @@ public struct TopicModel: Sendable, Equatable {
         var raw = bias
         weights.withUnsafeBufferPointer { w in
             raw.withUnsafeMutableBufferPointer { r in
-                for k in 0..<x.indices.count {
-                    let base = Int(x.indices[k]) * classes
-                    let v = x.values[k]
-                    for c in 0..<classes { r[c] += w[base + c] * v }
+                if classes <= 8 {
+                    // Up to eight labels: one feature's weights are one unaligned vector load
+                    // (the lanes past the last label read the next bucket and are dropped), and
+                    // the sums stay in a register. Each lane does what the scalar loop does
+                    // (multiply, then add, in feature order), so the scores are bit-identical.
+                    var sums = SIMD8<Float>(repeating: 0)
+                    for c in 0..<classes { sums[c] = r[c] }
+                    let end = w.count - 8
+                    for k in 0..<x.indices.count {
+                        let base = Int(x.indices[k]) * classes
+                        let v = x.values[k]
+                        if base <= end {
+                            let row = UnsafeRawPointer(w.baseAddress! + base).loadUnaligned(as: SIMD8<Float>.self)
+                            sums += row * v
+                        } else {
+                            for c in 0..<classes { sums[c] += w[base + c] * v }
+                        }
+                    }
+                    for c in 0..<classes { r[c] = sums[c] }
+                } else {
+                    for k in 0..<x.indices.count {
+                        let base = Int(x.indices[k]) * classes
+                        let v = x.values[k]
+                        for c in 0..<classes { r[c] += w[base + c] * v }
+                    }
                 }
             }
         }

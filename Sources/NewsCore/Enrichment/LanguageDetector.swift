@@ -65,35 +65,49 @@ public enum LanguageDetector {
         ],
     ]
 
-    /// Stop word hash (FNV-1a over the lowercased scalars) → a bit per profiled language.
-    static let profileMasks: [UInt64: UInt16] = {
-        var table: [UInt64: UInt16] = [:]
+    /// Stop words → a bit per profiled language, in two tables: words of ASCII letters keyed by
+    /// their bytes packed into an integer (`(key << 8) | byte`), the others by FNV-1a over
+    /// their scalars. No stop word is longer than `maxWordLength` letters.
+    static let (asciiTable, scalarTable, maxWordLength): (HashMask, HashMask, Int) = {
+        var ascii: [UInt64: UInt16] = [:]
+        var scalar: [UInt64: UInt16] = [:]
+        var longest = 0
         for (i, lang) in profiled.enumerated() {
             for word in stopWords[lang]! {
-                var h: UInt64 = 0xcbf2_9ce4_8422_2325
-                for s in word.unicodeScalars { h = (h ^ UInt64(s.value)) &* 0x100_0000_01b3 }
-                table[h, default: 0] |= 1 << i
+                longest = max(longest, word.unicodeScalars.count)
+                if word.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) {
+                    ascii[word.utf8.reduce(0) { ($0 << 8) | UInt64($1) }, default: 0] |= 1 << i
+                } else {
+                    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+                    for s in word.unicodeScalars { h = (h ^ UInt64(s.value)) &* 0x100_0000_01b3 }
+                    scalar[h, default: 0] |= 1 << i
+                }
             }
         }
-        return table
+        precondition(longest <= 8, "an ASCII stop word must fit a packed key")
+        return (HashMask(ascii.mapValues(lanes)), HashMask(scalar.mapValues(lanes)), longest)
     }()
 
-    /// `profileMasks` as an open-addressing table: looked up once per word, where a
-    /// Dictionary's SipHash cost more than the rest of the word's work.
-    static let profileTable = HashMask(profileMasks)
+    /// A bit per profile → a 1 in a 16-bit lane per profile, so that adding a word's value to
+    /// a running total counts a hit for each of its languages at once.
+    private static func lanes(_ mask: UInt16) -> UInt128 {
+        var v: UInt128 = 0
+        for i in 0..<profiled.count where mask & (1 << i) != 0 { v |= 1 << (16 * i) }
+        return v
+    }
 
-    /// A fixed set of 64-bit keys (never 0) with a 16-bit value each, in a power-of-two table
-    /// probed linearly.
+    /// A fixed set of 64-bit keys (never 0) with a value each, in a power-of-two table probed
+    /// linearly.
     struct HashMask: Sendable {
         private var keys: [UInt64]
-        private var values: [UInt16]
+        private var values: [UInt128]
         private let mask: Int
 
-        init(_ entries: [UInt64: UInt16]) {
+        init(_ entries: [UInt64: UInt128]) {
             var size = 16
             while size < entries.count * 4 { size <<= 1 }
             keys = [UInt64](repeating: 0, count: size)
-            values = [UInt16](repeating: 0, count: size)
+            values = [UInt128](repeating: 0, count: size)
             mask = size - 1
             for (key, value) in entries {
                 var slot = Self.slot(key, mask)
@@ -104,10 +118,10 @@ public enum LanguageDetector {
         }
 
         @inline(__always)
-        private static func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: key ^ (key >> 29)) & mask }
+        private static func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9e37_79b9_7f4a_7c15) >> 32) & mask }
 
         @inline(__always)
-        func lookup(_ key: UInt64) -> UInt16? {
+        func lookup(_ key: UInt64) -> UInt128? {
             var slot = Self.slot(key, mask)
             while true {
                 let k = keys[slot]
@@ -120,51 +134,113 @@ public enum LanguageDetector {
 
     /// The language of `text`, or nil when the evidence is too thin.
     public static func detect(_ text: String) -> String? {
-        var copy = text
-        return copy.withUTF8 { evidence(utf8: $0).language }
+        evidence(text).decision().language
     }
 
     /// The language and, for Latin script, each profile's share of the words (for tests and
     /// `newsctl explain`).
     public static func detectWithScores(_ text: String) -> (language: String?, scores: [String: Double]) {
-        var copy = text
-        let e = copy.withUTF8 { evidence(utf8: $0) }
+        let e = evidence(text).decision()
         guard let hits = e.hits, e.words > 0 else { return (e.language, [:]) }
         var scores: [String: Double] = [:]
         for (i, lang) in profiled.enumerated() { scores[lang] = Double(hits[i]) / Double(e.words) }
         return (e.language, scores)
     }
 
-    /// One pass over the bytes counts the scripts of the first 20,000 letters and, for the
-    /// profiles, hashes the first 600 words (lowercased letter runs) and counts each profile's
-    /// hits (a table maps a word's hash to a bit per language). Returns the decision, and the
-    /// hits and word count when the profiles decided.
-    private static func evidence(utf8 bytes: UnsafeBufferPointer<UInt8>) -> (language: String?, hits: [Int]?, words: Int) {
+    private static func evidence(_ text: String) -> Evidence {
+        var copy = text
+        return copy.withUTF8 { bytes in
+            var e = Evidence()
+            var i = 0
+            let n = bytes.count
+            while i < n && !e.complete {
+                let b = bytes[i]
+                if b < 0x80 {
+                    e.ascii(b)
+                    i += 1
+                } else {
+                    let (v, width) = UTF8Scalar.decode(bytes, i)
+                    e.scalar(v)
+                    i += width
+                }
+            }
+            e.finish()
+            return e
+        }
+    }
+
+    /// What detection counts, fed one scalar at a time in text order: the scripts of the first
+    /// 20,000 letters and, for the profiles, the first 600 words (lowercased letter runs) and
+    /// each profile's hits. A word of ASCII letters is packed into an integer as it is read
+    /// (one shift per letter); only a word with other letters is hashed, and only words short
+    /// enough to be stop words are looked up.
+    struct Evidence: Sendable {
         var han = 0, kana = 0, hangul = 0, cyrillic = 0, ukrainian = 0, arabic = 0, greek = 0, latin = 0
         var scanned = 0
-        var hitCounts = [Int](repeating: 0, count: profiled.count)
+        /// Hits per profile, a 16-bit lane each (at most 600 words are counted).
+        var hits: UInt128 = 0
         var words = 0
-        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        /// The current word's ASCII letters, packed (while `hash` is nil).
+        var packed: UInt64 = 0
+        /// FNV-1a of the current word's scalars, once it has a letter outside ASCII.
+        var hash: UInt64? = nil
         var length = 0
         var wordsDone = false
-        @inline(__always) func flush() {
+        /// Both counts are complete: the rest of the text changes nothing.
+        private(set) var complete = false
+
+        @inline(__always)
+        private mutating func flush() {
             guard length > 0 else { return }
             words += 1
-            if let mask = profileTable.lookup(hash) {
-                for i in 0..<profiled.count where mask & (1 << i) != 0 { hitCounts[i] += 1 }
+            if length <= LanguageDetector.maxWordLength {
+                let found = hash.map { scalarTable.lookup($0) } ?? asciiTable.lookup(packed)
+                if let lanes = found { hits &+= lanes }
             }
-            hash = 0xcbf2_9ce4_8422_2325
+            packed = 0
+            hash = nil
             length = 0
         }
-        var i = 0
-        while i < bytes.count {
-            var (v, width) = UTF8Scalar.decode(bytes, i)
-            i += width
-            if v >= 0x41 && scanned >= 20_000 && wordsDone { break }  // both counts are complete
-            if v >= 0x41 && scanned < 20_000 {
+
+        /// An ASCII byte (most of most texts): letters are A–Z and a–z, lowercased by one bit.
+        @inline(__always)
+        mutating func ascii(_ b: UInt8) {
+            let lower = b | 0x20
+            let isLetter = lower >= 0x61 && lower <= 0x7A
+            if b >= 0x41 {
+                if scanned < 20_000 {
+                    scanned += 1
+                    if isLetter { latin += 1 }
+                } else if wordsDone {
+                    complete = true
+                    return
+                }
+            }
+            if wordsDone { return }
+            if isLetter {
+                if let h = hash {
+                    hash = (h ^ UInt64(lower)) &* 0x100_0000_01b3
+                } else {
+                    packed = (packed << 8) | UInt64(lower)
+                }
+                length += 1
+            } else {
+                flush()
+                if words >= 600 { wordsDone = true }
+            }
+        }
+
+        /// A scalar outside ASCII.
+        mutating func scalar(_ value: UInt32) {
+            var v = value
+            if scanned >= 20_000 && wordsDone {
+                complete = true
+                return
+            }
+            if scanned < 20_000 {
                 scanned += 1
                 switch v {
-                case 0x41...0x5A, 0x61...0x7A, 0xC0...0x24F: latin += 1
+                case 0xC0...0x24F: latin += 1
                 case 0x370...0x3FF: greek += 1
                 case 0x400...0x4FF:
                     cyrillic += 1
@@ -176,12 +252,9 @@ public enum LanguageDetector {
                 default: break
                 }
             }
-            if wordsDone { continue }
+            if wordsDone { return }
             let isLetter: Bool
-            if v < 0x80 {
-                if v >= 0x41 && v <= 0x5A { v += 0x20 }
-                isLetter = v >= 0x61 && v <= 0x7A
-            } else if v >= 0xC0 && v <= 0xDE && v != 0xD7 {
+            if v >= 0xC0 && v <= 0xDE && v != 0xD7 {
                 v += 0x20
                 isLetter = true
             } else {
@@ -192,36 +265,54 @@ public enum LanguageDetector {
                 }
             }
             if isLetter {
-                hash = (hash ^ UInt64(v)) &* 0x100_0000_01b3
+                var h: UInt64
+                if let current = hash {
+                    h = current
+                } else {
+                    // The word's ASCII letters so far (a longer word is no stop word anyway).
+                    h = 0xcbf2_9ce4_8422_2325
+                    for k in stride(from: min(length, 8) - 1, through: 0, by: -1) {
+                        h = (h ^ ((packed >> (8 * UInt64(k))) & 0xFF)) &* 0x100_0000_01b3
+                    }
+                }
+                hash = (h ^ UInt64(v)) &* 0x100_0000_01b3
                 length += 1
             } else {
                 flush()
                 if words >= 600 { wordsDone = true }
             }
         }
-        if !wordsDone { flush() }
 
-        let letters = han + kana + hangul + cyrillic + arabic + greek + latin
-        guard letters >= 10 else { return (nil, nil, 0) }
-        // Ideographs carry a word each, so they count several times a Latin letter.
-        let cjk = han + kana + hangul
-        if cjk * 3 > latin {
-            if kana * 10 > cjk { return ("ja", nil, 0) }
-            if hangul > han { return ("ko", nil, 0) }
-            return ("zh", nil, 0)
+        /// The end of the text ends its last word.
+        mutating func finish() {
+            if !wordsDone { flush() }
         }
-        if cyrillic > latin { return (ukrainian * 50 > cyrillic ? "uk" : "ru", nil, 0) }
-        if arabic > latin { return ("ar", nil, 0) }
-        if greek > latin { return ("el", nil, 0) }
 
-        guard words > 0 else { return (nil, nil, 0) }
-        // The best share wins; on a tie, the alphabetically first code.
-        var best = 0
-        for k in 1..<profiled.count
-        where hitCounts[k] > hitCounts[best] || (hitCounts[k] == hitCounts[best] && profiled[k] < profiled[best]) {
-            best = k
+        /// The decision, and the hits and word count when the profiles decided.
+        func decision() -> (language: String?, hits: [Int]?, words: Int) {
+            let letters = han + kana + hangul + cyrillic + arabic + greek + latin
+            guard letters >= 10 else { return (nil, nil, 0) }
+            // Ideographs carry a word each, so they count several times a Latin letter.
+            let cjk = han + kana + hangul
+            if cjk * 3 > latin {
+                if kana * 10 > cjk { return ("ja", nil, 0) }
+                if hangul > han { return ("ko", nil, 0) }
+                return ("zh", nil, 0)
+            }
+            if cyrillic > latin { return (ukrainian * 50 > cyrillic ? "uk" : "ru", nil, 0) }
+            if arabic > latin { return ("ar", nil, 0) }
+            if greek > latin { return ("el", nil, 0) }
+
+            guard words > 0 else { return (nil, nil, 0) }
+            // The best share wins; on a tie, the alphabetically first code.
+            let hitCounts = (0..<profiled.count).map { Int(truncatingIfNeeded: (hits >> (16 * $0)) & 0xFFFF) }
+            var best = 0
+            for k in 1..<profiled.count
+            where hitCounts[k] > hitCounts[best] || (hitCounts[k] == hitCounts[best] && profiled[k] < profiled[best]) {
+                best = k
+            }
+            guard hitCounts[best] * 100 >= 8 * words, hitCounts[best] >= 3 else { return (nil, hitCounts, words) }
+            return (profiled[best], hitCounts, words)
         }
-        guard hitCounts[best] * 100 >= 8 * words, hitCounts[best] >= 3 else { return (nil, hitCounts, words) }
-        return (profiled[best], hitCounts, words)
     }
 }

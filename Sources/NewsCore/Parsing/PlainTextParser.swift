@@ -65,8 +65,7 @@ public struct PlainTextParser: Sendable {
     public static func blocks(_ text: String) -> [[String]] {
         var blocks: [[String]] = []
         var current: [String] = []
-        for raw in Whitespace.lines(text) {
-            let line = Whitespace.normalizeLine(raw)
+        Whitespace.forEachNormalizedLine(text) { line in
             if line.isEmpty {
                 if !current.isEmpty { blocks.append(current) }
                 current = []

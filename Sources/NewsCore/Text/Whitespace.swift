@@ -11,8 +11,9 @@ public enum Whitespace {
         return native.withUTF8(normalize(utf8:))
     }
 
-    /// `normalizeLine` over the line's UTF-8 bytes (native strings): ASCII costs a comparison
-    /// or two per byte; only other scalars are decoded and looked up.
+    /// `normalizeLine` over the line's UTF-8 bytes (native strings): eight bytes at a time
+    /// where they are printable ASCII with single spaces between words (most of a text), a
+    /// comparison or two per byte for other ASCII; only other scalars are decoded and looked up.
     static func normalize(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
         var needsNFC = false
         // The result is never longer than the line: written straight into the String's storage.
@@ -22,6 +23,25 @@ public enum Whitespace {
             var i = 0
             let n = bytes.count
             while i < n {
+                if i &+ 8 <= n {
+                    let x = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    let spaces = plainSpaces(x)
+                    // Plain, no space opening the chunk after a space or at the line's start,
+                    // none closing it (what follows may be more white space): copied as it is.
+                    if spaces != notPlain, spaces & 0x8000_0000_0000_0000 == 0,
+                        spaces & 0x80 == 0 || (count > 0 && !pendingSpace)
+                    {
+                        if pendingSpace && count > 0 {
+                            out[count] = 0x20
+                            count += 1
+                        }
+                        pendingSpace = false
+                        UnsafeMutableRawPointer(out.baseAddress! + count).storeBytes(of: x, as: UInt64.self)
+                        count += 8
+                        i += 8
+                        continue
+                    }
+                }
                 let b = bytes[i]
                 if b < 0x80 {
                     if b == 0x20 || (b >= 0x09 && b <= 0x0D) {
@@ -65,6 +85,62 @@ public enum Whitespace {
             return count
         }
         return needsNFC ? normalized.precomposedStringWithCanonicalMapping : normalized
+    }
+
+    /// `plainSpaces` of a chunk that is not plain.
+    private static let notPlain: UInt64 = 1
+
+    /// For eight bytes (little-endian) that are all printable ASCII (0x20–0x7E) with no two
+    /// spaces side by side: 0x80 in the byte of each space. `notPlain` for any other bytes.
+    @inline(__always)
+    private static func plainSpaces(_ x: UInt64) -> UInt64 {
+        let high: UInt64 = 0x8080_8080_8080_8080
+        let low7: UInt64 = 0x7F7F_7F7F_7F7F_7F7F
+        // Bit 6 or bit 5 set in every byte: each is 0x20 or above (given it is below 0x80).
+        guard x & high == 0, (x | (x << 1)) & 0x4040_4040_4040_4040 == 0x4040_4040_4040_4040 else { return notPlain }
+        // Exact masks of the bytes equal to 0x7F and to 0x20: 0x80 where a byte is zero.
+        let del = x ^ low7
+        guard ~(((del & low7) &+ low7) | del | low7) == 0 else { return notPlain }
+        let sp = x ^ 0x2020_2020_2020_2020
+        let spaces = ~(((sp & low7) &+ low7) | sp | low7)
+        guard spaces & (spaces << 8) == 0 else { return notPlain }
+        return spaces
+    }
+
+    /// Calls `body` with each line of `text` (LF, CRLF and lone CR line ends), normalized as
+    /// `normalizeLine` does, without making a String of the raw line.
+    public static func forEachNormalizedLine(_ text: String, _ body: (String) -> Void) {
+        var text = text
+        text.withUTF8 { bytes in
+            let n = bytes.count
+            var start = 0
+            var i = 0
+            while i < n {
+                // Line ends are rare: skip eight bytes at a time while none holds LF or CR.
+                while i &+ 8 <= n {
+                    let x = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
+                    if hasByte(x, 0x0A) || hasByte(x, 0x0D) { break }
+                    i += 8
+                }
+                guard i < n else { break }
+                let b = bytes[i]
+                if b == 0x0A || b == 0x0D {
+                    body(normalize(utf8: UnsafeBufferPointer(rebasing: bytes[start..<i])))
+                    i += b == 0x0D && i + 1 < n && bytes[i + 1] == 0x0A ? 2 : 1
+                    start = i
+                } else {
+                    i += 1
+                }
+            }
+            body(normalize(utf8: UnsafeBufferPointer(rebasing: bytes[start..<n])))
+        }
+    }
+
+    /// Whether any of the eight bytes of `x` equals `byte`.
+    @inline(__always)
+    private static func hasByte(_ x: UInt64, _ byte: UInt8) -> Bool {
+        let y = x ^ (0x0101_0101_0101_0101 &* UInt64(byte))
+        return (y &- 0x0101_0101_0101_0101) & ~y & 0x8080_8080_8080_8080 != 0
     }
 
     /// Splits text into lines, accepting LF, CRLF and lone CR line ends.
