@@ -27,7 +27,7 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Topic model newsd uses (classification is part of the pipeline).")
     var model = "config/topics-bbc.model"
 
-    @Option(help: "Files dropped per second in the trickle phase, and its length in seconds.")
+    @Option(help: "Files dropped per second in the trickle phase, and its length in seconds (0: skip).")
     var trickleRate = 50
     @Option var trickleSeconds = 10
 
@@ -153,10 +153,16 @@ struct IngestBench: ParsableCommand {
         report["burst_vs_copy"] = report["burst_per_second"]! / report["copy_per_second"]!
 
         // The trickle: a steady rate, drop-to-commit latency from the commit notifications.
-        let trickleURL = try pg.createDatabase(prefix: "trickle")
-        let latencies = try trickle(bin, trickleURL, articles: Array(articles.prefix(trickleRate * trickleSeconds)))
-        report["trickle_p50_ms"] = percentile(latencies, 0.5)
-        report["trickle_p99_ms"] = percentile(latencies, 0.99)
+        var trickleRows: [(String, String)] = []
+        if trickleRate > 0 && trickleSeconds > 0 {
+            let trickleURL = try pg.createDatabase(prefix: "trickle")
+            let latencies = try trickle(bin, trickleURL, articles: Array(articles.prefix(trickleRate * trickleSeconds)))
+            report["trickle_p50_ms"] = percentile(latencies, 0.5)
+            report["trickle_p99_ms"] = percentile(latencies, 0.99)
+            trickleRows.append((
+                "trickle \(trickleRate)/s drop-to-commit",
+                String(format: "p50 %.0f ms, p99 %.0f ms", report["trickle_p50_ms"]!, report["trickle_p99_ms"]!)))
+        }
 
         // Backlogs: files already waiting when newsd starts.
         var backlogRows: [(String, String)] = []
@@ -201,9 +207,8 @@ struct IngestBench: ParsableCommand {
             ("ceiling: one COPY stream", String(format: "%.0f articles/s", report["copy_per_second"]!)),
             ("newsd burst of \(count)", String(format: "%.0f articles/s (%.0f%% of COPY)", report["burst_per_second"]!, 100 * report["burst_vs_copy"]!)),
             ("newsd peak RSS in the burst", String(format: "%.0f MiB", report["burst_peak_rss_mb"]!)),
-            ("trickle \(trickleRate)/s drop-to-commit", String(format: "p50 %.0f ms, p99 %.0f ms", report["trickle_p50_ms"]!, report["trickle_p99_ms"]!)),
         ]
-        for (k, v) in rows + backlogRows { print(k.padding(toLength: 48, withPad: " ", startingAt: 0) + v) }
+        for (k, v) in rows + trickleRows + backlogRows { print(k.padding(toLength: 48, withPad: " ", startingAt: 0) + v) }
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
         try data.write(to: URL(fileURLWithPath: json))
         print("wrote \(json)")

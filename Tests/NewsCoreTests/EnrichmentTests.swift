@@ -67,6 +67,30 @@ private func sampleArticle() throws -> Article {
     }
 }
 
+@Suite struct WordSetTests {
+    @Test func answersAsASetOfStringsWould() {
+        let words: Set<String> = ["Bank", "St Petersburg", "Québec", "\u{212A}", "of", ""]
+        let set = WordSet(words)
+        let probes = [
+            "Bank", "Ban", "Banks", "bank", "St Petersburg", "St  Petersburg", "Québec", "Que\u{301}bec", "Quebec",
+            "K", "\u{212A}", "of", "", "off", "O",
+        ]
+        for probe in probes { #expect(set.contains(probe) == words.contains(probe), "\(probe.debugDescription)") }
+        // Canonical equivalence, as String equality has it: a decomposed é, and the Kelvin sign
+        // whose normal form is the letter K.
+        #expect(set.contains("Que\u{301}bec"))
+        #expect(set.contains("K"))
+        #expect(!set.contains("Ban"))
+        // Every gazetteer word, and each with a letter more or less.
+        let places = Gazetteer.places
+        for word in places.words {
+            #expect(places.contains(word))
+            #expect(places.contains(word + "s") == places.words.contains(word + "s"))
+            #expect(places.contains(String(word.dropLast())) == places.words.contains(String(word.dropLast())))
+        }
+    }
+}
+
 @Suite struct LanguageTests {
     @Test(arguments: [
         ("en", "The government said on Monday that it would not change the law, and the opposition was angry about it."),

@@ -110,7 +110,7 @@ public struct FeatureHasher: Sendable, Equatable {
     /// Hashes of the lowercased one-word places of the gazetteer and of nationality words.
     static let placeHashes: Set<UInt64> = {
         let notNationalities: Set<String> = ["A", "An", "As", "The", "Former", "Veteran", "Labour", "Tory", "Conservative", "Democrat", "Republican", "Olympic"]
-        let words = Gazetteer.places.filter { !$0.contains(" ") } + EntityExtractor.leadingNonName.subtracting(notNationalities)
+        let words = Gazetteer.places.filter { !$0.contains(" ") } + EntityExtractor.leadingNonName.words.subtracting(notNationalities)
         return Set(words.map { WordTokens.hash($0.lowercased()) })
     }()
 

@@ -40,7 +40,6 @@ public enum EntityExtractor {
         var pendingSingles: [Run] = []
         // Persons first, so surnames can be linked in a second pass.
         // Lone surnames that look like a person's: after a title or next to "said".
-        let sayings: Set<String> = ["said", "says", "told", "added"]
         let singles = Set(
             runs.filter { r in
                 r.words.count == 1 && (r.titled || r.before.map(sayings.contains) == true || r.after.map(sayings.contains) == true)
@@ -75,6 +74,9 @@ public enum EntityExtractor {
             .sorted { ($1.mentions, $0.name) < ($0.mentions, $1.name) }
     }
 
+    /// Verbs of saying that mark a lone capitalized word next to them as a surname.
+    static let sayings: WordSet = ["said", "says", "told", "added"]
+
     struct Run {
         var words: [String]
         /// A person's title stood before the run.
@@ -88,7 +90,7 @@ public enum EntityExtractor {
     }
 
     /// Lowercase words that introduce a person's name: "sculptor Richard Wentworth".
-    static let personCues: Set<String> = [
+    static let personCues: WordSet = [
         "sculptor", "artist", "painter", "producer", "director", "actor", "actress", "singer", "star", "writer",
         "author", "novelist", "poet", "composer", "musician", "rapper", "comedian", "presenter", "correspondent",
         "editor", "reporter", "journalist", "columnist", "analyst", "economist", "spokesman", "spokeswoman",
@@ -100,9 +102,9 @@ public enum EntityExtractor {
         "brother", "sister", "father", "mother", "starring", "fellow",
     ]
     /// Relatives: "his father Ralph" names a person even with one word.
-    static let familyCues: Set<String> = ["brother", "sister", "father", "mother", "son", "daughter", "wife", "husband"]
+    static let familyCues: WordSet = ["brother", "sister", "father", "mother", "son", "daughter", "wife", "husband"]
     /// Leading words that are not part of the name after them: "A Christmas tree", "Russian Svetlana Feofanova".
-    static let leadingNonName: Set<String> = [
+    static let leadingNonName: WordSet = [
         "A", "An", "As", "The", "Russian", "American", "British", "French", "German", "Spanish", "Italian", "Chinese",
         "Japanese", "Indian", "Irish", "Scottish", "English", "Welsh", "Australian", "Canadian", "Brazilian", "Dutch",
         "Swedish", "Polish", "Israeli", "Iraqi", "Iranian", "Afghan", "Pakistani", "Ukrainian", "European", "African",
@@ -110,7 +112,7 @@ public enum EntityExtractor {
     ]
 
     /// Lowercase words that introduce an organization's name: "marketing company Doubleclick".
-    static let organizationCues: Set<String> = [
+    static let organizationCues: WordSet = [
         "company", "firm", "group", "giant", "maker", "manufacturer", "retailer", "bank", "airline", "carrier",
         "operator", "network", "broadcaster", "publisher", "label", "studio", "studios", "agency", "club",
         "side", "team", "supermarket", "chain", "insurer", "lender", "brewer", "producer", "provider",
@@ -118,10 +120,10 @@ public enum EntityExtractor {
         "rival", "rivals",
     ]
     /// Words that make a run an organization wherever they stand in it: "Duchy of Cornwall".
-    static let organizationWords: Set<String> = Gazetteer.organizationSuffixes.union([
+    static let organizationWords = WordSet(Gazetteer.organizationSuffixes.words.union([
         "Duchy", "Bureau", "Center", "Centre", "Institute", "Ministry", "Department", "Commission", "Council",
         "Committee", "University", "Academy", "Federation", "Association", "Agency", "Authority",
-    ])
+    ]))
 
     static func classify(_ run: Run) -> (String, NamedEntity.Kind)? {
         let name = run.words.joined(separator: " ")
@@ -194,16 +196,16 @@ public enum EntityExtractor {
     }
 
     /// Words that may stand before a title ("Prime Minister", "Foreign Secretary").
-    static let titleModifiers: Set<String> = [
+    static let titleModifiers: WordSet = [
         "Prime", "Foreign", "Home", "Vice", "Deputy", "Chief", "Shadow", "Former", "Defence", "Health", "Trade",
         "Culture", "Education", "Finance", "Interior", "Culture", "Acting", "First", "Attorney", "Lord", "Crown",
     ]
 
     /// Titles that never belong inside a name.
-    static let strictTitles: Set<String> = ["Mr", "Mrs", "Ms", "Miss", "Dr", "President", "Sir", "Dame"]
+    static let strictTitles: WordSet = ["Mr", "Mrs", "Ms", "Miss", "Dr", "President", "Sir", "Dame"]
 
     /// Abbreviations whose full stop does not end a sentence.
-    static let abbreviations: Set<String> = ["St", "Mr", "Mrs", "Ms", "Dr", "Jr", "Gen", "Sen", "Rep", "Prof", "Capt", "Col"]
+    static let abbreviations: WordSet = ["St", "Mr", "Mrs", "Ms", "Dr", "Jr", "Gen", "Sen", "Rep", "Prof", "Capt", "Col"]
 
     /// Bytes of an opening quote or bracket at the start of `word` (" ' ( [ “ ‘), if any.
     @inline(__always)
@@ -223,12 +225,22 @@ public enum EntityExtractor {
     static func possessiveWidth(_ word: Substring.UTF8View.SubSequence) -> Int? {
         let n = word.count
         guard n >= 2 else { return nil }
-        let bytes = Array(word.suffix(4))
-        let m = bytes.count
-        if m >= 4, n > 4, bytes[m - 4] == 0xE2, bytes[m - 3] == 0x80, bytes[m - 2] == 0x99, bytes[m - 1] == 0x73 { return 4 }
-        if n > 2, bytes[m - 2] == 0x27, bytes[m - 1] == 0x73 { return 2 }
-        if m >= 3, n > 3, bytes[m - 3] == 0xE2, bytes[m - 2] == 0x80, bytes[m - 1] == 0x99 { return 3 }
-        if bytes[m - 1] == 0x27 { return 1 }
+        // The last four bytes (fewer in a shorter word), last one first, without an array.
+        var tail: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
+        var i = word.endIndex
+        for k in 0..<min(n, 4) {
+            i = word.index(before: i)
+            switch k {
+            case 0: tail.0 = word[i]
+            case 1: tail.1 = word[i]
+            case 2: tail.2 = word[i]
+            default: tail.3 = word[i]
+            }
+        }
+        if n > 4, tail.3 == 0xE2, tail.2 == 0x80, tail.1 == 0x99, tail.0 == 0x73 { return 4 }
+        if n > 2, tail.1 == 0x27, tail.0 == 0x73 { return 2 }
+        if n > 3, tail.2 == 0xE2, tail.1 == 0x80, tail.0 == 0x99 { return 3 }
+        if tail.0 == 0x27 { return 1 }
         return nil
     }
 
