@@ -108,10 +108,10 @@ public struct FeatureHasher: Sendable, Equatable {
     static let placeToken: UInt64 = 0x706c_6163
 
     /// Hashes of the lowercased one-word places of the gazetteer and of nationality words.
-    static let placeHashes: Set<UInt64> = {
+    static let placeHashes: HashTable64<Bool> = {
         let notNationalities: Set<String> = ["A", "An", "As", "The", "Former", "Veteran", "Labour", "Tory", "Conservative", "Democrat", "Republican", "Olympic"]
         let words = Gazetteer.places.filter { !$0.contains(" ") } + EntityExtractor.leadingNonName.words.subtracting(notNationalities)
-        return Set(words.map { WordTokens.hash($0.lowercased()) })
+        return HashTable64(keys: words.map { WordTokens.hash($0.lowercased()) })
     }()
 
     /// Sorts non-negative keys below 2^bits in two counting passes (far cheaper than a

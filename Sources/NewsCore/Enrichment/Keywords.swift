@@ -18,18 +18,33 @@ extension TopicModel {
             var first: Int
             var candidate: Bool
         }
-        var slot: [UInt64: Int] = [:]
-        slot.reserveCapacity(tokens.count)
+        // Terms by hash: an open-addressing table of entry numbers (1-based; 0 is empty), at
+        // most half full.
+        var size = 16
+        while size < tokens.count * 2 { size <<= 1 }
+        let tableMask = size - 1
+        var slots = [Int32](repeating: 0, count: size)
         var entries: [Entry] = []
+        entries.reserveCapacity(tokens.count)
         var position = 0
         for i in 0..<tokens.count where tokens.length(i) >= 3 {
             let h = tokens.hashes[i]
             position += 1
-            if let s = slot[h] {
-                entries[s].count += 1
+            var s = Int(truncatingIfNeeded: (h &* 0x9e37_79b9_7f4a_7c15) >> 32) & tableMask
+            var found = -1
+            while slots[s] != 0 {
+                let e = Int(slots[s]) - 1
+                if tokens.hashes[entries[e].token] == h {
+                    found = e
+                    break
+                }
+                s = (s + 1) & tableMask
+            }
+            if found >= 0 {
+                entries[found].count += 1
                 continue
             }
-            slot[h] = entries.count
+            slots[s] = Int32(entries.count + 1)
             let candidate = !tokens.isNumeric(i) && !LanguageDetector.stopWordHashes.contains(h)
             entries.append(Entry(token: i, count: 1, first: position, candidate: candidate))
         }
@@ -53,5 +68,5 @@ extension LanguageDetector {
     public static func isStopWord(_ word: String) -> Bool { allStopWords.contains(word) }
 
     /// `WordTokens` hashes of `allStopWords`.
-    static let stopWordHashes: Set<UInt64> = Set(allStopWords.map(WordTokens.hash))
+    static let stopWordHashes = HashTable64<Bool>(keys: allStopWords.map(WordTokens.hash))
 }

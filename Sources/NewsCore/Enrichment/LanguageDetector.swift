@@ -68,7 +68,7 @@ public enum LanguageDetector {
     /// Stop words → a bit per profiled language, in two tables: words of ASCII letters keyed by
     /// their bytes packed into an integer (`(key << 8) | byte`), the others by FNV-1a over
     /// their scalars. No stop word is longer than `maxWordLength` letters.
-    static let (asciiTable, scalarTable, maxWordLength): (HashMask, HashMask, Int) = {
+    static let (asciiTable, scalarTable, maxWordLength): (HashTable64<UInt128>, HashTable64<UInt128>, Int) = {
         var ascii: [UInt64: UInt16] = [:]
         var scalar: [UInt64: UInt16] = [:]
         var longest = 0
@@ -85,7 +85,7 @@ public enum LanguageDetector {
             }
         }
         precondition(longest <= 8, "an ASCII stop word must fit a packed key")
-        return (HashMask(ascii.mapValues(lanes)), HashMask(scalar.mapValues(lanes)), longest)
+        return (HashTable64(ascii.mapValues(lanes)), HashTable64(scalar.mapValues(lanes)), longest)
     }()
 
     /// A bit per profile → a 1 in a 16-bit lane per profile, so that adding a word's value to
@@ -94,42 +94,6 @@ public enum LanguageDetector {
         var v: UInt128 = 0
         for i in 0..<profiled.count where mask & (1 << i) != 0 { v |= 1 << (16 * i) }
         return v
-    }
-
-    /// A fixed set of 64-bit keys (never 0) with a value each, in a power-of-two table probed
-    /// linearly.
-    struct HashMask: Sendable {
-        private var keys: [UInt64]
-        private var values: [UInt128]
-        private let mask: Int
-
-        init(_ entries: [UInt64: UInt128]) {
-            var size = 16
-            while size < entries.count * 4 { size <<= 1 }
-            keys = [UInt64](repeating: 0, count: size)
-            values = [UInt128](repeating: 0, count: size)
-            mask = size - 1
-            for (key, value) in entries {
-                var slot = Self.slot(key, mask)
-                while keys[slot] != 0 { slot = (slot + 1) & mask }
-                keys[slot] = key
-                values[slot] = value
-            }
-        }
-
-        @inline(__always)
-        private static func slot(_ key: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: (key &* 0x9e37_79b9_7f4a_7c15) >> 32) & mask }
-
-        @inline(__always)
-        func lookup(_ key: UInt64) -> UInt128? {
-            var slot = Self.slot(key, mask)
-            while true {
-                let k = keys[slot]
-                if k == key { return values[slot] }
-                if k == 0 { return nil }
-                slot = (slot + 1) & mask
-            }
-        }
     }
 
     /// The language of `text`, or nil when the evidence is too thin.
