@@ -120,6 +120,8 @@ import Testing
                     url: "https://example.com/a?b=1&c=2", publishedAt: Date(timeIntervalSince1970: 1_100_000_000.25),
                     author: "A. Writer", source: "Example", language: "en"))
             a.enrichment = Enricher(model: model).enrich(a)
+            // Entity names COPY must escape, beside the ones the rules found.
+            a.enrichment!.entities.append(NamedEntity(name: "Tab\tand \\ back\nslash Ltd", kind: .organization, mentions: 2))
             return a
         }
         let copied = article("Copied")
@@ -146,6 +148,18 @@ import Testing
             #expect(row[16].flatMap(Float.init) == e.topic.map { Float($0.confidence) })
             #expect(row[17] == "{" + e.keywords.joined(separator: ",") + "}")
             #expect(row[18] == "object")
+        }
+        // Entities: COPY for the one, INSERT for the other, the same rows.
+        for (title, a) in [("Copied", copied), ("Inserted", inserted)] {
+            let stored = try conn.query(
+                """
+                SELECT e.kind, e.name, e.mentions FROM article_entities e JOIN articles a ON a.id = e.article_id
+                WHERE a.title = \(title) ORDER BY e.kind, e.name
+                """).rows.map { [$0[0]!, $0[1]!, $0[2]!] }
+            let expected = a.enrichment!.entities.map { [$0.kind.rawValue, $0.name, String($0.mentions)] }
+                .sorted { ($0[0], $0[1]) < ($1[0], $1[1]) }
+            #expect(stored == expected)
+            #expect(stored.contains(["organization", "Tab\tand \\ back\nslash Ltd", "2"]))
         }
     }
 

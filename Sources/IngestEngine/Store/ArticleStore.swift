@@ -365,7 +365,20 @@ public enum ArticleStore {
             }
             if item.row.wordCount >= NearDuplicateTracker.minimumWords { fresh.append(Fresh(id: id, simhash: e.simhash, stored: guesses[k])) }
         }
-        if !entityRows.ids.isEmpty {
+        if !entityRows.ids.isEmpty && copying {
+            // The COPY path's articles are new rows with fresh ids, and an article's entities
+            // have distinct names: nothing to conflict with. (A conflict would still fail the
+            // COPY, and the batch would be written again the INSERT way.)
+            var out = CopyText(capacity: entityRows.names.reduce(0) { $0 + $1.utf8.count + 32 })
+            for k in entityRows.ids.indices {
+                out.append(entityRows.ids[k])
+                out.append(entityRows.kinds[k])
+                out.append(entityRows.names[k])
+                out.append(entityRows.mentions[k])
+                out.endRow()
+            }
+            try tx.copyIn(table: "article_entities", columns: ["article_id", "kind", "name", "mentions"], data: out.bytes)
+        } else if !entityRows.ids.isEmpty {
             try tx.query(
                 """
                 INSERT INTO article_entities (article_id, kind, name, mentions)
