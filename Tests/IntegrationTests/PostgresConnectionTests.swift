@@ -108,3 +108,18 @@ import Testing
         }
     }
 }
+
+@Suite struct CopyTextTests {
+    @Test func escapesExactlyTheFourBytesAndWritesNull() {
+        var out = CopyText()
+        out.append("\\lead\tmid\nand\rend\\")
+        out.append(nil)
+        out.append("")
+        out.append("plain ünïcode")
+        out.endRow()
+        out.append("\t")
+        out.endRow()
+        let expected = "\\\\lead\\tmid\\nand\\rend\\\\\t\\N\t\tplain ünïcode\n\\t\n"
+        #expect(out.bytes == Array(expected.utf8))
+    }
+}

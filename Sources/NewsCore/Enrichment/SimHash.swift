@@ -20,16 +20,45 @@ public enum SimHash {
         // Count the one bits of each position; a bit is set when ones outnumber zeros.
         var ones = [Int32](repeating: 0, count: 64)
         let shingles = words.count - k + 1
+        // Bit counts in byte lanes: eight UInt64s, lane j of sums[b] counting bit 8b + j, each
+        // shingle adding one spread byte per word (a byte never passes 255: flushed before).
+        var sums: (UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64, UInt64) = (0, 0, 0, 0, 0, 0, 0, 0)
+        let spread = Self.spreadBits
         ones.withUnsafeMutableBufferPointer { ones in
+            func flush() {
+                withUnsafeBytes(of: sums) { lanes in
+                    for bit in 0..<64 { ones[bit] &+= Int32(lanes[bit]) }  // little-endian: byte 8b + j
+                }
+                sums = (0, 0, 0, 0, 0, 0, 0, 0)
+            }
+            var pending = 0
             for start in 0..<shingles {
                 var h: UInt64 = 0
                 for w in words[start..<start + k] { h = mix(h &* 0x100_0000_01b3 ^ w) }
-                for bit in 0..<64 { ones[bit] &+= Int32(truncatingIfNeeded: (h >> UInt64(bit)) & 1) }
+                sums.0 &+= spread[Int(h & 0xFF)]
+                sums.1 &+= spread[Int((h >> 8) & 0xFF)]
+                sums.2 &+= spread[Int((h >> 16) & 0xFF)]
+                sums.3 &+= spread[Int((h >> 24) & 0xFF)]
+                sums.4 &+= spread[Int((h >> 32) & 0xFF)]
+                sums.5 &+= spread[Int((h >> 40) & 0xFF)]
+                sums.6 &+= spread[Int((h >> 48) & 0xFF)]
+                sums.7 &+= spread[Int(h >> 56)]
+                pending += 1
+                if pending == 255 {
+                    flush()
+                    pending = 0
+                }
             }
+            flush()
         }
         var out: UInt64 = 0
         for bit in 0..<64 where Int(ones[bit]) * 2 > shingles { out |= 1 << UInt64(bit) }
         return out
+    }
+
+    /// Byte b's eight bits, one per byte lane (bit j in byte j).
+    static let spreadBits: [UInt64] = (0..<256).map { b in
+        (0..<8).reduce(UInt64(0)) { $0 | (UInt64((b >> $1) & 1) << (8 * UInt64($1))) }
     }
 
     /// Number of differing bits.

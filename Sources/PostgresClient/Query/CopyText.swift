@@ -19,14 +19,25 @@ public struct CopyText: Sendable {
             bytes.append(0x4E)
             return
         }
-        for b in value.utf8 {
-            switch b {
-            case 0x5C: bytes.append(0x5C); bytes.append(0x5C)
-            case 0x09: bytes.append(0x5C); bytes.append(0x74)
-            case 0x0A: bytes.append(0x5C); bytes.append(0x6E)
-            case 0x0D: bytes.append(0x5C); bytes.append(0x72)
-            default: bytes.append(b)
+        var copy = value
+        copy.withUTF8 { utf8 in
+            // Runs between the bytes that need escaping are copied whole.
+            var start = 0
+            for (i, b) in utf8.enumerated() {
+                let escaped: UInt8
+                switch b {
+                case 0x5C: escaped = 0x5C
+                case 0x09: escaped = 0x74
+                case 0x0A: escaped = 0x6E
+                case 0x0D: escaped = 0x72
+                default: continue
+                }
+                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                bytes.append(0x5C)
+                bytes.append(escaped)
+                start = i + 1
             }
+            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
         }
     }
 
