@@ -207,56 +207,39 @@ public enum EntityExtractor {
     /// Abbreviations whose full stop does not end a sentence.
     static let abbreviations: WordSet = ["St", "Mr", "Mrs", "Ms", "Dr", "Jr", "Gen", "Sen", "Rep", "Prof", "Capt", "Col"]
 
-    /// Bytes of an opening quote or bracket at the start of `word` (" ' ( [ “ ‘), if any.
+    /// Bytes of an opening quote or bracket (" ' ( [ “ ‘) at the start of `w[lo..<hi]`, if any.
     @inline(__always)
-    static func openingMarkWidth(_ word: Substring.UTF8View.SubSequence) -> Int? {
-        guard let b = word.first else { return nil }
+    static func openingMarkWidth(_ w: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
+        guard lo < hi else { return nil }
+        let b = w[lo]
         if b == 0x22 || b == 0x27 || b == 0x28 || b == 0x5B { return 1 }
-        if b == 0xE2, word.count >= 3 {
-            let i = word.startIndex
-            let b1 = word[word.index(i, offsetBy: 1)], b2 = word[word.index(i, offsetBy: 2)]
-            if b1 == 0x80 && (b2 == 0x9C || b2 == 0x98) { return 3 }
-        }
+        if b == 0xE2, hi - lo >= 3, w[lo + 1] == 0x80, w[lo + 2] == 0x9C || w[lo + 2] == 0x98 { return 3 }
         return nil
     }
 
-    /// Bytes of a possessive ending ('s ’s ' ’) with something before it, if any.
+    /// Bytes of a possessive ending ('s ’s ' ’) of `w[lo..<hi]` with something before it, if any.
     @inline(__always)
-    static func possessiveWidth(_ word: Substring.UTF8View.SubSequence) -> Int? {
-        let n = word.count
+    static func possessiveWidth(_ w: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
+        let n = hi - lo
         guard n >= 2 else { return nil }
-        // The last four bytes (fewer in a shorter word), last one first, without an array.
-        var tail: (UInt8, UInt8, UInt8, UInt8) = (0, 0, 0, 0)
-        var i = word.endIndex
-        for k in 0..<min(n, 4) {
-            i = word.index(before: i)
-            switch k {
-            case 0: tail.0 = word[i]
-            case 1: tail.1 = word[i]
-            case 2: tail.2 = word[i]
-            default: tail.3 = word[i]
-            }
-        }
-        if n > 4, tail.3 == 0xE2, tail.2 == 0x80, tail.1 == 0x99, tail.0 == 0x73 { return 4 }
-        if n > 2, tail.1 == 0x27, tail.0 == 0x73 { return 2 }
-        if n > 3, tail.2 == 0xE2, tail.1 == 0x80, tail.0 == 0x99 { return 3 }
-        if tail.0 == 0x27 { return 1 }
+        if n > 4, w[hi - 4] == 0xE2, w[hi - 3] == 0x80, w[hi - 2] == 0x99, w[hi - 1] == 0x73 { return 4 }
+        if n > 2, w[hi - 2] == 0x27, w[hi - 1] == 0x73 { return 2 }
+        if n > 3, w[hi - 3] == 0xE2, w[hi - 2] == 0x80, w[hi - 1] == 0x99 { return 3 }
+        if w[hi - 1] == 0x27 { return 1 }
         return nil
     }
 
-    /// Bytes of a closing mark at the end of `word` (. , ; : ! ? " ' ) ] ” ’) and whether it
-    /// ends a sentence, if any.
+    /// Bytes of a closing mark (. , ; : ! ? " ' ) ] ” ’) at the end of `w[lo..<hi]`, and whether
+    /// it ends a sentence, if any.
     @inline(__always)
-    static func closingMarkWidth(_ word: Substring.UTF8View.SubSequence) -> (Int, Bool)? {
-        guard let b = word.last else { return nil }
-        switch b {
+    static func closingMarkWidth(_ w: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> (Int, Bool)? {
+        guard lo < hi else { return nil }
+        switch w[hi - 1] {
         case 0x2E, 0x21, 0x3F: return (1, true)
         case 0x2C, 0x3B, 0x3A, 0x22, 0x27, 0x29, 0x5D: return (1, false)
         case 0x9D, 0x99:
-            let n = word.count
-            guard n >= 3 else { return nil }
-            let tail = Array(word.suffix(3))
-            return tail[0] == 0xE2 && tail[1] == 0x80 ? (3, false) : nil
+            guard hi - lo >= 3 else { return nil }
+            return w[hi - 3] == 0xE2 && w[hi - 2] == 0x80 ? (3, false) : nil
         default: return nil
         }
     }
@@ -270,9 +253,13 @@ public enum EntityExtractor {
         var runStartsSentence = false
         var atSentenceStart = true
 
-        // The last plain lowercase word, kept as a slice: a String is made only when a name
-        // follows it (most words are never needed again).
-        var previousPlain: Substring? = nil
+        // The last plain lowercase word, kept as its bytes' offsets (or, when lowercasing changed
+        // it, as text): a String is made only when a name follows it.
+        enum Plain {
+            case bytes(Int, Int)
+            case text(String)
+        }
+        var previousPlain: Plain? = nil
         var runBefore: String? = nil
         var skipTitleOf = false
 
@@ -298,64 +285,68 @@ public enum EntityExtractor {
             titled = false
         }
 
-        // Words are split on bytes (splitting Characters would segment graphemes for nothing),
-        // walking the UTF-8 view without building an array of words.
-        let utf8 = text.utf8
-        var cursor = utf8.startIndex
-        while cursor < utf8.endIndex {
-            if utf8[cursor] == 0x20 || utf8[cursor] == 0x0A {
-                cursor = utf8.index(after: cursor)
+        // Words are split on the UTF-8 bytes (splitting Characters would segment graphemes for
+        // nothing), by offsets; a String is made only for a word the rules look at.
+        var copy = text
+        copy.withUTF8 { buf in
+        @inline(__always) func string(_ lo: Int, _ hi: Int) -> String {
+            String(decoding: UnsafeBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)
+        }
+        let n = buf.count
+        var cursor = 0
+        while cursor < n {
+            if buf[cursor] == 0x20 || buf[cursor] == 0x0A {
+                cursor += 1
                 continue
             }
             let wordStart = cursor
-            while cursor < utf8.endIndex, utf8[cursor] != 0x20, utf8[cursor] != 0x0A { cursor = utf8.index(after: cursor) }
-            let rawBytes = utf8[wordStart..<cursor]
-            let raw = Substring(rawBytes)
+            while cursor < n, buf[cursor] != 0x20, buf[cursor] != 0x0A { cursor += 1 }
             // Fast path for most words: lowercase ASCII letters (and hyphens), no punctuation,
             // outside a title. Same outcome as the general path below, without its checks.
-            if !skipTitleOf, titleBuffer.isEmpty, let f = raw.utf8.first, f >= 0x61, f <= 0x7A,
-                raw.utf8.allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D })
+            if !skipTitleOf, titleBuffer.isEmpty, buf[wordStart] >= 0x61, buf[wordStart] <= 0x7A,
+                UnsafeBufferPointer(rebasing: buf[wordStart..<cursor]).allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D })
             {
                 if !current.isEmpty {
-                    let w = String(raw)
+                    let w = string(wordStart, cursor)
                     if Gazetteer.connectors.contains(w) || ((w == "for" || w == "on") && current.contains(where: organizationWords.contains)) {
                         current.append(w)
                     } else {
                         close(after: w)
                     }
                 }
-                previousPlain = raw
+                previousPlain = .bytes(wordStart, cursor)
                 atSentenceStart = false
                 continue
             }
             // Punctuation is peeled off as UTF-8 bytes: quotes, brackets, possessives, stops.
-            var bytes = rawBytes[...]
+            var lo = wordStart
+            var hi = cursor
             var endsSentence = false
             var breaksAfter = false
-            while let width = openingMarkWidth(bytes) {
-                bytes = bytes.dropFirst(width)
+            while let width = openingMarkWidth(buf, lo, hi) {
+                lo += width
                 close()
             }
             var possessive = false
-            if let width = possessiveWidth(bytes) {
-                bytes = bytes.dropLast(width)
+            if let width = possessiveWidth(buf, lo, hi) {
+                hi -= width
                 possessive = true
             }
-            while let (width, stop) = closingMarkWidth(bytes) {
+            while let (width, stop) = closingMarkWidth(buf, lo, hi) {
                 if stop { endsSentence = true }
                 breaksAfter = true
-                bytes = bytes.dropLast(width)
+                hi -= width
             }
-            let w = String(Substring(bytes))
+            let w = string(lo, hi)
             // Abbreviations are two to four bytes and capitalized: most words skip the look-up.
-            if (2...4).contains(bytes.count), let f = bytes.first, f >= 0x41, f <= 0x5A, abbreviations.contains(w) {
+            if (2...4).contains(hi - lo), buf[lo] >= 0x41, buf[lo] <= 0x5A, abbreviations.contains(w) {
                 endsSentence = false  // "St. Petersburg", "Dr. Smith"
                 breaksAfter = possessive
             }
             if possessive { breaksAfter = true }
             let capitalized: Bool
-            if let first = bytes.first, first < 0x80 {
-                capitalized = first >= 0x41 && first <= 0x5A
+            if lo < hi, buf[lo] < 0x80 {
+                capitalized = buf[lo] >= 0x41 && buf[lo] <= 0x5A
             } else {
                 capitalized = w.first?.isUppercase == true && w.contains(where: { $0.isLetter })
             }
@@ -374,7 +365,13 @@ public enum EntityExtractor {
                 skipTitleOf = true
                 continue
             }
-            if current.isEmpty, titleBuffer.isEmpty, capitalized { runBefore = previousPlain.map(String.init) }
+            if current.isEmpty, titleBuffer.isEmpty, capitalized {
+                switch previousPlain {
+                case .bytes(let from, let to)?: runBefore = string(from, to)
+                case .text(let t)?: runBefore = t
+                case nil: runBefore = nil
+                }
+            }
 
             if capitalized, !current.isEmpty, !possessive, !breaksAfter, strictTitles.contains(w) {
                 close()  // "… and Mr Trump": a title starts a new name.
@@ -406,11 +403,12 @@ public enum EntityExtractor {
                 previousPlain = nil
             } else {
                 // Lowercase ASCII is its own lowercased form: no new String.
-                let plain = bytes.allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }
-                previousPlain = plain ? Substring(bytes) : Substring(w.lowercased())
+                let plain = UnsafeBufferPointer(rebasing: buf[lo..<hi]).allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }
+                previousPlain = plain ? .bytes(lo, hi) : .text(w.lowercased())
             }
             if (breaksAfter || endsSentence) && (!current.isEmpty || !titleBuffer.isEmpty) { close() }
             atSentenceStart = endsSentence
+        }
         }
         close()
         return runs
