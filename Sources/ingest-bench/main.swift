@@ -37,6 +37,9 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Articles preloaded (by COPY) before a second burst, to see the rate as the table grows (0: skip).")
     var growth = 0
 
+    @Flag(inversion: .prefixedNo, help: "Also measure a burst whose articles repeat the corpus's bodies (nearly all near-duplicates).")
+    var nearDuplicates = true
+
     @Flag(help: "Measure parse + classify and its stages only (no PostgreSQL, no newsd).")
     var cpuOnly = false
 
@@ -62,7 +65,18 @@ struct IngestBench: ParsableCommand {
         let articles = try generate(count)
         let meanBytes = articles.map { $0.utf8.count }.reduce(0, +) / max(1, articles.count)
         report["article_bytes_mean"] = Double(meanBytes)
-        print("generated \(count) articles, \(meanBytes) bytes on average")
+        // How many are near-duplicates of an earlier one (newsd links those with duplicate_of).
+        var index = NearDuplicateIndex()
+        var nearCount = 0
+        let fingerprintParser = DocumentParser()
+        for (i, text) in articles.enumerated() {
+            guard let a = try fingerprintParser.parse(bytes: Array(text.utf8)).articles.first else { continue }
+            let f = SimHash.fingerprint(a.title + "\n" + a.body)
+            if index.nearest(to: f) != nil { nearCount += 1 }
+            index.insert(f, id: Int64(i))
+        }
+        report["generated_near_duplicates"] = Double(nearCount)
+        print("generated \(count) articles, \(meanBytes) bytes on average, \(nearCount) near-duplicates of an earlier one")
 
         // Parse + classify (language and topic), and parse + everything newsd derives from an
         // article (also keywords, entities, SimHash), one core.
@@ -152,6 +166,21 @@ struct IngestBench: ParsableCommand {
         report["burst_peak_rss_mb"] = burst.peakRSSMB
         report["burst_vs_copy"] = report["burst_per_second"]! / report["copy_per_second"]!
 
+        // The same burst when nearly every article is a near-duplicate of an earlier one: each
+        // is linked to its nearest (`duplicate_of`), which costs index look-ups and a key check.
+        var nearRows: [(String, String)] = []
+        if nearDuplicates {
+            let url = try pg.createDatabase(prefix: "near")
+            let near = try runNewsd(bin, url, files: try generate(count, repeatingBodies: true), tag: "near")
+            report["near_duplicate_burst_per_second"] = Double(count) / near.seconds
+            report["near_duplicate_burst_vs_copy"] = report["near_duplicate_burst_per_second"]! / report["copy_per_second"]!
+            nearRows.append((
+                "burst of \(count), nearly all near-duplicates",
+                String(
+                    format: "%.0f articles/s (%.0f%% of COPY)", report["near_duplicate_burst_per_second"]!,
+                    100 * report["near_duplicate_burst_vs_copy"]!)))
+        }
+
         // The trickle: a steady rate, drop-to-commit latency from the commit notifications.
         var trickleRows: [(String, String)] = []
         if trickleRate > 0 && trickleSeconds > 0 {
@@ -208,7 +237,7 @@ struct IngestBench: ParsableCommand {
             ("newsd burst of \(count)", String(format: "%.0f articles/s (%.0f%% of COPY)", report["burst_per_second"]!, 100 * report["burst_vs_copy"]!)),
             ("newsd peak RSS in the burst", String(format: "%.0f MiB", report["burst_peak_rss_mb"]!)),
         ]
-        for (k, v) in rows + trickleRows + backlogRows { print(k.padding(toLength: 48, withPad: " ", startingAt: 0) + v) }
+        for (k, v) in rows + nearRows + trickleRows + backlogRows { print(k.padding(toLength: 48, withPad: " ", startingAt: 0) + v) }
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
         try data.write(to: URL(fileURLWithPath: json))
         print("wrote \(json)")
@@ -246,22 +275,49 @@ struct IngestBench: ParsableCommand {
         print("wrote \(files.count) files to \(path)")
     }
 
-    func generate(_ n: Int) throws -> [String] {
-        var base: [(String, [String])] = []
+    /// The first articles are the corpus's own (with a numbered title and first line). Past
+    /// those, each takes a corpus article's title and draws random paragraphs of articles with
+    /// the same label (seeded) until its body is about that article's size: distinct stories,
+    /// not near-duplicates of one another, with the corpus's sizes, shapes and vocabulary. With `repeatingBodies`,
+    /// article i repeats the body of corpus article i mod the corpus size instead: nearly every
+    /// article is then a near-duplicate of an earlier one (the heavy end of a syndicated feed).
+    func generate(_ n: Int, repeatingBodies: Bool = false) throws -> [String] {
+        var base: [(title: String, paragraphs: [String], label: Int)] = []
+        var byLabel: [[Int]] = []
         let parser = DocumentParser()
         let fm = FileManager.default
         for label in try fm.contentsOfDirectory(atPath: corpus).sorted() {
+            var members: [Int] = []
             for file in (try? fm.contentsOfDirectory(atPath: corpus + "/" + label).sorted()) ?? [] {
                 guard let data = fm.contents(atPath: "\(corpus)/\(label)/\(file)"),
                     let a = try? parser.parse(bytes: Array(data)).articles.first
                 else { continue }
-                base.append((a.title, a.paragraphs))
+                members.append(base.count)
+                base.append((a.title, a.paragraphs, byLabel.count))
             }
+            byLabel.append(members)
         }
         guard !base.isEmpty else { throw ValidationError("no articles in \(corpus)") }
+        var rng = SplitMix64(seed: 2026)
         return (0..<n).map { i in
-            let (title, paragraphs) = base[i % base.count]
-            return "\(title) (\(i))\n\nDispatch \(i) of the benchmark run.\n\n" + paragraphs.joined(separator: "\n\n") + "\n"
+            let source = base[i % base.count]
+            var paragraphs = source.paragraphs
+            if i >= base.count && !repeatingBodies {
+                // Random paragraphs of the label until the body is about the source's size.
+                let members = byLabel[source.label]
+                let target = source.paragraphs.reduce(0) { $0 + $1.utf8.count + 2 }
+                var size = 0
+                paragraphs = []
+                while size < target {
+                    let other = base[members[Int(rng.next() % UInt64(members.count))]].paragraphs
+                    let paragraph = other[Int(rng.next() % UInt64(other.count))]
+                    let bytes = paragraph.utf8.count + 2
+                    if !paragraphs.isEmpty && size + bytes / 2 > target { break }  // nearer without it
+                    paragraphs.append(paragraph)
+                    size += bytes
+                }
+            }
+            return "\(source.title) (\(i))\n\nDispatch \(i) of the benchmark run.\n\n" + paragraphs.joined(separator: "\n\n") + "\n"
         }
     }
 
