@@ -78,9 +78,7 @@ public enum LanguageDetector {
                 if word.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) {
                     ascii[word.utf8.reduce(0) { ($0 << 8) | UInt64($1) }, default: 0] |= 1 << i
                 } else {
-                    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-                    for s in word.unicodeScalars { h = (h ^ UInt64(s.value)) &* 0x100_0000_01b3 }
-                    scalar[h, default: 0] |= 1 << i
+                    scalar[WordTokens.hash(word), default: 0] |= 1 << i
                 }
             }
         }

@@ -8,13 +8,11 @@ import Foundation
 struct WordSet: Sendable, ExpressibleByArrayLiteral, Sequence {
     /// The words.
     let words: Set<String>
-    /// Per slot: 0 when empty, else 1 + the entry.
-    private let slots: [Int32]
-    private let hashes: [UInt64]
+    /// FNV-1a of each ASCII entry's bytes → the entry.
+    private let table: HashTable64<Int>
     /// Entry k's bytes are `bytes[offsets[k]..<offsets[k + 1]]`.
     private let offsets: [Int]
     private let bytes: [UInt8]
-    private let mask: Int
 
     init(arrayLiteral elements: String...) {
         self.init(Set(elements))
@@ -24,62 +22,40 @@ struct WordSet: Sendable, ExpressibleByArrayLiteral, Sequence {
         self.words = words
         // Every word whose normal form is ASCII, in that form.
         let ascii = Set(words.map(\.precomposedStringWithCanonicalMapping).filter { $0.utf8.allSatisfy { $0 < 0x80 } })
-        var size = 16
-        while size < ascii.count * 4 { size <<= 1 }
-        mask = size - 1
-        var slots = [Int32](repeating: 0, count: size)
-        var hashes: [UInt64] = []
+        var entries: [UInt64: Int] = [:]
         var offsets = [0]
         var bytes: [UInt8] = []
         for word in ascii.sorted() {
             let h = Self.hash(word.utf8)
-            var slot = Self.slot(h, mask)
-            while slots[slot] != 0 { slot = (slot + 1) & mask }
-            hashes.append(h)
+            precondition(entries[h] == nil, "two words of a WordSet share a hash: \(word)")
+            entries[h] = offsets.count - 1
             bytes.append(contentsOf: word.utf8)
             offsets.append(bytes.count)
-            slots[slot] = Int32(hashes.count)
         }
-        self.slots = slots
-        self.hashes = hashes
+        table = HashTable64(entries)
         self.offsets = offsets
         self.bytes = bytes
     }
 
+    /// FNV-1a over bytes.
     @inline(__always)
-    private static func hash<C: Collection>(_ utf8: C) -> UInt64 where C.Element == UInt8 {
+    private static func hash<C: Sequence>(_ utf8: C) -> UInt64 where C.Element == UInt8 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
         for b in utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
         return h
     }
 
-    @inline(__always)
-    private static func slot(_ h: UInt64, _ mask: Int) -> Int { Int(truncatingIfNeeded: h ^ (h >> 32)) & mask }
-
     /// Whether `word` is in the set.
     func contains(_ word: String) -> Bool {
         var copy = word
         return copy.withUTF8 { w in
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            var high: UInt8 = 0
-            for b in w {
-                h = (h ^ UInt64(b)) &* 0x100_0000_01b3
-                high |= b
-            }
-            if high >= 0x80 { return words.contains(word) }
-            var slot = Self.slot(h, mask)
-            while true {
-                let entry = Int(slots[slot])
-                if entry == 0 { return false }
-                let k = entry - 1
-                if hashes[k] == h, offsets[k + 1] - offsets[k] == w.count {
-                    let same = bytes.withUnsafeBufferPointer { all in
-                        w.count == 0 || memcmp(all.baseAddress! + offsets[k], w.baseAddress!, w.count) == 0
-                    }
-                    if same { return true }
+            if w.contains(where: { $0 >= 0x80 }) { return words.contains(word) }
+            guard let k = table.lookup(Self.hash(w)) else { return false }
+            let length = offsets[k + 1] - offsets[k]
+            return length == w.count
+                && bytes.withUnsafeBufferPointer { all in
+                    w.count == 0 || memcmp(all.baseAddress! + offsets[k], w.baseAddress!, w.count) == 0
                 }
-                slot = (slot + 1) & mask
-            }
         }
     }
 
