@@ -297,16 +297,20 @@ public enum ArticleStore {
         var cols = [[String?]](repeating: [], count: 21)
         var hashes: [String] = []
         var guesses: [Int64?] = []
+        var seens: [NearDuplicateTracker.Committed?] = []
         for (article, row) in articles {
             hashes.append(row.hash)
             for (c, v) in row.values.enumerated() { cols[c].append(v) }
             // The nearest committed near-duplicate, stored with the row: a later UPDATE would
             // rewrite the row and every index entry, search index included.
             var guess: Int64? = nil
+            var seen: NearDuplicateTracker.Committed? = nil
             if let duplicates, let e = article.enrichment, row.wordCount >= NearDuplicateTracker.minimumWords {
-                guess = duplicates.nearestCommitted(e.simhash)
+                seen = duplicates.nearestCommitted(e.simhash)
+                guess = seen?.nearest?.id
             }
             guesses.append(guess)
+            seens.append(seen)
             cols[20].append(guess.map { String($0) })
         }
         var newIDs: [String: Int64] = [:]
@@ -363,7 +367,7 @@ public enum ArticleStore {
                 entityRows.names.append(entity.name)
                 entityRows.mentions.append(String(entity.mentions))
             }
-            if item.row.wordCount >= NearDuplicateTracker.minimumWords { fresh.append(Fresh(id: id, simhash: e.simhash, stored: guesses[k])) }
+            if item.row.wordCount >= NearDuplicateTracker.minimumWords { fresh.append(Fresh(id: id, simhash: e.simhash, stored: guesses[k], seen: seens[k])) }
         }
         if !entityRows.ids.isEmpty && copying {
             // The COPY path's articles are new rows with fresh ids, and an article's entities
@@ -442,6 +446,9 @@ public enum ArticleStore {
         var id: Int64
         var simhash: UInt64
         var stored: Int64?
+        /// The nearest committed article when the row was prepared (`match` searches only what
+        /// was committed since).
+        var seen: NearDuplicateTracker.Committed?
     }
 
     /// Makes `duplicate_of` of the batch's new articles their nearest earlier near-duplicate
@@ -453,7 +460,7 @@ public enum ArticleStore {
     ) throws {
         var links: (ids: [String], targets: [String]) = ([], [])
         for article in fresh {
-            if let target = duplicates.match(article.simhash), target != article.stored {
+            if let target = duplicates.match(article.simhash, seen: article.seen), target != article.stored {
                 links.ids.append(String(article.id))
                 links.targets.append(String(target))
             }
