@@ -42,7 +42,8 @@ public enum EntityExtractor {
         // Lone surnames that look like a person's: after a title or next to "said".
         let singles = Set(
             runs.filter { r in
-                r.words.count == 1 && (r.titled || r.before.map(sayings.contains) == true || r.after.map(sayings.contains) == true)
+                r.words.count == 1
+                    && (r.titled || r.before.map(sayings.contains) == true || r.after.map(sayings.contains) == true)
             }.map { $0.words[0] })
         for run in runs {
             guard let (name, kind) = classify(run) ?? repeatedSurname(run, singles: singles) else {
@@ -76,6 +77,8 @@ public enum EntityExtractor {
 
     /// Verbs of saying that mark a lone capitalized word next to them as a surname.
     static let sayings: WordSet = ["said", "says", "told", "added"]
+    /// Verbs after a two- or three-word name that make it a person's ("Tony Blair said").
+    static let reportingVerbs: WordSet = ["said", "says", "told", "added", "explained", "wrote"]
 
     struct Run {
         var words: [String]
@@ -120,10 +123,11 @@ public enum EntityExtractor {
         "rival", "rivals",
     ]
     /// Words that make a run an organization wherever they stand in it: "Duchy of Cornwall".
-    static let organizationWords = WordSet(Gazetteer.organizationSuffixes.words.union([
-        "Duchy", "Bureau", "Center", "Centre", "Institute", "Ministry", "Department", "Commission", "Council",
-        "Committee", "University", "Academy", "Federation", "Association", "Agency", "Authority",
-    ]))
+    static let organizationWords = WordSet(
+        Gazetteer.organizationSuffixes.words.union([
+            "Duchy", "Bureau", "Center", "Centre", "Institute", "Ministry", "Department", "Commission", "Council",
+            "Committee", "University", "Academy", "Federation", "Association", "Agency", "Authority",
+        ]))
 
     static func classify(_ run: Run) -> (String, NamedEntity.Kind)? {
         let name = run.words.joined(separator: " ")
@@ -148,7 +152,7 @@ public enum EntityExtractor {
         let nameLike = run.words.allSatisfy { isCapitalizedWord($0, hyphens: true) }
         if (2...3).contains(run.words.count), nameLike, !run.words.contains(where: Gazetteer.places.contains) {
             if let b = run.before, personCues.contains(b) { return (name, .person) }
-            if let a = run.after, ["said", "says", "told", "added", "explained", "wrote"].contains(a) { return (name, .person) }
+            if let a = run.after, reportingVerbs.contains(a) { return (name, .person) }
         }
         if let b = run.before, organizationCues.contains(b), !Gazetteer.places.contains(name), !run.sentenceStart {
             return (name, .organization)
@@ -166,7 +170,9 @@ public enum EntityExtractor {
     static func repeatedSurname(_ run: Run, singles: Set<String>) -> (String, NamedEntity.Kind)? {
         guard (2...3).contains(run.words.count), let last = run.words.last, singles.contains(last),
             run.words.allSatisfy({ isCapitalizedWord($0, hyphens: false) }),
-            !run.words.contains(where: { Gazetteer.places.contains($0) || Gazetteer.organizations.contains($0) || organizationWords.contains($0) })
+            !run.words.contains(where: {
+                Gazetteer.places.contains($0) || Gazetteer.organizations.contains($0) || organizationWords.contains($0)
+            })
         else { return nil }
         return (run.words.joined(separator: " "), .person)
     }
@@ -246,15 +252,27 @@ public enum EntityExtractor {
 
     /// Runs of capitalized words in one paragraph.
     static func candidateRuns(_ text: String) -> [Run] {
+        // Words are split on the UTF-8 bytes (splitting Characters would segment graphemes for
+        // nothing), by offsets; a String is made only for a word the rules look at.
+        var scanner = RunScanner()
+        var copy = text
+        copy.withUTF8 { scanner.scan($0) }
+        scanner.close()
+        return scanner.runs
+    }
+
+    /// The state of `candidateRuns` over one paragraph. A struct with mutating methods rather
+    /// than locals captured by a nested function: captured variables are boxed, and every
+    /// access to a box pays a run-time exclusivity check (a sixth of the entity rules' time).
+    struct RunScanner {
         var runs: [Run] = []
         var current: [String] = []
         var titled = false
         var titleBuffer: [String] = []
         var runStartsSentence = false
         var atSentenceStart = true
-
-        // The last plain lowercase word, kept as its bytes' offsets (or, when lowercasing changed
-        // it, as text): a String is made only when a name follows it.
+        /// The last plain lowercase word, kept as its bytes' offsets (or, when lowercasing
+        /// changed it, as text): a String is made only when a name follows it.
         enum Plain {
             case bytes(Int, Int)
             case text(String)
@@ -263,7 +281,7 @@ public enum EntityExtractor {
         var runBefore: String? = nil
         var skipTitleOf = false
 
-        func close(after: String? = nil) {
+        mutating func close(after: String? = nil) {
             if current.isEmpty, !titleBuffer.isEmpty, !Gazetteer.personTitles.contains(titleBuffer.last!) {
                 current = titleBuffer  // "Home" alone was not a title after all.
             }
@@ -273,144 +291,152 @@ public enum EntityExtractor {
             while current.count > 1, let first = current.first, leadingNonName.contains(first) { current.removeFirst() }
             if current.first == "The" { current.removeFirst() }
             // "US Federal Bureau of Investigation": a place, then an organization.
-            if current.count >= 3, Gazetteer.places.contains(current[0]), current.dropFirst().contains(where: organizationWords.contains) {
-                runs.append(Run(words: [current[0]], titled: false, sentenceStart: runStartsSentence, before: runBefore, after: nil))
+            if current.count >= 3, Gazetteer.places.contains(current[0]),
+                current.dropFirst().contains(where: organizationWords.contains)
+            {
+                runs.append(
+                    Run(words: [current[0]], titled: false, sentenceStart: runStartsSentence, before: runBefore, after: nil))
                 current.removeFirst()
                 runBefore = nil
             }
             if !current.isEmpty, !(current.count == 1 && Gazetteer.nonEntities.contains(current[0])) {
-                runs.append(Run(words: current, titled: titled, sentenceStart: runStartsSentence, before: runBefore, after: after))
+                runs.append(
+                    Run(words: current, titled: titled, sentenceStart: runStartsSentence, before: runBefore, after: after))
             }
             current = []
             titled = false
         }
 
-        // Words are split on the UTF-8 bytes (splitting Characters would segment graphemes for
-        // nothing), by offsets; a String is made only for a word the rules look at.
-        var copy = text
-        copy.withUTF8 { buf in
-        @inline(__always) func string(_ lo: Int, _ hi: Int) -> String {
+        @inline(__always)
+        static func string(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> String {
             String(decoding: UnsafeBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)
         }
-        let n = buf.count
-        var cursor = 0
-        while cursor < n {
-            if buf[cursor] == 0x20 || buf[cursor] == 0x0A {
-                cursor += 1
-                continue
-            }
-            let wordStart = cursor
-            while cursor < n, buf[cursor] != 0x20, buf[cursor] != 0x0A { cursor += 1 }
-            // Fast path for most words: lowercase ASCII letters (and hyphens), no punctuation,
-            // outside a title. Same outcome as the general path below, without its checks.
-            if !skipTitleOf, titleBuffer.isEmpty, buf[wordStart] >= 0x61, buf[wordStart] <= 0x7A,
-                UnsafeBufferPointer(rebasing: buf[wordStart..<cursor]).allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D })
-            {
-                if !current.isEmpty {
-                    let w = string(wordStart, cursor)
-                    if Gazetteer.connectors.contains(w) || ((w == "for" || w == "on") && current.contains(where: organizationWords.contains)) {
-                        current.append(w)
-                    } else {
-                        close(after: w)
-                    }
-                }
-                previousPlain = .bytes(wordStart, cursor)
-                atSentenceStart = false
-                continue
-            }
-            // Punctuation is peeled off as UTF-8 bytes: quotes, brackets, possessives, stops.
-            var lo = wordStart
-            var hi = cursor
-            var endsSentence = false
-            var breaksAfter = false
-            while let width = openingMarkWidth(buf, lo, hi) {
-                lo += width
-                close()
-            }
-            var possessive = false
-            if let width = possessiveWidth(buf, lo, hi) {
-                hi -= width
-                possessive = true
-            }
-            while let (width, stop) = closingMarkWidth(buf, lo, hi) {
-                if stop { endsSentence = true }
-                breaksAfter = true
-                hi -= width
-            }
-            let w = string(lo, hi)
-            // Abbreviations are two to four bytes and capitalized: most words skip the look-up.
-            if (2...4).contains(hi - lo), buf[lo] >= 0x41, buf[lo] <= 0x5A, abbreviations.contains(w) {
-                endsSentence = false  // "St. Petersburg", "Dr. Smith"
-                breaksAfter = possessive
-            }
-            if possessive { breaksAfter = true }
-            let capitalized: Bool
-            if lo < hi, buf[lo] < 0x80 {
-                capitalized = buf[lo] >= 0x41 && buf[lo] <= 0x5A
-            } else {
-                capitalized = w.first?.isUppercase == true && w.contains(where: { $0.isLetter })
-            }
-            if skipTitleOf {
-                // "Prince of Wales", "Duke of York": a title, not a place.
-                skipTitleOf = false
-                if capitalized {
-                    titleBuffer = []
-                    previousPlain = nil
-                    if breaksAfter || endsSentence { close() }
-                    atSentenceStart = endsSentence
+
+        mutating func scan(_ buf: UnsafeBufferPointer<UInt8>) {
+            let n = buf.count
+            var cursor = 0
+            while cursor < n {
+                if buf[cursor] == 0x20 || buf[cursor] == 0x0A {
+                    cursor += 1
                     continue
                 }
-            }
-            if w == "of", current.isEmpty, let t = titleBuffer.last, Gazetteer.personTitles.contains(t) {
-                skipTitleOf = true
-                continue
-            }
-            if current.isEmpty, titleBuffer.isEmpty, capitalized {
-                switch previousPlain {
-                case .bytes(let from, let to)?: runBefore = string(from, to)
-                case .text(let t)?: runBefore = t
-                case nil: runBefore = nil
-                }
-            }
-
-            if capitalized, !current.isEmpty, !possessive, !breaksAfter, strictTitles.contains(w) {
-                close()  // "… and Mr Trump": a title starts a new name.
-            }
-            if capitalized, current.isEmpty, !possessive, !breaksAfter,
-                Gazetteer.personTitles.contains(w) || titleModifiers.contains(w) || (w == "Executive" && titleBuffer == ["Chief"])
-            {
-                if titleBuffer.isEmpty { runStartsSentence = atSentenceStart }
-                titleBuffer.append(w)
-            } else if capitalized {
-                if current.isEmpty {
-                    if let last = titleBuffer.last, Gazetteer.personTitles.contains(last) || last == "Executive" {
-                        titled = true
-                    } else {
-                        current = titleBuffer  // "Home Office": the modifier starts the name.
-                        runStartsSentence = titleBuffer.isEmpty ? atSentenceStart : runStartsSentence
+                let wordStart = cursor
+                while cursor < n, buf[cursor] != 0x20, buf[cursor] != 0x0A { cursor += 1 }
+                // Fast path for most words: lowercase ASCII letters (and hyphens), no punctuation,
+                // outside a title. Same outcome as the general path below, without its checks.
+                if !skipTitleOf, titleBuffer.isEmpty, buf[wordStart] >= 0x61, buf[wordStart] <= 0x7A,
+                    UnsafeBufferPointer(rebasing: buf[wordStart..<cursor]).allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D }
+                    )
+                {
+                    if !current.isEmpty {
+                        let w = Self.string(buf, wordStart, cursor)
+                        if Gazetteer.connectors.contains(w)
+                            || ((w == "for" || w == "on") && current.contains(where: organizationWords.contains))
+                        {
+                            current.append(w)
+                        } else {
+                            close(after: w)
+                        }
                     }
-                    titleBuffer = []
+                    previousPlain = .bytes(wordStart, cursor)
+                    atSentenceStart = false
+                    continue
                 }
-                current.append(w)
-            } else if !current.isEmpty, !breaksAfter,
-                Gazetteer.connectors.contains(w) || w == "&" || (["for", "on"].contains(w) && current.contains(where: organizationWords.contains))
-            {
-                current.append(w)
-            } else if !current.isEmpty || !titleBuffer.isEmpty {
-                close(after: w.lowercased())  // (with nothing open, closing changes nothing)
+                // Punctuation is peeled off as UTF-8 bytes: quotes, brackets, possessives, stops.
+                var lo = wordStart
+                var hi = cursor
+                var endsSentence = false
+                var breaksAfter = false
+                while let width = openingMarkWidth(buf, lo, hi) {
+                    lo += width
+                    close()
+                }
+                var possessive = false
+                if let width = possessiveWidth(buf, lo, hi) {
+                    hi -= width
+                    possessive = true
+                }
+                while let (width, stop) = closingMarkWidth(buf, lo, hi) {
+                    if stop { endsSentence = true }
+                    breaksAfter = true
+                    hi -= width
+                }
+                let w = Self.string(buf, lo, hi)
+                // Abbreviations are two to four bytes and capitalized: most words skip the look-up.
+                if (2...4).contains(hi - lo), buf[lo] >= 0x41, buf[lo] <= 0x5A, abbreviations.contains(w) {
+                    endsSentence = false  // "St. Petersburg", "Dr. Smith"
+                    breaksAfter = possessive
+                }
+                if possessive { breaksAfter = true }
+                let capitalized: Bool
+                if lo < hi, buf[lo] < 0x80 {
+                    capitalized = buf[lo] >= 0x41 && buf[lo] <= 0x5A
+                } else {
+                    capitalized = w.first?.isUppercase == true && w.contains(where: { $0.isLetter })
+                }
+                if skipTitleOf {
+                    // "Prince of Wales", "Duke of York": a title, not a place.
+                    skipTitleOf = false
+                    if capitalized {
+                        titleBuffer = []
+                        previousPlain = nil
+                        if breaksAfter || endsSentence { close() }
+                        atSentenceStart = endsSentence
+                        continue
+                    }
+                }
+                if w == "of", current.isEmpty, let t = titleBuffer.last, Gazetteer.personTitles.contains(t) {
+                    skipTitleOf = true
+                    continue
+                }
+                if current.isEmpty, titleBuffer.isEmpty, capitalized {
+                    switch previousPlain {
+                    case .bytes(let from, let to)?: runBefore = Self.string(buf, from, to)
+                    case .text(let t)?: runBefore = t
+                    case nil: runBefore = nil
+                    }
+                }
+
+                if capitalized, !current.isEmpty, !possessive, !breaksAfter, strictTitles.contains(w) {
+                    close()  // "… and Mr Trump": a title starts a new name.
+                }
+                if capitalized, current.isEmpty, !possessive, !breaksAfter,
+                    Gazetteer.personTitles.contains(w) || titleModifiers.contains(w)
+                        || (w == "Executive" && titleBuffer == ["Chief"])
+                {
+                    if titleBuffer.isEmpty { runStartsSentence = atSentenceStart }
+                    titleBuffer.append(w)
+                } else if capitalized {
+                    if current.isEmpty {
+                        if let last = titleBuffer.last, Gazetteer.personTitles.contains(last) || last == "Executive" {
+                            titled = true
+                        } else {
+                            current = titleBuffer  // "Home Office": the modifier starts the name.
+                            runStartsSentence = titleBuffer.isEmpty ? atSentenceStart : runStartsSentence
+                        }
+                        titleBuffer = []
+                    }
+                    current.append(w)
+                } else if !current.isEmpty, !breaksAfter,
+                    Gazetteer.connectors.contains(w) || w == "&"
+                        || ((w == "for" || w == "on") && current.contains(where: organizationWords.contains))
+                {
+                    current.append(w)
+                } else if !current.isEmpty || !titleBuffer.isEmpty {
+                    close(after: w.lowercased())  // (with nothing open, closing changes nothing)
+                }
+                if capitalized || breaksAfter || endsSentence {
+                    previousPlain = nil
+                } else {
+                    // Lowercase ASCII is its own lowercased form: no new String.
+                    let plain = UnsafeBufferPointer(rebasing: buf[lo..<hi]).allSatisfy {
+                        $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A)
+                    }
+                    previousPlain = plain ? .bytes(lo, hi) : .text(w.lowercased())
+                }
+                if (breaksAfter || endsSentence) && (!current.isEmpty || !titleBuffer.isEmpty) { close() }
+                atSentenceStart = endsSentence
             }
-            if capitalized || breaksAfter || endsSentence {
-                previousPlain = nil
-            } else {
-                // Lowercase ASCII is its own lowercased form: no new String.
-                let plain = UnsafeBufferPointer(rebasing: buf[lo..<hi]).allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }
-                previousPlain = plain ? .bytes(lo, hi) : .text(w.lowercased())
-            }
-            if (breaksAfter || endsSentence) && (!current.isEmpty || !titleBuffer.isEmpty) { close() }
-            atSentenceStart = endsSentence
         }
-        }
-        close()
-        return runs
     }
 }

@@ -71,7 +71,8 @@ public struct NearDuplicateIndex: Sendable {
                                 let d = (fp[i] ^ fingerprint).nonzeroBitCount
                                 if d <= maxDistance { consider(Int(slots[band][i]), d) }
                             }
-                        }                    }
+                        }
+                    }
                 }
             }
         }

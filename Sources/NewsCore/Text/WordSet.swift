@@ -26,7 +26,7 @@ struct WordSet: Sendable, ExpressibleByArrayLiteral, Sequence {
         var offsets = [0]
         var bytes: [UInt8] = []
         for word in ascii.sorted() {
-            let h = Self.hash(word.utf8)
+            let h = Self.hash(word.utf8).value
             precondition(entries[h] == nil, "two words of a WordSet share a hash: \(word)")
             entries[h] = offsets.count - 1
             bytes.append(contentsOf: word.utf8)
@@ -37,20 +37,25 @@ struct WordSet: Sendable, ExpressibleByArrayLiteral, Sequence {
         self.bytes = bytes
     }
 
-    /// FNV-1a over bytes.
+    /// FNV-1a over bytes, and whether they are all ASCII (one pass for both).
     @inline(__always)
-    private static func hash<C: Sequence>(_ utf8: C) -> UInt64 where C.Element == UInt8 {
+    private static func hash<C: Sequence>(_ utf8: C) -> (value: UInt64, ascii: Bool) where C.Element == UInt8 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for b in utf8 { h = (h ^ UInt64(b)) &* 0x100_0000_01b3 }
-        return h
+        var any: UInt8 = 0
+        for b in utf8 {
+            h = (h ^ UInt64(b)) &* 0x100_0000_01b3
+            any |= b
+        }
+        return (h, any < 0x80)
     }
 
     /// Whether `word` is in the set.
     func contains(_ word: String) -> Bool {
         var copy = word
         return copy.withUTF8 { w in
-            if w.contains(where: { $0 >= 0x80 }) { return words.contains(word) }
-            guard let k = table.lookup(Self.hash(w)) else { return false }
+            let h = Self.hash(w)
+            if !h.ascii { return words.contains(word) }
+            guard let k = table.lookup(h.value) else { return false }
             let length = offsets[k + 1] - offsets[k]
             return length == w.count
                 && bytes.withUnsafeBufferPointer { all in
