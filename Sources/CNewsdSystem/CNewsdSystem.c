@@ -40,3 +40,8 @@ int newsd_limit_malloc_arenas(int arenas) {
     if (getenv("MALLOC_ARENA_MAX") != NULL) return 0;
     return mallopt(M_ARENA_MAX, arenas) == 1;
 }
+
+int newsd_fix_mmap_threshold(int bytes) {
+    if (getenv("MALLOC_MMAP_THRESHOLD_") != NULL) return 0;
+    return mallopt(M_MMAP_THRESHOLD, bytes) == 1;
+}

@@ -93,9 +93,7 @@ struct Run: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        // Two malloc arenas: with one per busy thread, RSS grew with the length of a run
-        // (55 → 66 MiB from a 10,000- to a 100,000-file backlog; 52 → 57 MiB capped).
-        ProcessMemory.limitMallocArenas(2)
+        ProcessMemory.configureForDaemon()
         let config = try await options.load()
         let logger = bootstrapLogging(config.logLevel)
         let options = self.options
@@ -129,9 +127,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() async throws {
-        // Two malloc arenas: with one per busy thread, RSS grew with the length of a run
-        // (55 → 66 MiB from a 10,000- to a 100,000-file backlog; 52 → 57 MiB capped).
-        ProcessMemory.limitMallocArenas(2)
+        ProcessMemory.configureForDaemon()
         let config = try await options.load()
         let logger = bootstrapLogging(config.logLevel)
         do {

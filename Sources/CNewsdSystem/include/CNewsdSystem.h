@@ -19,4 +19,8 @@ int newsd_accept(int fd);
 /// in the environment. Returns 1 when the cap was applied.
 int newsd_limit_malloc_arenas(int arenas);
 
+/// Sets glibc's mmap threshold to `bytes` (mallopt M_MMAP_THRESHOLD, which also turns off its
+/// dynamic adjustment) unless MALLOC_MMAP_THRESHOLD_ is set. Returns 1 when it was applied.
+int newsd_fix_mmap_threshold(int bytes);
+
 #endif
