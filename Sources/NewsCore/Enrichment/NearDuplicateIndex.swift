@@ -11,8 +11,8 @@
 /// Each band's table holds the fingerprints themselves, sorted by key (counting sort), with an
 /// offset per key, so a probe reads the candidates where the offset points rather than their
 /// positions in a list of all fingerprints: past a few hundred thousand entries the tables
-/// outgrow the CPU's caches and each extra load is a miss (dedup-bench at 520,000: 38,000 →
-/// 53,000 look-ups/s). Tables are rebuilt when the entries added since the last build exceed
+/// outgrow the CPU's caches and each extra load is a miss (dedup-bench at 520,000: 34,000 →
+/// 41,000 look-ups/s). Tables are rebuilt when the entries added since the last build exceed
 /// an eighth of the total or 8,192, whichever is less; newer entries are scanned one by one
 /// meanwhile.
 public struct NearDuplicateIndex: Sendable {
@@ -32,11 +32,9 @@ public struct NearDuplicateIndex: Sendable {
     private var built = 0
     private var keyBits = 0
     private var offsets: [[Int32]] = [[], [], []]
-    /// Each band's fingerprints in key order.
+    /// Each band's fingerprints in key order, and the entry each one is.
     private var keyed: [[UInt64]] = [[], [], []]
-    /// The entry each of band 0's fingerprints is. A hit in another band finds its entry in
-    /// band 0's table, under the fingerprint's band-0 key (hits are rare; 8 bytes an entry saved).
-    private var slots: [Int32] = []
+    private var slots: [[Int32]] = [[], [], []]
     private var probes: [UInt32] = [0]
 
     /// Creates an empty index; `maxDistance` is clamped to 0…11.
@@ -63,31 +61,15 @@ public struct NearDuplicateIndex: Sendable {
         }
         if built > 0 {
             let keyMask = UInt32((1 << keyBits) - 1)
-            offsets[0].withUnsafeBufferPointer { off0 in
-                keyed[0].withUnsafeBufferPointer { fp0 in
-                    slots.withUnsafeBufferPointer { sl0 in
-                        for band in 0..<3 {
-                            let key = UInt32(truncatingIfNeeded: fingerprint >> Self.bands[band].shift) & keyMask
-                            offsets[band].withUnsafeBufferPointer { off in
-                                keyed[band].withUnsafeBufferPointer { fp in
-                                    for mask in probes {
-                                        let k = Int(key ^ mask)
-                                        for i in Int(off[k])..<Int(off[k + 1]) {
-                                            let d = (fp[i] ^ fingerprint).nonzeroBitCount
-                                            guard d <= maxDistance else { continue }
-                                            if band == 0 {
-                                                consider(Int(sl0[i]), d)
-                                                continue
-                                            }
-                                            // Every entry holding this fingerprint, from band 0.
-                                            let f = fp[i]
-                                            let k0 = Int(UInt32(truncatingIfNeeded: f) & keyMask)
-                                            for j in Int(off0[k0])..<Int(off0[k0 + 1]) where fp0[j] == f {
-                                                consider(Int(sl0[j]), d)
-                                            }
-                                        }
-                                    }
-                                }
+            for band in 0..<3 {
+                let key = UInt32(truncatingIfNeeded: fingerprint >> Self.bands[band].shift) & keyMask
+                offsets[band].withUnsafeBufferPointer { off in
+                    keyed[band].withUnsafeBufferPointer { fp in
+                        for mask in probes {
+                            let k = Int(key ^ mask)
+                            for i in Int(off[k])..<Int(off[k + 1]) {
+                                let d = (fp[i] ^ fingerprint).nonzeroBitCount
+                                if d <= maxDistance { consider(Int(slots[band][i]), d) }
                             }
                         }
                     }
@@ -127,17 +109,17 @@ public struct NearDuplicateIndex: Sendable {
             for f in fingerprints { off[Int((f >> shift) & keyMask) + 1] += 1 }
             for k in 0..<keys { off[k + 1] += off[k] }
             var fill = off
-            var sl = [Int32](repeating: 0, count: band == 0 ? n : 0)
+            var sl = [Int32](repeating: 0, count: n)
             var fp = [UInt64](repeating: 0, count: n)
             for (slot, f) in fingerprints.enumerated() {
                 let k = Int((f >> shift) & keyMask)
-                if band == 0 { sl[Int(fill[k])] = Int32(slot) }
+                sl[Int(fill[k])] = Int32(slot)
                 fp[Int(fill[k])] = f
                 fill[k] += 1
             }
             offsets[band] = off
             keyed[band] = fp
-            if band == 0 { slots = sl }
+            slots[band] = sl
         }
         // Every key mask of at most ⌊d/3⌋ bits.
         let radius = maxDistance / 3
