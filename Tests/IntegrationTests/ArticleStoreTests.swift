@@ -163,6 +163,75 @@ import Testing
         }
     }
 
+    /// The ingest log rows COPY writes are the rows the INSERT path writes: a stored file with
+    /// a record failure, a duplicate, a failed file with a reason COPY must escape.
+    @Test func copyAndInsertLogTheSameRows() throws {
+        func batch(_ tag: String) -> [IngestRecord] {
+            let a = Article(title: "Logged " + tag, paragraphs: ["Body of \(tag)."])
+            let failure = IngestFailure(.notText, "binary\tdata \\ with\na line break (\(tag))")
+            var records = [
+                record(tag + "-1", .document(
+                    format: .ndjson, articles: [a],
+                    recordFailures: [.init(index: 1, failure: IngestFailure(.noBody, "record 2 has no body"))]),
+                    name: "feed \(tag).jsonl"),
+                record(tag + "-2", .article(a), name: "again.txt"),
+                record(tag + "-3", .failure(failure), name: "p\t\(tag).png"),
+            ]
+            records[2].sha256 = nil
+            records[1].firstSeen = Date(timeIntervalSince1970: 1_700_000_000.123456)
+            records[1].attempts = 3
+            return records
+        }
+        _ = try ArticleStore.write(batch("TAGC"), on: conn, method: .copy)
+        _ = try ArticleStore.write(batch("TAGI"), on: conn, method: .insert)
+        func logged(_ tag: String) throws -> [[String?]] {
+            try conn.query(
+                """
+                SELECT replace(claim_key, \(tag), '*'), replace(file_name, \(tag), '*'), size_bytes, encode(sha256, 'hex'),
+                       outcome, error_code, replace(error_message, \(tag), '*'), attempts, first_seen,
+                       article_id = article_ids[1], cardinality(article_ids), format, record_errors
+                FROM ingest_log WHERE claim_key LIKE \(tag + "-%") ORDER BY claim_key
+                """).rows
+        }
+        let copied = try logged("TAGC")
+        let inserted = try logged("TAGI")
+        #expect(copied == inserted, "COPY: \(copied)\nINSERT: \(inserted)")
+        #expect(copied.count == 3)
+        #expect(copied[0] == [
+            "*-1", "feed *.jsonl", "123", String(repeating: "07", count: 32), "ingested", nil, nil, "1",
+            "2023-11-14 22:13:20+00", "t", "1", "ndjson", #"[{"code": "no_body", "index": 1, "reason": "record 2 has no body"}]"#,
+        ])
+        #expect(copied[1][4] == "duplicate" && copied[1][7] == "3" && copied[1][8] == "2023-11-14 22:13:20.123456+00")
+        #expect(copied[2][3] == nil && copied[2][5] == "not_text" && copied[2][6] == "binary\tdata \\ with\na line break (*)")
+    }
+
+    /// A claim this process made is not looked up in the ingest log; if it was recorded anyway
+    /// (a COMMIT whose answer was lost), writing it again fails on the claim key and the batch
+    /// is written again with every claim looked up: nothing doubled, the recorded outcome.
+    @Test(arguments: [ArticleStore.Method.copy, .insert])
+    func anUncheckedClaimRecordedAlreadyIsFoundOnTheSecondTry(method: ArticleStore.Method) throws {
+        let article = enriched("Recorded once", ["Gordon Brown said the budget would pass."])
+        var first = record("u1", .article(article))
+        first.mayBeRecorded = false
+        guard case .stored(let s) = try ArticleStore.write([first], on: conn, method: method)[0], let id = s.first?.id else {
+            Issue.record("not stored")
+            return
+        }
+        let other = Article(title: "Other", paragraphs: ["Another story entirely."])
+        var again = record("u2", .article(other), name: "b.txt")
+        again.mayBeRecorded = false
+        let replay = try ArticleStore.write([first, again], on: conn, method: method)
+        #expect(replay[0] == .alreadyRecorded(outcome: "ingested", articleID: id, failure: nil))
+        guard case .stored(let t) = replay[1], t.count == 1, t[0].isNew else {
+            Issue.record("second file not stored: \(replay[1])")
+            return
+        }
+        #expect(try conn.query("SELECT count(*) FROM articles").scalar == "2")
+        #expect(try conn.query("SELECT count(*) FROM ingest_log").scalar == "2")
+        #expect(try conn.query("SELECT count(*) FROM article_entities WHERE article_id = \(id)").scalar
+            == String(article.enrichment!.entities.count))
+    }
+
     /// Publication dates COPY writes as text read back as the INSERT path's epoch seconds do,
     /// year 0 (1 BC to PostgreSQL) and far-off years included.
     /// (Epoch seconds: 0000-01-01, 0001-01-01 05:06:07, just before 1970, 2026, 9999-12-31.)

@@ -75,6 +75,25 @@ func sharedFixture(_ name: String) throws -> [UInt8] {
         #expect(a.wordCount == 7)  // Élan 42 of “café” naïve ¿qué? 日本
     }
 
+    /// The byte-table count against the rule read plainly: split on spaces, count the tokens
+    /// with an alphabetic or numeric scalar. Random paragraphs mix ASCII letters, digits and
+    /// punctuation, non-ASCII letters and digits, non-ASCII punctuation and runs of spaces.
+    @Test func wordCountAgreesWithThePlainRuleOnRandomText() {
+        let pieces = ["a", "Z", "7", ".", "-", "é", "日", "٣", "—", "“", "…", " ", " ", "  ", "\u{00A0}", "\u{301}", "!?"]
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<2_000 {
+            let paragraphs = (0..<Int.random(in: 1...3, using: &rng)).map { _ in
+                (0..<Int.random(in: 0...40, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            }
+            let plain = paragraphs.reduce(0) { total, p in
+                total + p.unicodeScalars.split(separator: " ").filter { token in
+                    token.contains { $0.properties.isAlphabetic || $0.properties.numericType != nil }
+                }.count
+            }
+            #expect(Article(title: "T", paragraphs: paragraphs).wordCount == plain, "\(paragraphs)")
+        }
+    }
+
     @Test func configurableJunkRules() throws {
         let custom = PlainTextParser(junk: try JunkRules(patterns: ["— the editors"]))
         let article = try custom.parse(text: "T\n\nBody.\n\n— The Editors")

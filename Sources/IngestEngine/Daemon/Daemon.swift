@@ -329,6 +329,7 @@ public final class Daemon: Sendable {
         var record = IngestRecord(
             claimKey: claimKey, fileName: file.display, sizeBytes: read.size, sha256: sha,
             firstSeen: file.claimedAt, attempts: file.attempts, content: content)
+        record.mayBeRecorded = file.recovered
         record.prepare()
         writer.withLock { $0 }?.submit(PendingWrite(file: file, record: record))
     }

@@ -45,6 +45,11 @@ public struct IngestRecord: Sendable {
     public var attempts: Int
     /// The article or the failure.
     public var content: Content
+    /// Whether an earlier run may have recorded this claim already: the file was found in the
+    /// spool at start-up. A claim this process made can be in the ingest log only if this process
+    /// wrote it (a batch committed but its COMMIT's answer was lost); writing it again then fails
+    /// on the unique claim key, and the batch is written again with every claim looked up.
+    public var mayBeRecorded = true
     /// The articles' column values, computed by `prepare()` on a parse worker so the single
     /// database writer does not hash, count and serialize while the database waits.
     public internal(set) var prepared: [ArticleStore.Row]? = nil
@@ -216,28 +221,27 @@ public enum ArticleStore {
         _ records: [IngestRecord], on conn: PostgresConnection, duplicates: NearDuplicateTracker? = nil,
         method: Method = .copy
     ) throws -> [StoredOutcome] {
-        if method == .copy {
-            do {
-                return try write(records, on: conn, duplicates: duplicates, copying: true)
-            } catch let error where [uniqueViolation, foreignKeyViolation].contains(error.postgresError?.sqlState) {
-                // Another writer stored the same content (or an operator deleted a near-duplicate
-                // target) since this batch looked: INSERT … ON CONFLICT sorts that out.
-                return try write(records, on: conn, duplicates: duplicates, copying: false)
-            }
+        do {
+            return try write(records, on: conn, duplicates: duplicates, copying: method == .copy, everyClaim: false)
+        } catch let error where [uniqueViolation, foreignKeyViolation].contains(error.postgresError?.sqlState) {
+            // Another writer stored the same content (or an operator deleted a near-duplicate
+            // target) since this batch looked, or a claim not looked up was recorded already:
+            // INSERT … ON CONFLICT with every claim looked up sorts that out.
+            return try write(records, on: conn, duplicates: duplicates, copying: false, everyClaim: true)
         }
-        return try write(records, on: conn, duplicates: duplicates, copying: false)
     }
 
     static let uniqueViolation = "23505"
     static let foreignKeyViolation = "23503"
 
     private static func write(
-        _ records: [IngestRecord], on conn: PostgresConnection, duplicates: NearDuplicateTracker?, copying: Bool
+        _ records: [IngestRecord], on conn: PostgresConnection, duplicates: NearDuplicateTracker?, copying: Bool,
+        everyClaim: Bool
     ) throws -> [StoredOutcome] {
         // The tracker is held from the near-duplicate matching until COMMIT or ROLLBACK returns.
         var acquired = false
         do {
-            let outcomes = try write(records, conn, duplicates, copying, &acquired)
+            let outcomes = try write(records, conn, duplicates, copying, everyClaim, &acquired)
             if acquired { duplicates?.commit() }
             return outcomes
         } catch {
@@ -248,10 +252,10 @@ public enum ArticleStore {
 
     private static func write(
         _ records: [IngestRecord], _ conn: PostgresConnection, _ duplicates: NearDuplicateTracker?, _ copying: Bool,
-        _ acquired: inout Bool
+        _ everyClaim: Bool, _ acquired: inout Bool
     ) throws -> [StoredOutcome] {
         try conn.withTransaction { tx in
-            let recorded = try Self.recordedClaims(records.map(\.claimKey), tx)
+            let recorded = try Self.recordedClaims(records.filter { everyClaim || $0.mayBeRecorded }.map(\.claimKey), tx)
             // Every article of the batch's new files, in file order: one INSERT for all of them.
             var rows: [(record: Int, article: Article, row: Row)] = []
             for (r, record) in records.enumerated() where recorded[record.claimKey] == nil {
@@ -275,7 +279,7 @@ public enum ArticleStore {
                     outcomes.append(.stored(perRecord[r]))
                 }
             }
-            try logAll(records, outcomes, tx)
+            try logAll(records, outcomes, copying, tx)
             if let duplicates, !fresh.isEmpty {
                 duplicates.acquire()
                 acquired = true
@@ -477,8 +481,18 @@ public enum ArticleStore {
         }
     }
 
-    /// One ingest_log row per newly recorded file, in one statement.
-    private static func logAll(_ records: [IngestRecord], _ outcomes: [StoredOutcome], _ tx: PostgresConnection) throws {
+    /// The `ingest_log` columns `logAll` fills, in order.
+    static let logColumns: [StaticString] = [
+        "claim_key", "file_name", "size_bytes", "sha256", "outcome", "error_code", "error_message", "attempts",
+        "first_seen", "article_id", "article_ids", "format", "record_errors",
+    ]
+
+    /// One ingest_log row per newly recorded file, in one statement: COPY (`copying`), or an
+    /// INSERT of unnested arrays.
+    private static func logAll(
+        _ records: [IngestRecord], _ outcomes: [StoredOutcome], _ copying: Bool, _ tx: PostgresConnection
+    ) throws {
+        var out = CopyText(capacity: copying ? records.count * 256 : 0)
         var cols = [[String?]](repeating: [], count: 13)
         for (record, outcome) in zip(records, outcomes) {
             var kind = "failed"
@@ -502,10 +516,20 @@ public enum ArticleStore {
             }
             let values: [String?] = [
                 record.claimKey, record.fileName, String(record.sizeBytes), record.sha256.map { "\\x" + hexString($0) }, kind,
-                failure?.code.rawValue, failure?.reason, String(record.attempts), String(record.firstSeen.timeIntervalSince1970),
+                failure?.code.rawValue, failure?.reason, String(record.attempts),
+                copying ? timestampText(record.firstSeen) : String(record.firstSeen.timeIntervalSince1970),
                 ids.first.map { String($0) }, ids.isEmpty ? nil : "{" + ids.map(String.init).joined(separator: ",") + "}", format, recordErrors,
             ]
-            for (c, v) in values.enumerated() { cols[c].append(v) }
+            if copying {
+                for v in values { out.append(v) }
+                out.endRow()
+            } else {
+                for (c, v) in values.enumerated() { cols[c].append(v) }
+            }
+        }
+        if copying {
+            if !out.bytes.isEmpty { try tx.copyIn(table: "ingest_log", columns: logColumns, data: out.bytes) }
+            return
         }
         guard !cols[0].isEmpty else { return }
         try tx.query(
@@ -542,6 +566,7 @@ public enum ArticleStore {
     }
 
     private static func recordedClaims(_ keys: [String], _ tx: PostgresConnection) throws -> [String: StoredOutcome] {
+        guard !keys.isEmpty else { return [:] }
         let rows = try tx.query(
             """
             SELECT claim_key, outcome, article_id, error_code, error_message

@@ -26,38 +26,55 @@ public struct Article: Sendable, Equatable {
     public var wordCount: Int {
         var count = 0
         for paragraph in paragraphs {
-            // Space-separated tokens, walked as bytes; only a token with non-ASCII bytes and no
-            // ASCII letter or digit needs Unicode properties.
-            let utf8 = paragraph.utf8
-            var start = utf8.startIndex
-            var found = false
-            var nonASCII = false
-            var i = start
-            while true {
-                let atEnd = i == utf8.endIndex
-                let b: UInt8 = atEnd ? 0x20 : utf8[i]
-                if b == 0x20 {
-                    if found {
-                        count += 1
-                    } else if nonASCII, Self.holdsWordCharacter(paragraph[start..<i]) {
-                        count += 1
-                    }
-                    if atEnd { break }
-                    found = false
-                    nonASCII = false
-                    i = utf8.index(after: i)
-                    start = i
-                    continue
+            var text = paragraph
+            count += text.withUTF8 { Self.countWords($0, in: paragraph) }
+        }
+        return count
+    }
+
+    /// Space-separated tokens of `bytes` (the UTF-8 of `text`) holding a letter or digit, walked
+    /// with a byte-class table; only a token with non-ASCII bytes and no ASCII letter or digit
+    /// needs Unicode properties.
+    private static func countWords(_ bytes: UnsafeBufferPointer<UInt8>, in text: String) -> Int {
+        var count = 0
+        var start = 0
+        var found = false
+        var nonASCII = false
+        let table = byteClasses
+        for i in 0...bytes.count {
+            let c = i == bytes.count ? ByteClass.space : table.withUnsafeBufferPointer { $0[Int(bytes[i])] }
+            switch c {
+            case ByteClass.space:
+                if found {
+                    count += 1
+                } else if nonASCII {
+                    let utf8 = text.utf8
+                    let token = utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: i)
+                    if holdsWordCharacter(text[token]) { count += 1 }
                 }
-                if b >= 0x80 {
-                    nonASCII = true
-                } else if (b >= 0x61 && b <= 0x7A) || (b >= 0x41 && b <= 0x5A) || (b >= 0x30 && b <= 0x39) {
-                    found = true
-                }
-                i = utf8.index(after: i)
+                found = false
+                nonASCII = false
+                start = i + 1
+            case ByteClass.word: found = true
+            case ByteClass.nonASCII: nonASCII = true
+            default: break
             }
         }
         return count
+    }
+
+    private enum ByteClass {
+        static let other: UInt8 = 0, word: UInt8 = 1, space: UInt8 = 2, nonASCII: UInt8 = 3
+    }
+
+    /// The class of each byte value: ASCII letters and digits, the space, non-ASCII, the rest.
+    private static let byteClasses: [UInt8] = (0..<256).map { b in
+        switch b {
+        case 0x20: ByteClass.space
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: ByteClass.word
+        case 0x80...: ByteClass.nonASCII
+        default: ByteClass.other
+        }
     }
 
     /// Whether `token` holds a letter or digit (ASCII decided without Unicode property look-ups).
