@@ -104,19 +104,26 @@ public struct NearDuplicateIndex: Sendable {
         let keys = 1 << bits
         let keyMask = UInt64(keys - 1)
         for band in 0..<3 {
+            // The old tables go first, and the offsets double as fill cursors: a rebuild needs
+            // no more memory than the tables it makes (peak RSS is what the backlog bar reads).
+            offsets[band] = []
+            keyed[band] = []
+            slots[band] = []
             let shift = Self.bands[band].shift
             var off = [Int32](repeating: 0, count: keys + 1)
             for f in fingerprints { off[Int((f >> shift) & keyMask) + 1] += 1 }
             for k in 0..<keys { off[k + 1] += off[k] }
-            var fill = off
             var sl = [Int32](repeating: 0, count: n)
             var fp = [UInt64](repeating: 0, count: n)
+            // off[k] is where key k's next entry goes; once filled, it is where key k + 1 starts.
             for (slot, f) in fingerprints.enumerated() {
                 let k = Int((f >> shift) & keyMask)
-                sl[Int(fill[k])] = Int32(slot)
-                fp[Int(fill[k])] = f
-                fill[k] += 1
+                sl[Int(off[k])] = Int32(slot)
+                fp[Int(off[k])] = f
+                off[k] += 1
             }
+            for k in stride(from: keys, to: 0, by: -1) { off[k] = off[k - 1] }
+            off[0] = 0
             offsets[band] = off
             keyed[band] = fp
             slots[band] = sl
