@@ -139,6 +139,34 @@ func sharedFixture(_ name: String) throws -> [UInt8] {
         #expect(try TextDecoder.decode(be) == .init(text: "Headline\n\nBody", encoding: "utf-16be"))
     }
 
+    /// The word-at-a-time census against plain byte loops: random lengths (word edges and
+    /// remainders), bytes drawn around the boundaries (NUL, tab, line feed, 0x1F, 0x20, 0x7F,
+    /// 0x80, 0xFF) and UTF-16-looking halves, so every branch is taken.
+    @Test func byteCensusAgreesWithPlainLoops() {
+        let pool: [UInt8] = [0, 0, 0x01, 0x09, 0x0A, 0x0C, 0x0D, 0x1B, 0x1F, 0x20, 0x41, 0x7F, 0x80, 0xA0, 0xDF, 0xE0, 0xFF]
+        var rng = SystemRandomNumberGenerator()
+        for round in 0..<20_000 {
+            let n = Int.random(in: 0...80, using: &rng)
+            var bytes: [UInt8]
+            switch round % 3 {
+            case 0: bytes = (0..<n).map { _ in pool.randomElement(using: &rng)! }
+            case 1: bytes = (0..<n).map { _ in UInt8.random(in: 0x20...0x7E, using: &rng) }  // plain text
+            default: bytes = (0..<n).map { i in i % 2 == round % 2 ? 0 : UInt8.random(in: 0...0xFF, using: &rng) }  // UTF-16-like
+            }
+            if round % 7 == 0, n > 0 { bytes[Int.random(in: 0..<n, using: &rng)] = pool.randomElement(using: &rng)! }
+            var even = 0, odd = 0, controls = 0
+            for (i, b) in bytes.enumerated() {
+                if b == 0 {
+                    if i % 2 == 0 { even += 1 } else { odd += 1 }
+                } else if b < 0x20 && ![0x09, 0x0A, 0x0D, 0x0C].contains(b) {
+                    controls += 1
+                }
+            }
+            let census = TextDecoder.Census(bytes)
+            #expect(census.evenZero == even && census.oddZero == odd && census.controls == controls, "\(bytes)")
+        }
+    }
+
     @Test func strayNULsAreRemoved() throws {
         let bytes = Array("Title\n\nBo".utf8) + [0] + Array("dy text that is long enough to be text.".utf8)
         let decoded = try TextDecoder.decode(bytes)

@@ -41,7 +41,9 @@ public final class Spool: Sendable {
     public let failed: Directory
     public let archive: Directory?
     public let maxFileBytes: Int
-    private let currentArchiveDay = Mutex<(day: String, dir: Directory)?>(nil)
+    /// The archive folder of the current UTC day (days since 1970), so a file's move does not
+    /// format a date.
+    private let currentArchiveDay = Mutex<(day: Int, dir: Directory)?>(nil)
 
     /// Opens (creating) the folders and checks that the inbox and spool share a filesystem.
     public init(config: NewsdConfig) throws {
@@ -158,10 +160,10 @@ public final class Spool: Sendable {
             }
             return nil
         }
-        let day = Self.day(now)
+        let day = Int((now.timeIntervalSince1970 / 86_400).rounded(.down))
         let dir = try currentArchiveDay.withLock { current throws -> Directory in
             if let current, current.day == day { return current.dir }
-            let d = try archive.subdirectory(day)
+            let d = try archive.subdirectory(Self.day(now))
             current = (day, d)
             return d
         }
