@@ -34,14 +34,20 @@ final class Finisher: Sendable {
             case .stored(let articles):
                 let dest = try spool.finishCommitted(file.name)
                 let new = articles.filter(\.isNew).count
-                meta["article_id"] = "\(articles.map { String($0.id) }.joined(separator: ","))"
-                meta["moved_to"] = "\(dest ?? "deleted")"
-                if case .document(let format, _, let failures) = item.record.content {
-                    meta["format"] = "\(format.rawValue)"
-                    if articles.count > 1 || !failures.isEmpty {
-                        meta["articles_new"] = "\(new)"
-                        meta["articles_duplicate"] = "\(articles.count - new)"
+                // The one line per stored file is at info: its metadata is built only when it is logged.
+                func storedMetadata() -> Logger.Metadata {
+                    meta["article_id"] = "\(articles.map { String($0.id) }.joined(separator: ","))"
+                    meta["moved_to"] = "\(dest ?? "deleted")"
+                    if case .document(let format, _, let failures) = item.record.content {
+                        meta["format"] = "\(format.rawValue)"
+                        if articles.count > 1 || !failures.isEmpty {
+                            meta["articles_new"] = "\(new)"
+                            meta["articles_duplicate"] = "\(articles.count - new)"
+                        }
                     }
+                    return meta
+                }
+                if case .document(_, _, let failures) = item.record.content {
                     for f in failures {
                         logger.warning(
                             "record skipped",
@@ -53,7 +59,7 @@ final class Finisher: Sendable {
                 (new > 0 ? metrics?.ingested : metrics?.duplicates)?.increment()
                 metrics?.articles.increment(by: new)
                 metrics?.claimToCommit.recordNanoseconds(Int64(max(0, Date().timeIntervalSince(file.claimedAt)) * 1e9))
-                logger.info(new > 0 ? "ingested" : "duplicate of a stored article", metadata: meta)
+                logger.info(new > 0 ? "ingested" : "duplicate of a stored article", metadata: storedMetadata())
             case .failed(let failure):
                 let name = try spool.finishFailed(
                     file, failure: failure, size: item.record.sizeBytes, sha256: item.record.sha256)
