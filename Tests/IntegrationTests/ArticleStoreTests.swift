@@ -291,6 +291,10 @@ import Testing
         try conn.query("DELETE FROM articles WHERE title = 'Putin thanks Trump'")
         #expect(try conn.query("SELECT count(*) FROM article_entities").scalar == "\(before - ofA)")
         #expect(try conn.query("SELECT count(*) FROM article_entities e LEFT JOIN articles a ON a.id = e.article_id WHERE a.id IS NULL").scalar == "0")
+        // TRUNCATE fires no DELETE trigger; its own trigger empties the entities too.
+        #expect(try conn.query("SELECT count(*) FROM article_entities").scalar != "0")
+        try conn.query("TRUNCATE articles CASCADE")
+        #expect(try conn.query("SELECT count(*) FROM article_entities").scalar == "0")
     }
 
     /// A near-duplicate of a committed article gets its id with the INSERT; one of an article in

@@ -121,6 +121,19 @@ public enum Migrations {
                     REFERENCING OLD TABLE AS deleted_articles
                     FOR EACH STATEMENT EXECUTE FUNCTION newsd_delete_article_entities();
                 """),
+        Migration(
+            version: 5, name: "truncating articles truncates their entities",
+            sql: """
+                -- TRUNCATE fires no DELETE trigger: without a foreign key since migration 4, the
+                -- entities of truncated articles would stay behind.
+                CREATE FUNCTION newsd_truncate_article_entities() RETURNS trigger LANGUAGE plpgsql AS $$
+                BEGIN
+                    TRUNCATE article_entities;
+                    RETURN NULL;
+                END $$;
+                CREATE TRIGGER articles_truncate_entities AFTER TRUNCATE ON articles
+                    FOR EACH STATEMENT EXECUTE FUNCTION newsd_truncate_article_entities();
+                """),
     ]
 
     /// The newest schema version this build knows.
