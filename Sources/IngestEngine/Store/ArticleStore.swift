@@ -304,7 +304,8 @@ public enum ArticleStore {
         var seens: [NearDuplicateTracker.Committed?] = []
         for (article, row) in articles {
             hashes.append(row.hash)
-            for (c, v) in row.values.enumerated() { cols[c].append(v) }
+            // Column arrays only for the INSERT path (COPY sends the rows as they are).
+            if !copying { for (c, v) in row.values.enumerated() { cols[c].append(v) } }
             // The nearest committed near-duplicate, stored with the row: a later UPDATE would
             // rewrite the row and every index entry, search index included.
             var guess: Int64? = nil
@@ -315,7 +316,7 @@ public enum ArticleStore {
             }
             guesses.append(guess)
             seens.append(seen)
-            cols[20].append(guess.map { String($0) })
+            if !copying { cols[20].append(guess.map { String($0) }) }
         }
         var newIDs: [String: Int64] = [:]
         var ids: [String: Int64] = [:]
@@ -356,6 +357,7 @@ public enum ArticleStore {
         var result: [StoredArticle] = []
         var claimed = Set<String>()
         var entityRows: (ids: [String], kinds: [String], names: [String], mentions: [String]) = ([], [], [], [])
+        var entityCopy = CopyText(capacity: copying ? articles.count * 400 : 0)
         var fresh: [Fresh] = []
         for (k, item) in articles.enumerated() {
             guard let id = ids[hashes[k]] else {
@@ -365,27 +367,30 @@ public enum ArticleStore {
             let isNew = newIDs[hashes[k]] != nil && claimed.insert(hashes[k]).inserted
             result.append(StoredArticle(id: id, isNew: isNew))
             guard isNew, let e = item.article.enrichment else { continue }
-            for entity in e.entities {
-                entityRows.ids.append(String(id))
-                entityRows.kinds.append(entity.kind.rawValue)
-                entityRows.names.append(entity.name)
-                entityRows.mentions.append(String(entity.mentions))
+            if copying {
+                // The COPY path's articles are new rows with fresh ids, and an article's entities
+                // have distinct names: nothing to conflict with. (A conflict would still fail the
+                // COPY, and the batch would be written again the INSERT way.)
+                let articleID = String(id)
+                for entity in e.entities {
+                    entityCopy.append(articleID)
+                    entityCopy.append(entity.kind.rawValue)
+                    entityCopy.append(entity.name)
+                    entityCopy.append(String(entity.mentions))
+                    entityCopy.endRow()
+                }
+            } else {
+                for entity in e.entities {
+                    entityRows.ids.append(String(id))
+                    entityRows.kinds.append(entity.kind.rawValue)
+                    entityRows.names.append(entity.name)
+                    entityRows.mentions.append(String(entity.mentions))
+                }
             }
             if item.row.wordCount >= NearDuplicateTracker.minimumWords { fresh.append(Fresh(id: id, simhash: e.simhash, stored: guesses[k], seen: seens[k])) }
         }
-        if !entityRows.ids.isEmpty && copying {
-            // The COPY path's articles are new rows with fresh ids, and an article's entities
-            // have distinct names: nothing to conflict with. (A conflict would still fail the
-            // COPY, and the batch would be written again the INSERT way.)
-            var out = CopyText(capacity: entityRows.names.reduce(0) { $0 + $1.utf8.count + 32 })
-            for k in entityRows.ids.indices {
-                out.append(entityRows.ids[k])
-                out.append(entityRows.kinds[k])
-                out.append(entityRows.names[k])
-                out.append(entityRows.mentions[k])
-                out.endRow()
-            }
-            try tx.copyIn(table: "article_entities", columns: ["article_id", "kind", "name", "mentions"], data: out.bytes)
+        if !entityCopy.bytes.isEmpty {
+            try tx.copyIn(table: "article_entities", columns: ["article_id", "kind", "name", "mentions"], data: entityCopy.bytes)
         } else if !entityRows.ids.isEmpty {
             try tx.query(
                 """
