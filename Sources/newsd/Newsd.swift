@@ -80,9 +80,13 @@ struct Newsd: AsyncParsableCommand {
     )
 }
 
+/// The level every handler reads (`log.level`; a reload sets it again).
+let logLevelControl = LogLevelControl(.info)
+
 func bootstrapLogging(_ level: String) -> Logger {
+    logLevelControl.level = Logger.Level(rawValue: level) ?? .info
     LoggingSystem.bootstrap { label in
-        NewsdLogHandler(label: label, level: Logger.Level(rawValue: level) ?? .info)
+        NewsdLogHandler(label: label, level: logLevelControl.level, control: logLevelControl)
     }
     return Logger(label: "newsd")
 }
@@ -99,7 +103,7 @@ struct Run: AsyncParsableCommand {
         let options = self.options
         let daemon: Daemon
         do {
-            daemon = try Daemon(config: config, logger: logger) {
+            daemon = try Daemon(config: config, logger: logger, logLevel: logLevelControl) {
                 try await NewsdConfig.load(file: options.configFile, overrides: options.overrides)
             }
         } catch let error as ConfigLoadError {

@@ -75,12 +75,17 @@ func article(_ i: Int, junk: String = "") -> [UInt8] {
         #expect(try eventually { try newsd.status().totals.ingested == 1 })
         #expect(try db.query("SELECT body LIKE '%Acme%' FROM articles").scalar == "t")
 
-        try #"{"parser": {"junkPatterns": ["share:", "sponsored by .*"]}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        #expect(eventually { newsd.logText.contains("file=before.txt") })
+
+        try #"{"parser": {"junkPatterns": ["share:", "sponsored by .*"]}, "log": {"level": "notice"}}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
         kill(newsd.pid, SIGHUP)
         #expect(eventually { newsd.logText.contains("configuration reloaded") })
         try newsd.drop("after.txt", article(2, junk: "\nSponsored by Acme\n"))
         #expect(try eventually { try newsd.status().totals.ingested == 2 })
         #expect(try db.query("SELECT body LIKE '%Acme%' FROM articles WHERE source_file = 'after.txt'").scalar == "f")
+        // The reloaded log.level applies to the running daemon: the file's info line is not written.
+        #expect(!newsd.logText.contains("file=after.txt"))
 
         // A broken file on reload keeps the running configuration and says why.
         try "{ broken".write(toFile: config, atomically: true, encoding: .utf8)

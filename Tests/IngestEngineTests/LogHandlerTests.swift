@@ -28,6 +28,30 @@ import Synchronization
         logger.info("now shown")
         #expect(lines.all == ["<4>shown k=v\n", "<6>now shown\n"])
     }
+
+    /// Loggers made before a reload follow the shared level it sets, unless their own was set.
+    @Test func aSharedLevelReachesLoggersAlreadyMade() {
+        let lines = LockedLines()
+        let control = LogLevelControl(.info)
+        let make = { (label: String) in
+            Logger(label: label) { _ in NewsdLogHandler(label: label, level: control.level, journal: true, control: control, write: lines.append) }
+        }
+        let a = make("a")
+        var b = make("b")
+        b.logLevel = .debug
+        a.info("a at info")
+        control.level = .warning
+        a.info("a hidden")
+        a.warning("a at warning")
+        b.debug("b keeps its own")
+        control.level = .debug
+        a.debug("a at debug")
+        #expect(lines.all == ["<6>a at info\n", "<4>a at warning\n", "<7>b keeps its own\n", "<7>a at debug\n"])
+        #expect(Logger.Level.allCases.allSatisfy { level in
+            control.level = level
+            return control.level == level
+        })
+    }
 }
 
 final class LockedLines: Sendable {

@@ -18,6 +18,7 @@ import Glibc
 public final class Daemon: Sendable {
     private let config: Mutex<NewsdConfig>
     private let logger: Logger
+    private let logLevel: LogLevelControl?
     private let started = Date()
     private let state = Mutex("starting")
     private let spool: Spool
@@ -49,9 +50,14 @@ public final class Daemon: Sendable {
     }
 
     /// Prepares the folders and components; nothing runs until `run()`.
-    public init(config: NewsdConfig, logger: Logger, reload: @escaping @Sendable () async throws -> NewsdConfig) throws {
+    /// `logLevel`, when given, is the level newsd's log handlers read; a reload sets it from `log.level`.
+    public init(
+        config: NewsdConfig, logger: Logger, logLevel: LogLevelControl? = nil,
+        reload: @escaping @Sendable () async throws -> NewsdConfig
+    ) throws {
         self.config = Mutex(config)
         self.logger = logger
+        self.logLevel = logLevel
         self.reloadConfig = reload
         self.spool = try Spool(config: config)
         let ignore = IgnoreRules(patterns: [])
@@ -265,6 +271,7 @@ public final class Daemon: Sendable {
             applied.ignorePatterns = new.ignorePatterns
             applied.settleMilliseconds = new.settleMilliseconds
             applied.logLevel = new.logLevel
+            if let level = Logger.Level(rawValue: new.logLevel) { logLevel?.level = level }
             applied.classifierModel = new.classifierModel
             applied.classifierMinConfidence = new.classifierMinConfidence
             applied.keywordCount = new.keywordCount

@@ -9,7 +9,18 @@ import Synchronization
 /// `journalctl -p warning -u newsd` filters by level. Elsewhere lines start with an ISO 8601
 /// time and the level name.
 public struct NewsdLogHandler: LogHandler {
-    public var logLevel: Logger.Level
+    /// The threshold: the shared control's when there is one (so a reload's `log.level` reaches
+    /// every logger already made), unless this logger's level was set; else this handler's own.
+    public var logLevel: Logger.Level {
+        get { overridden ? ownLevel : control?.level ?? ownLevel }
+        set {
+            ownLevel = newValue
+            overridden = true
+        }
+    }
+    private var ownLevel: Logger.Level
+    private var overridden = false
+    private let control: LogLevelControl?
     public var metadata: Logger.Metadata = [:]
     public var metadataProvider: Logger.MetadataProvider?
     private let label: String
@@ -17,9 +28,13 @@ public struct NewsdLogHandler: LogHandler {
     private let write: @Sendable (String) -> Void
 
     /// A handler writing to standard error; `journal` defaults to whether `$JOURNAL_STREAM` is set.
-    public init(label: String, level: Logger.Level, journal: Bool? = nil, write: (@Sendable (String) -> Void)? = nil) {
+    public init(
+        label: String, level: Logger.Level, journal: Bool? = nil, control: LogLevelControl? = nil,
+        write: (@Sendable (String) -> Void)? = nil
+    ) {
         self.label = label
-        self.logLevel = level
+        self.ownLevel = level
+        self.control = control
         self.journal = journal ?? (ProcessInfo.processInfo.environment["JOURNAL_STREAM"] != nil)
         self.write = write ?? { line in FileHandle.standardError.write(Data(line.utf8)) }
     }
@@ -58,4 +73,24 @@ public struct NewsdLogHandler: LogHandler {
         }
         return line + "\n"
     }
+}
+
+/// A log level shared by every handler made with it: `newsd` sets it from `log.level` at start
+/// and again on each reload.
+public final class LogLevelControl: Sendable {
+    private let raw: Atomic<UInt8>
+
+    /// Creates a control at `level`.
+    public init(_ level: Logger.Level) {
+        raw = Atomic(Self.code(level))
+    }
+
+    /// The current level.
+    public var level: Logger.Level {
+        get { Self.levels[Int(raw.load(ordering: .relaxed))] }
+        set { raw.store(Self.code(newValue), ordering: .relaxed) }
+    }
+
+    private static let levels: [Logger.Level] = Logger.Level.allCases
+    private static func code(_ level: Logger.Level) -> UInt8 { UInt8(levels.firstIndex(of: level)!) }
 }
