@@ -262,3 +262,61 @@ func sharedFixture(_ name: String) throws -> [UInt8] {
         #expect(a.contentHash == b.contentHash)
     }
 }
+
+@Suite struct JunkRulesSplitTests {
+    /// What `matches` answered before the split: every pattern anchored in one alternation.
+    func reference(_ patterns: [String], _ line: String) -> Bool {
+        guard line.utf8.count <= JunkRules.maxLineBytes else { return false }
+        let re = try! NSRegularExpression(
+            pattern: "^(?:" + patterns.map { "(?:\($0))" }.joined(separator: "|") + ")$", options: [.caseInsensitive])
+        return re.firstMatch(in: line, options: [], range: NSRange(line.startIndex..., in: line)) != nil
+    }
+
+    func randomLines(_ pieces: [String], count: Int) -> [String] {
+        var rng = SystemRandomNumberGenerator()
+        return (0..<count).map { _ in
+            (0..<Int.random(in: 0...8, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }
+                .joined(separator: Bool.random(using: &rng) ? " " : "")
+        }
+    }
+
+    @Test func theDefaultRulesAnswerAsTheAnchoredAlternationDid() throws {
+        let rules = JunkRules.default
+        let pieces = [
+            "we use cookies", "We Use COOKIES", "this site uses cookies", "this website uses cookies", "accept cookies",
+            "accept all cookies", "weuse cookies", "we usecookies", "xwe use cookies", "we use cookiesx", "Share:",
+            "share this article", "©2024 BBC", "(c) 2023", "All rights reserved.", "read more", "Getty Images", "Reuters",
+            "the", "budget", "said", ".", ",", "—", "é", "2004", "\u{2028}", "\u{85}", "\n", "\r", "\u{0B}", "\u{0C}", "\u{2029}",
+        ]
+        var matched = 0
+        for line in randomLines(pieces, count: 6_000) {
+            let expected = reference(JunkRules.defaultPatterns, line)
+            #expect(rules.matches(line) == expected, "\(line.debugDescription)")
+            if expected { matched += 1 }
+        }
+        #expect(matched > 300)  // the lines exercise both answers
+    }
+
+    @Test func customPatternsWithTrickySyntaxAnswerAsBefore() throws {
+        let sets: [[String]] = [
+            [#".*\bfoo\b.*|bar"#, "[|].*"], [".*a|b.*", "(x|.*y.*)"], [#".*[.*]z.*"#, #".*q\\.*"#], [#"a\|b"#, "[]|]x", ".*x.*"],
+            [#".*a\.*"#, ".*?b.*", "x"], [#".*\Qa|b\E.*"#, "z"], ["[[a]|b].*", ".*c.*"],
+        ]
+        let pieces = ["foo", "bar", "|", "a", "b", "x", "y", "z", ".", "*", "\\", "q", "]", "[", "c", "ab", "a|b", "\u{2028}"]
+        for patterns in sets {
+            let rules = try JunkRules(patterns: patterns)
+            for line in randomLines(pieces, count: 1_500) {
+                #expect(rules.matches(line) == reference(patterns, line), "\(patterns) \(line.debugDescription)")
+            }
+        }
+    }
+
+    @Test func alternativesAreCutOnlyAtTheTopLevel() {
+        #expect(JunkRules.topLevelAlternatives(#"a|[|]|(b|c)|\||[]|]|[^]|]"#) == ["a", "[|]", "(b|c)", #"\|"#, "[]|]", "[^]|]"])
+        #expect(JunkRules.topLevelAlternatives("[[a]|b]") == nil)
+        #expect(JunkRules.surroundedByDotStar(".*cookies.*") == "cookies")
+        #expect(JunkRules.surroundedByDotStar(#".*a\.*"#) == nil)
+        #expect(JunkRules.surroundedByDotStar(#".*a\\.*"#) == #"a\\"#)
+        #expect(JunkRules.surroundedByDotStar(".*?a.*") == nil)
+    }
+}
