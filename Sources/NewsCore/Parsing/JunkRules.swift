@@ -66,7 +66,7 @@ public struct JunkRules: Sendable {
     }
 
     /// `pattern` cut at the `|`s outside groups, character classes and escapes; nil for syntax
-    /// this cut does not follow (nested classes, `\\Q…\\E` quoting).
+    /// this cut does not follow (nested classes, `\Q…\E` quoting).
     static func topLevelAlternatives(_ pattern: String) -> [String]? {
         if pattern.contains("\\Q") { return nil }
         var parts: [String] = []
