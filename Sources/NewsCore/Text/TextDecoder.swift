@@ -75,8 +75,7 @@ public enum TextDecoder {
                 var i = 0
                 while i + 8 <= n {
                     let word = raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)
-                    // Some byte below 0x20 (exact for "some", the classic has-less-than test).
-                    if (word &- 0x2020_2020_2020_2020) & ~word & 0x8080_8080_8080_8080 != 0 {
+                    if SWAR.hasByteBelow(word, 0x20) {
                         for j in i..<(i + 8) { tally(raw[j], at: j) }
                     }
                     i += 8

@@ -119,7 +119,7 @@ public enum Whitespace {
                 // Line ends are rare: skip eight bytes at a time while none holds LF or CR.
                 while i &+ 8 <= n {
                     let x = UnsafeRawPointer(bytes.baseAddress! + i).loadUnaligned(as: UInt64.self)
-                    if hasByte(x, 0x0A) || hasByte(x, 0x0D) { break }
+                    if SWAR.hasByte(x, 0x0A) || SWAR.hasByte(x, 0x0D) { break }
                     i += 8
                 }
                 guard i < n else { break }
@@ -134,13 +134,6 @@ public enum Whitespace {
             }
             body(normalize(utf8: UnsafeBufferPointer(rebasing: bytes[start..<n])))
         }
-    }
-
-    /// Whether any of the eight bytes of `x` equals `byte`.
-    @inline(__always)
-    private static func hasByte(_ x: UInt64, _ byte: UInt8) -> Bool {
-        let y = x ^ (0x0101_0101_0101_0101 &* UInt64(byte))
-        return (y &- 0x0101_0101_0101_0101) & ~y & 0x8080_8080_8080_8080 != 0
     }
 
     /// Splits text into lines, accepting LF, CRLF and lone CR line ends.
