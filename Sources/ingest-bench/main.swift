@@ -162,16 +162,22 @@ struct IngestBench: ParsableCommand {
         var bursts: [Double] = []
         var ratios: [Double] = []
         var burstPeak = 0.0
+        // CPU seconds of the whole machine in each phase, and of newsd in the burst.
+        var ceilingCPU: [Double] = []
+        var burstCPU: [Double] = []
+        var newsdCPU: [Double] = []
         for round in 1...max(1, rounds) {
             let ceilingURL = try pg.createDatabase(prefix: "ceiling")
             try migrate(bin, ceilingURL)
             let copyStart = Date()
+            let copyBusy = machineBusySeconds()
             let copied = try runCommand(
                 "/usr/bin/psql",
                 ["-X", "-q", "-v", "ON_ERROR_STOP=1", ceilingURL, "-c",
                  "\\copy articles (title, body, paragraph_count, word_count, content_hash, source_file, language, category, confidence, keywords, simhash) FROM '\(tsv)'"])
             guard copied.status == 0 else { throw ValidationError("COPY failed: \(copied.output)") }
             let ceiling = Double(count) / Date().timeIntervalSince(copyStart)
+            ceilingCPU.append(machineBusySeconds() - copyBusy)
             try drop(ceilingURL, on: pg)
 
             let burstURL = try pg.createDatabase(prefix: "burst")
@@ -181,10 +187,18 @@ struct IngestBench: ParsableCommand {
             bursts.append(Double(count) / burst.seconds)
             ratios.append(bursts.last! / ceiling)
             burstPeak = max(burstPeak, burst.peakRSSMB)
+            burstCPU.append(burst.machineCPU)
+            newsdCPU.append(burst.newsdCPU)
             report["copy_per_second_round_\(round)"] = ceiling
             report["burst_per_second_round_\(round)"] = bursts.last!
-            print(String(format: "round %d: COPY %.0f articles/s, burst %.0f articles/s (%.0f%%)", round, ceiling, bursts.last!, 100 * ratios.last!))
+            print(String(
+                format: "round %d: COPY %.0f articles/s, burst %.0f articles/s (%.0f%%); CPU s: COPY %.1f, burst %.1f (newsd %.1f)",
+                round, ceiling, bursts.last!, 100 * ratios.last!, ceilingCPU.last!, burstCPU.last!, newsdCPU.last!))
         }
+        // CPU per article (µs): what the ratio comes down to on a machine both phases keep busy.
+        report["copy_cpu_us_per_article"] = median(ceilingCPU) * 1e6 / Double(count)
+        report["burst_cpu_us_per_article"] = median(burstCPU) * 1e6 / Double(count)
+        report["newsd_cpu_us_per_article"] = median(newsdCPU) * 1e6 / Double(count)
         report["copy_per_second"] = median(ceilings)
         report["burst_per_second"] = median(bursts)
         report["burst_peak_rss_mb"] = burstPeak
@@ -263,6 +277,9 @@ struct IngestBench: ParsableCommand {
                 format: "%.0f articles/s (%.0f%% of COPY; rounds %@)", report["burst_per_second"]!, 100 * report["burst_vs_copy"]!,
                 roundRatios)),
             ("newsd peak RSS in the burst", String(format: "%.0f MiB", report["burst_peak_rss_mb"]!)),
+            ("CPU per article (all processes, µs)", String(
+                format: "COPY %.0f, burst %.0f, of which newsd %.0f", report["copy_cpu_us_per_article"]!,
+                report["burst_cpu_us_per_article"]!, report["newsd_cpu_us_per_article"]!)),
         ]
         for (k, v) in rows + nearRows + trickleRows + backlogRows { print(k.padding(toLength: 48, withPad: " ", startingAt: 0) + v) }
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
@@ -396,7 +413,7 @@ struct IngestBench: ParsableCommand {
     /// waiting (`preload`). Returns the time to record them all, peak RSS, the time to the first
     /// commit (preload) and from launch to connected (otherwise).
     func runNewsd(_ bin: String, _ url: String, files: [String], tag: String, preload: Bool = false) throws -> (
-        seconds: Double, peakRSSMB: Double, firstCommit: Double, ready: Double
+        seconds: Double, peakRSSMB: Double, firstCommit: Double, ready: Double, machineCPU: Double, newsdCPU: Double
     ) {
         let state = NSTemporaryDirectory() + "ingest-bench-\(tag)-\(getpid())"
         defer { try? FileManager.default.removeItem(atPath: state) }
@@ -427,7 +444,7 @@ struct IngestBench: ParsableCommand {
                 if n >= files.count { break }
                 usleep(10_000)
             }
-            return (Date().timeIntervalSince(launched), max(peak, hwmMB(pid)), first, 0)
+            return (Date().timeIntervalSince(launched), max(peak, hwmMB(pid)), first, 0, 0, 0)
         }
         // Ready: newsd is connected (migrations applied, the near-duplicate index loaded from
         // the stored articles), so the burst measures ingestion, not start-up.
@@ -442,6 +459,8 @@ struct IngestBench: ParsableCommand {
         }
         let readyAfter = Date().timeIntervalSince(launched)
         let start = Date()
+        let busy = machineBusySeconds()
+        let newsdBusy = processCPUSeconds(pid)
         for i in 0..<files.count { rename("\(staging)/\(tag)-\(i).txt", "\(state)/inbox/\(tag)-\(i).txt") }
         var peak = 0.0
         while true {
@@ -449,7 +468,10 @@ struct IngestBench: ParsableCommand {
             if try committedFiles(db, atLeast: files.count) >= files.count { break }
             usleep(20_000)
         }
-        return (Date().timeIntervalSince(start), max(peak, hwmMB(pid)), 0, readyAfter)
+        let seconds = Date().timeIntervalSince(start)
+        return (
+            seconds, max(peak, hwmMB(pid)), 0, readyAfter, machineBusySeconds() - busy, processCPUSeconds(pid) - newsdBusy
+        )
     }
 
     /// Files recorded in the ingest log, cheaply: `max(id)` reads one index page, and only
@@ -528,6 +550,29 @@ struct IngestBench: ParsableCommand {
         guard !values.isEmpty else { return .nan }
         let sorted = values.sorted()
         return sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * p + 0.5))]
+    }
+
+    /// CPU time the machine spent on anything but idling, over all cores (/proc/stat).
+    func machineBusySeconds() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8),
+            let line = text.split(separator: "\n").first(where: { $0.hasPrefix("cpu ") })
+        else { return 0 }
+        // user nice system idle iowait irq softirq steal …: all but idle and iowait.
+        let ticks = line.split(separator: " ").dropFirst().compactMap { Double($0) }
+        guard ticks.count >= 8 else { return 0 }
+        let busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7]
+        return busy / Double(sysconf(Int32(_SC_CLK_TCK)))
+    }
+
+    /// User and system CPU time of process `pid` so far (/proc/PID/stat).
+    func processCPUSeconds(_ pid: pid_t) -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return 0 }
+        // After "pid (comm)": state is field 3, utime and stime fields 14 and 15.
+        let fields = text[text.index(after: close)...].split(separator: " ")
+        guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+        return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
     }
 
     func rssMB(_ pid: pid_t) -> Double { statusField(pid, "VmRSS:") }
