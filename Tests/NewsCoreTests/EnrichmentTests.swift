@@ -67,27 +67,57 @@ private func sampleArticle() throws -> Article {
     }
 }
 
-@Suite struct WordSetTests {
-    @Test func answersAsASetOfStringsWould() {
-        let words: Set<String> = ["Bank", "St Petersburg", "Québec", "\u{212A}", "of", ""]
-        let set = WordSet(words)
+@Suite struct WordMapTests {
+    @Test func answersAsADictionaryOfStringsWould() {
+        let words: [String: Int] = ["Bank": 1, "St Petersburg": 2, "Québec": 3, "\u{212A}": 4, "of": 5, "": 6]
+        let map = WordMap(words.map { ($0.key, $0.value) }, combine: +)
         let probes = [
             "Bank", "Ban", "Banks", "bank", "St Petersburg", "St  Petersburg", "Québec", "Que\u{301}bec", "Quebec",
             "K", "\u{212A}", "of", "", "off", "O",
         ]
-        for probe in probes { #expect(set.contains(probe) == words.contains(probe), "\(probe.debugDescription)") }
+        for probe in probes { #expect(map.value(probe) == words[probe], "\(probe.debugDescription)") }
         // Canonical equivalence, as String equality has it: a decomposed é, and the Kelvin sign
         // whose normal form is the letter K.
-        #expect(set.contains("Que\u{301}bec"))
-        #expect(set.contains("K"))
-        #expect(!set.contains("Ban"))
-        // Every gazetteer word, and each with a letter more or less.
-        let places = Gazetteer.places
-        for word in places.words {
-            #expect(places.contains(word))
-            #expect(places.contains(word + "s") == places.words.contains(word + "s"))
-            #expect(places.contains(String(word.dropLast())) == places.words.contains(String(word.dropLast())))
+        #expect(map.value("Que\u{301}bec") == 3)
+        #expect(map.value("K") == 4)
+        #expect(map.value("Ban") == nil)
+        // A word given twice gets the combined value.
+        #expect(WordMap([("of", 1), ("to", 2), ("of", 4)], combine: +).value("of") == 5)
+    }
+
+    /// The entity rules look each word up once, in the lexicon, for every list at once: it must
+    /// say of every word exactly which lists hold it.
+    @Test func theLexiconAgreesWithEveryList() {
+        typealias E = EntityExtractor
+        let lists = E.lists
+        #expect(lists.count == 17)
+        // Every word of every list, each with a letter more or less, and other casings.
+        var probes = Set<String>(["", "X", "said,", "Mr."])
+        for (list, _) in lists {
+            for word in list {
+                probes.formUnion([word, word + "s", String(word.dropLast()), word.lowercased(), word.uppercased()])
+            }
         }
+        for probe in probes {
+            let expected = lists.reduce(into: E.Roles()) { roles, list in if list.0.contains(probe) { roles.formUnion(list.1) } }
+            #expect(E.roles(probe) == expected, "\(probe.debugDescription)")
+        }
+        #expect(probes.count > 4000)
+        // Spot checks of words on several lists (a list given the wrong role fails these).
+        #expect(E.roles("Bank") == [.organizationSuffix, .organizationWord])
+        #expect(E.roles("said") == [.saying, .reportingVerb])
+        #expect(E.roles("Mr") == [.nonEntity, .personTitle, .strictTitle, .abbreviation])
+        #expect(E.roles("New York") == [.place])
+        #expect(E.roles("of") == [.connector])
+        #expect(E.roles("Tony") == [.givenName])
+        #expect(E.roles("Prime") == [.titleModifier])
+        #expect(E.roles("Russian") == [.leadingNonName])
+        #expect(E.roles("sculptor") == [.personCue])
+        #expect(E.roles("company") == [.organizationCue])
+        #expect(E.roles("father") == [.personCue, .familyCue])
+        #expect(E.roles("Kremlin") == [.organization])
+        #expect(E.roles("Ministry") == [.organizationSuffix, .organizationWord])
+        #expect(E.roles("Duchy") == [.organizationWord])
     }
 }
 
@@ -264,5 +294,45 @@ private func sampleArticle() throws -> Article {
         #expect(Enricher(model: m).enrich(german).topic == nil)
         let declared = Article(title: "x", paragraphs: ["12 34"], metadata: ArticleMetadata(language: "FR-ca"))
         #expect(Enricher(model: m).enrich(declared).language == "fr")  // too little text: the declared one
+    }
+}
+
+@Suite struct KeywordTests {
+    /// `keywords` keeps only the best few terms as it goes; it must give exactly the head of the
+    /// full ranking: every term scored, sorted by score, the earlier term first on a tie.
+    @Test func keywordsAreTheHeadOfTheFullRanking() throws {
+        let model = try LoadedModel(path: repoRoot.appendingPathComponent("config/topics-bbc.model").path).model
+        let files = try FileManager.default.contentsOfDirectory(atPath: sharedRoot.appendingPathComponent("corpus/bbc-train/tech").path)
+            .sorted().prefix(60)
+        #expect(files.count == 60)
+        var compared = 0
+        for file in files {
+            let bytes = Array(try Data(contentsOf: sharedRoot.appendingPathComponent("corpus/bbc-train/tech/\(file)")))
+            let article = try DocumentParser().parse(bytes: bytes).articles[0]
+            let tokens = WordTokens(article.title + "\n" + article.body)
+            // The plain ranking: terms by their text, counted, scored, fully sorted.
+            var terms: [String: (count: Int, first: Int, numeric: Bool)] = [:]
+            var position = 0
+            for i in 0..<tokens.count where tokens.length(i) >= 3 {
+                position += 1
+                let text = tokens.string(i)
+                if let t = terms[text] {
+                    terms[text] = (t.count + 1, t.first, t.numeric)
+                } else {
+                    terms[text] = (1, position, tokens.isNumeric(i))
+                }
+            }
+            let ranked = terms.filter { !$0.value.numeric && !LanguageDetector.isStopWord($0.key) }
+                .map { text, t in
+                    let bucket = Int(WordTokens.hash(text) & UInt64(model.hasher.dimension - 1))
+                    return (text: text, score: (1 + log(Float(t.count))) * model.idf[bucket], first: t.first)
+                }
+                .sorted { ($0.score, -$0.first) > ($1.score, -$1.first) }
+            for count in [0, 1, 3, 10, 25, 10_000] {
+                #expect(model.keywords(tokens, count: count) == ranked.prefix(count).map(\.text), "\(file), \(count)")
+                compared += 1
+            }
+        }
+        #expect(compared == 360)
     }
 }

@@ -110,7 +110,7 @@ public struct FeatureHasher: Sendable, Equatable {
     /// Hashes of the lowercased one-word places of the gazetteer and of nationality words.
     static let placeHashes: HashTable64<Bool> = {
         let notNationalities: Set<String> = ["A", "An", "As", "The", "Former", "Veteran", "Labour", "Tory", "Conservative", "Democrat", "Republican", "Olympic"]
-        let words = Gazetteer.places.filter { !$0.contains(" ") } + EntityExtractor.leadingNonName.words.subtracting(notNationalities)
+        let words = Gazetteer.places.filter { !$0.contains(" ") } + EntityExtractor.leadingNonName.subtracting(notNationalities)
         return HashTable64(keys: words.map { WordTokens.hash($0.lowercased()) })
     }()
 

@@ -32,19 +32,20 @@ public struct NamedEntity: Sendable, Equatable, Hashable, Codable {
 public enum EntityExtractor {
     /// The entities of an article, most mentioned first, then by name.
     public static func extract(title: String, paragraphs: [String]) -> [NamedEntity] {
-        var runs: [Run] = []
-        for text in [title] + paragraphs { runs.append(contentsOf: candidateRuns(text)) }
+        var scanner = RunScanner()
+        scanner.scan(title)
+        for paragraph in paragraphs { scanner.scan(paragraph) }
+        let runs = scanner.runs
 
-        var kinds: [String: NamedEntity.Kind] = [:]
-        var counts: [String: Int] = [:]
+        // An entity's kind is the first one found for its name.
+        var found: [String: NamedEntity] = [:]
         var pendingSingles: [Run] = []
         // Persons first, so surnames can be linked in a second pass.
         // Lone surnames that look like a person's: after a title or next to "said".
-        let singles = Set(
-            runs.filter { r in
-                r.words.count == 1
-                    && (r.titled || r.before.map(sayings.contains) == true || r.after.map(sayings.contains) == true)
-            }.map { $0.words[0] })
+        var singles = Set<String>()
+        for r in runs where r.words.count == 1 && (r.titled || r.before.contains(.saying) || r.after.contains(.saying)) {
+            singles.insert(r.words[0].text)
+        }
         for run in runs {
             guard let (name, kind) = classify(run) ?? repeatedSurname(run, singles: singles) else {
                 if run.words.count == 1 { pendingSingles.append(run) }
@@ -54,46 +55,92 @@ public enum EntityExtractor {
                 pendingSingles.append(run)  // "Mr Putin": resolve after full names are known.
                 continue
             }
-            kinds[name] = kinds[name] ?? kind
-            counts[name, default: 0] += 1
+            found[name, default: NamedEntity(name: name, kind: kind, mentions: 0)].mentions += 1
         }
         // A surname's person: the first full name, in name order, that ends with it.
-        var bySurname: [Substring: String] = [:]
-        for full in kinds.filter({ $0.value == .person }).keys.sorted() {
-            if let last = full.split(separator: " ").last, bySurname[last] == nil { bySurname[last] = full }
+        var bySurname: [String: String] = [:]
+        for full in found.values.filter({ $0.kind == .person }).map(\.name).sorted() {
+            let last = full.lastIndex(of: " ").map { String(full[full.index(after: $0)...]) } ?? full
+            if bySurname[last] == nil { bySurname[last] = full }
         }
         for run in pendingSingles {
-            let word = run.words[0]
-            if let full = bySurname[Substring(word)] {
-                counts[full, default: 0] += 1
-            } else if run.titled || run.before.map(familyCues.contains) == true {
-                kinds[word] = kinds[word] ?? .person
-                counts[word, default: 0] += 1
+            let word = run.words[0].text
+            if let full = bySurname[word] {
+                found[full]!.mentions += 1
+            } else if run.titled || run.before.contains(.familyCue) {
+                found[word, default: NamedEntity(name: word, kind: .person, mentions: 0)].mentions += 1
             }
         }
-        return kinds.map { NamedEntity(name: $0.key, kind: $0.value, mentions: counts[$0.key] ?? 0) }
-            .sorted { ($1.mentions, $0.name) < ($0.mentions, $1.name) }
+        return found.values.sorted { ($1.mentions, $0.name) < ($0.mentions, $1.name) }
     }
 
     /// Verbs of saying that mark a lone capitalized word next to them as a surname.
-    static let sayings: WordSet = ["said", "says", "told", "added"]
+    static let sayings: Set<String> = ["said", "says", "told", "added"]
     /// Verbs after a two- or three-word name that make it a person's ("Tony Blair said").
-    static let reportingVerbs: WordSet = ["said", "says", "told", "added", "explained", "wrote"]
+    static let reportingVerbs: Set<String> = ["said", "says", "told", "added", "explained", "wrote"]
+
+    /// A word of a candidate name, with the lists it is on.
+    struct Word {
+        var text: String
+        var roles: Roles
+    }
 
     struct Run {
-        var words: [String]
+        var words: [Word]
         /// A person's title stood before the run.
         var titled: Bool
         /// The run opens a sentence (its capital may be only grammar).
         var sentenceStart: Bool
-        /// The lowercase word just before the run ("sculptor", "company"), if any.
-        var before: String? = nil
-        /// The word just after the run ("said"), if the run ended at a plain word.
-        var after: String? = nil
+        /// The lists of the lowercase word just before the run ("sculptor", "company"); empty
+        /// if there was none.
+        var before: Roles = []
+        /// The lists of the word just after the run ("said"), if the run ended at a plain word.
+        var after: Roles = []
     }
 
+    /// The word lists a word is on. Every word the rules look at is looked up once, in
+    /// `lexicon`, instead of once per list.
+    struct Roles: OptionSet {
+        let rawValue: UInt32
+        static let place = Roles(rawValue: 1 << 0)
+        static let organization = Roles(rawValue: 1 << 1)
+        static let organizationSuffix = Roles(rawValue: 1 << 2)
+        static let organizationWord = Roles(rawValue: 1 << 3)
+        static let connector = Roles(rawValue: 1 << 4)
+        static let nonEntity = Roles(rawValue: 1 << 5)
+        static let givenName = Roles(rawValue: 1 << 6)
+        static let personTitle = Roles(rawValue: 1 << 7)
+        static let titleModifier = Roles(rawValue: 1 << 8)
+        static let strictTitle = Roles(rawValue: 1 << 9)
+        static let abbreviation = Roles(rawValue: 1 << 10)
+        static let leadingNonName = Roles(rawValue: 1 << 11)
+        static let personCue = Roles(rawValue: 1 << 12)
+        static let organizationCue = Roles(rawValue: 1 << 13)
+        static let familyCue = Roles(rawValue: 1 << 14)
+        static let saying = Roles(rawValue: 1 << 15)
+        static let reportingVerb = Roles(rawValue: 1 << 16)
+    }
+
+    /// The word lists and the role each gives its words.
+    static let lists: [(words: Set<String>, role: Roles)] = [
+        (Gazetteer.places, .place), (Gazetteer.organizations, .organization),
+        (Gazetteer.organizationSuffixes, .organizationSuffix), (organizationWords, .organizationWord),
+        (Gazetteer.connectors, .connector), (Gazetteer.nonEntities, .nonEntity), (Gazetteer.givenNames, .givenName),
+        (Gazetteer.personTitles, .personTitle), (titleModifiers, .titleModifier), (strictTitles, .strictTitle),
+        (abbreviations, .abbreviation), (leadingNonName, .leadingNonName), (personCues, .personCue),
+        (organizationCues, .organizationCue), (familyCues, .familyCue), (sayings, .saying),
+        (reportingVerbs, .reportingVerb),
+    ]
+
+    /// Every word and name of the lists, with the lists it is on.
+    static let lexicon = WordMap(lists.flatMap { list in list.words.map { ($0, list.role) } }, combine: { $0.union($1) })
+
+    /// The lists `word` is on.
+    @inline(__always)
+    static func roles(_ word: String) -> Roles { lexicon.value(word) ?? [] }
+
     /// Lowercase words that introduce a person's name: "sculptor Richard Wentworth".
-    static let personCues: WordSet = [
+    static let personCues: Set<String> = [
         "sculptor", "artist", "painter", "producer", "director", "actor", "actress", "singer", "star", "writer",
         "author", "novelist", "poet", "composer", "musician", "rapper", "comedian", "presenter", "correspondent",
         "editor", "reporter", "journalist", "columnist", "analyst", "economist", "spokesman", "spokeswoman",
@@ -105,9 +152,9 @@ public enum EntityExtractor {
         "brother", "sister", "father", "mother", "starring", "fellow",
     ]
     /// Relatives: "his father Ralph" names a person even with one word.
-    static let familyCues: WordSet = ["brother", "sister", "father", "mother", "son", "daughter", "wife", "husband"]
+    static let familyCues: Set<String> = ["brother", "sister", "father", "mother", "son", "daughter", "wife", "husband"]
     /// Leading words that are not part of the name after them: "A Christmas tree", "Russian Svetlana Feofanova".
-    static let leadingNonName: WordSet = [
+    static let leadingNonName: Set<String> = [
         "A", "An", "As", "The", "Russian", "American", "British", "French", "German", "Spanish", "Italian", "Chinese",
         "Japanese", "Indian", "Irish", "Scottish", "English", "Welsh", "Australian", "Canadian", "Brazilian", "Dutch",
         "Swedish", "Polish", "Israeli", "Iraqi", "Iranian", "Afghan", "Pakistani", "Ukrainian", "European", "African",
@@ -115,7 +162,7 @@ public enum EntityExtractor {
     ]
 
     /// Lowercase words that introduce an organization's name: "marketing company Doubleclick".
-    static let organizationCues: WordSet = [
+    static let organizationCues: Set<String> = [
         "company", "firm", "group", "giant", "maker", "manufacturer", "retailer", "bank", "airline", "carrier",
         "operator", "network", "broadcaster", "publisher", "label", "studio", "studios", "agency", "club",
         "side", "team", "supermarket", "chain", "insurer", "lender", "brewer", "producer", "provider",
@@ -123,58 +170,67 @@ public enum EntityExtractor {
         "rival", "rivals",
     ]
     /// Words that make a run an organization wherever they stand in it: "Duchy of Cornwall".
-    static let organizationWords = WordSet(
-        Gazetteer.organizationSuffixes.words.union([
+    static let organizationWords: Set<String> = Gazetteer.organizationSuffixes.union([
             "Duchy", "Bureau", "Center", "Centre", "Institute", "Ministry", "Department", "Commission", "Council",
             "Committee", "University", "Academy", "Federation", "Association", "Agency", "Authority",
-        ]))
+        ])
 
     static func classify(_ run: Run) -> (String, NamedEntity.Kind)? {
-        let name = run.words.joined(separator: " ")
+        let words = run.words
+        let name = joined(words)
         if run.titled { return (name, .person) }
-        if Gazetteer.places.contains(name) { return (name, .place) }
-        if Gazetteer.organizations.contains(name) { return (name, .organization) }
-        if let last = run.words.last, run.words.count >= 2, Gazetteer.organizationSuffixes.contains(last) {
+        // The lists the whole name is on (a one-word name's are its word's).
+        let whole = words.count == 1 ? words[0].roles : roles(name)
+        if whole.contains(.place) { return (name, .place) }
+        if whole.contains(.organization) { return (name, .organization) }
+        if words.count >= 2, words[words.count - 1].roles.contains(.organizationSuffix) {
             return (name, .organization)
         }
-        if run.words.count >= 2, run.words.contains(where: organizationWords.contains),
-            !run.words.allSatisfy({ Gazetteer.places.contains($0) || Gazetteer.connectors.contains($0) })
+        if words.count >= 2, words.contains(where: { $0.roles.contains(.organizationWord) }),
+            !words.allSatisfy({ !$0.roles.isDisjoint(with: [.place, .connector]) })
         {
             return (name, .organization)
         }
-        if run.words.contains("&") { return (name, .organization) }
-        if run.words.count == 1, let b = run.before, familyCues.contains(b), !Gazetteer.places.contains(name),
-            !Gazetteer.organizations.contains(name)
-        {
+        if words.contains(where: { $0.text == "&" }) { return (name, .organization) }
+        if words.count == 1, run.before.contains(.familyCue), whole.isDisjoint(with: [.place, .organization]) {
             return (name, .person)
         }
-        if run.words.count == 1, isAcronym(name), !Gazetteer.nonEntities.contains(name) { return (name, .organization) }
-        let nameLike = run.words.allSatisfy { isCapitalizedWord($0, hyphens: true) }
-        if (2...3).contains(run.words.count), nameLike, !run.words.contains(where: Gazetteer.places.contains) {
-            if let b = run.before, personCues.contains(b) { return (name, .person) }
-            if let a = run.after, reportingVerbs.contains(a) { return (name, .person) }
+        if words.count == 1, isAcronym(name), !whole.contains(.nonEntity) { return (name, .organization) }
+        if (2...3).contains(words.count), words.allSatisfy({ isCapitalizedWord($0.text, hyphens: true) }),
+            !words.contains(where: { $0.roles.contains(.place) })
+        {
+            if run.before.contains(.personCue) { return (name, .person) }
+            if run.after.contains(.reportingVerb) { return (name, .person) }
         }
-        if let b = run.before, organizationCues.contains(b), !Gazetteer.places.contains(name), !run.sentenceStart {
+        if run.before.contains(.organizationCue), !whole.contains(.place), !run.sentenceStart {
             return (name, .organization)
         }
-        if run.words.count >= 2, run.words.count <= 4, Gazetteer.givenNames.contains(run.words[0]),
-            run.words.dropFirst().allSatisfy(startsUppercase)
+        if words.count >= 2, words.count <= 4, words[0].roles.contains(.givenName),
+            words.dropFirst().allSatisfy({ startsUppercase($0.text) })
         {
             return (name, .person)
         }
         return nil
     }
 
+    /// The words of a name with a space between each two.
+    static func joined(_ words: [Word]) -> String {
+        var name = words[0].text
+        for word in words.dropFirst() {
+            name += " "
+            name += word.text
+        }
+        return name
+    }
+
     /// "Yelena Isinbayeva … Isinbayeva said": a two- or three-word name whose last word also
     /// stands alone elsewhere in the article is a person.
     static func repeatedSurname(_ run: Run, singles: Set<String>) -> (String, NamedEntity.Kind)? {
-        guard (2...3).contains(run.words.count), let last = run.words.last, singles.contains(last),
-            run.words.allSatisfy({ isCapitalizedWord($0, hyphens: false) }),
-            !run.words.contains(where: {
-                Gazetteer.places.contains($0) || Gazetteer.organizations.contains($0) || organizationWords.contains($0)
-            })
+        guard (2...3).contains(run.words.count), let last = run.words.last, singles.contains(last.text),
+            run.words.allSatisfy({ isCapitalizedWord($0.text, hyphens: false) }),
+            !run.words.contains(where: { !$0.roles.isDisjoint(with: [.place, .organization, .organizationWord]) })
         else { return nil }
-        return (run.words.joined(separator: " "), .person)
+        return (joined(run.words), .person)
     }
 
     /// Whether `word`'s first character is uppercase (ASCII decided without Unicode tables).
@@ -202,16 +258,16 @@ public enum EntityExtractor {
     }
 
     /// Words that may stand before a title ("Prime Minister", "Foreign Secretary").
-    static let titleModifiers: WordSet = [
+    static let titleModifiers: Set<String> = [
         "Prime", "Foreign", "Home", "Vice", "Deputy", "Chief", "Shadow", "Former", "Defence", "Health", "Trade",
         "Culture", "Education", "Finance", "Interior", "Culture", "Acting", "First", "Attorney", "Lord", "Crown",
     ]
 
     /// Titles that never belong inside a name.
-    static let strictTitles: WordSet = ["Mr", "Mrs", "Ms", "Miss", "Dr", "President", "Sir", "Dame"]
+    static let strictTitles: Set<String> = ["Mr", "Mrs", "Ms", "Miss", "Dr", "President", "Sir", "Dame"]
 
     /// Abbreviations whose full stop does not end a sentence.
-    static let abbreviations: WordSet = ["St", "Mr", "Mrs", "Ms", "Dr", "Jr", "Gen", "Sen", "Rep", "Prof", "Capt", "Col"]
+    static let abbreviations: Set<String> = ["St", "Mr", "Mrs", "Ms", "Dr", "Jr", "Gen", "Sen", "Rep", "Prof", "Capt", "Col"]
 
     /// Bytes of an opening quote or bracket (" ' ( [ “ ‘) at the start of `w[lo..<hi]`, if any.
     @inline(__always)
@@ -252,12 +308,8 @@ public enum EntityExtractor {
 
     /// Runs of capitalized words in one paragraph.
     static func candidateRuns(_ text: String) -> [Run] {
-        // Words are split on the UTF-8 bytes (splitting Characters would segment graphemes for
-        // nothing), by offsets; a String is made only for a word the rules look at.
         var scanner = RunScanner()
-        var copy = text
-        copy.withUTF8 { scanner.scan($0) }
-        scanner.close()
+        scanner.scan(text)
         return scanner.runs
     }
 
@@ -266,51 +318,72 @@ public enum EntityExtractor {
     /// access to a box pays a run-time exclusivity check (a sixth of the entity rules' time).
     struct RunScanner {
         var runs: [Run] = []
-        var current: [String] = []
+        var current: [Word] = []
         var titled = false
-        var titleBuffer: [String] = []
+        var titleBuffer: [Word] = []
         var runStartsSentence = false
         var atSentenceStart = true
         /// The last plain lowercase word, kept as its bytes' offsets (or, when lowercasing
-        /// changed it, as text): a String is made only when a name follows it.
+        /// changed it, as text): it is looked up only when a name follows it.
         enum Plain {
             case bytes(Int, Int)
             case text(String)
         }
         var previousPlain: Plain? = nil
-        var runBefore: String? = nil
+        var runBefore: Roles = []
         var skipTitleOf = false
 
-        mutating func close(after: String? = nil) {
-            if current.isEmpty, !titleBuffer.isEmpty, !Gazetteer.personTitles.contains(titleBuffer.last!) {
+        /// Adds the runs of one paragraph. Words are split on the UTF-8 bytes (splitting
+        /// Characters would segment graphemes for nothing), by offsets; a String is made only
+        /// for a word the rules look at.
+        mutating func scan(_ text: String) {
+            titled = false
+            runStartsSentence = false
+            atSentenceStart = true
+            previousPlain = nil
+            runBefore = []
+            skipTitleOf = false
+            var copy = text
+            copy.withUTF8 { scan($0) }
+            close()
+        }
+
+        mutating func close(after: Roles = []) {
+            if current.isEmpty, let last = titleBuffer.last, !last.roles.contains(.personTitle) {
                 current = titleBuffer  // "Home" alone was not a title after all.
             }
             titleBuffer = []
             // Trailing connectors ("Bank of") are not part of a name.
-            while let last = current.last, Gazetteer.connectors.contains(last) { current.removeLast() }
-            while current.count > 1, let first = current.first, leadingNonName.contains(first) { current.removeFirst() }
-            if current.first == "The" { current.removeFirst() }
+            while let last = current.last, last.roles.contains(.connector) { current.removeLast() }
+            while current.count > 1, current[0].roles.contains(.leadingNonName) { current.removeFirst() }
+            if current.first?.text == "The" { current.removeFirst() }
             // "US Federal Bureau of Investigation": a place, then an organization.
-            if current.count >= 3, Gazetteer.places.contains(current[0]),
-                current.dropFirst().contains(where: organizationWords.contains)
+            if current.count >= 3, current[0].roles.contains(.place),
+                current.dropFirst().contains(where: { $0.roles.contains(.organizationWord) })
             {
-                runs.append(
-                    Run(words: [current[0]], titled: false, sentenceStart: runStartsSentence, before: runBefore, after: nil))
+                runs.append(Run(words: [current[0]], titled: false, sentenceStart: runStartsSentence, before: runBefore))
                 current.removeFirst()
-                runBefore = nil
+                runBefore = []
             }
-            if !current.isEmpty, !(current.count == 1 && Gazetteer.nonEntities.contains(current[0])) {
-                runs.append(
-                    Run(words: current, titled: titled, sentenceStart: runStartsSentence, before: runBefore, after: after))
+            if !current.isEmpty, !(current.count == 1 && current[0].roles.contains(.nonEntity)) {
+                runs.append(Run(words: current, titled: titled, sentenceStart: runStartsSentence, before: runBefore, after: after))
             }
             current = []
             titled = false
         }
 
         @inline(__always)
-        static func string(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> String {
-            String(decoding: UnsafeBufferPointer(rebasing: buf[lo..<hi]), as: UTF8.self)
+        static func bytes(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> UnsafeBufferPointer<UInt8> {
+            UnsafeBufferPointer(rebasing: buf[lo..<hi])
         }
+
+        @inline(__always)
+        static func string(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> String {
+            String(decoding: bytes(buf, lo, hi), as: UTF8.self)
+        }
+
+        /// Whether the name so far holds a word that makes it an organization's.
+        var currentHasOrganizationWord: Bool { current.contains { $0.roles.contains(.organizationWord) } }
 
         mutating func scan(_ buf: UnsafeBufferPointer<UInt8>) {
             let n = buf.count
@@ -321,21 +394,26 @@ public enum EntityExtractor {
                     continue
                 }
                 let wordStart = cursor
-                while cursor < n, buf[cursor] != 0x20, buf[cursor] != 0x0A { cursor += 1 }
+                // Whether every byte is a lowercase ASCII letter or a hyphen, found on the way.
+                var lowercase = true
+                while cursor < n {
+                    let b = buf[cursor]
+                    if b == 0x20 || b == 0x0A { break }
+                    lowercase = lowercase && ((b >= 0x61 && b <= 0x7A) || b == 0x2D)
+                    cursor += 1
+                }
                 // Fast path for most words: lowercase ASCII letters (and hyphens), no punctuation,
                 // outside a title. Same outcome as the general path below, without its checks.
-                if !skipTitleOf, titleBuffer.isEmpty, buf[wordStart] >= 0x61, buf[wordStart] <= 0x7A,
-                    UnsafeBufferPointer(rebasing: buf[wordStart..<cursor]).allSatisfy({ ($0 >= 0x61 && $0 <= 0x7A) || $0 == 0x2D }
-                    )
-                {
+                if lowercase, !skipTitleOf, titleBuffer.isEmpty, buf[wordStart] >= 0x61, buf[wordStart] <= 0x7A {
                     if !current.isEmpty {
-                        let w = Self.string(buf, wordStart, cursor)
-                        if Gazetteer.connectors.contains(w)
-                            || ((w == "for" || w == "on") && current.contains(where: organizationWords.contains))
-                        {
-                            current.append(w)
+                        let word = Self.bytes(buf, wordStart, cursor)
+                        let wordRoles = lexicon.value(utf8: word) ?? []
+                        if wordRoles.contains(.connector) {
+                            current.append(Word(text: Self.string(buf, wordStart, cursor), roles: wordRoles))
+                        } else if Self.isForOrOn(word), currentHasOrganizationWord {
+                            current.append(Word(text: Self.string(buf, wordStart, cursor), roles: wordRoles))
                         } else {
-                            close(after: w)
+                            close(after: wordRoles)
                         }
                     }
                     previousPlain = .bytes(wordStart, cursor)
@@ -362,8 +440,8 @@ public enum EntityExtractor {
                     hi -= width
                 }
                 let w = Self.string(buf, lo, hi)
-                // Abbreviations are two to four bytes and capitalized: most words skip the look-up.
-                if (2...4).contains(hi - lo), buf[lo] >= 0x41, buf[lo] <= 0x5A, abbreviations.contains(w) {
+                let word = Word(text: w, roles: lexicon.value(utf8: Self.bytes(buf, lo, hi)) ?? [])
+                if word.roles.contains(.abbreviation) {
                     endsSentence = false  // "St. Petersburg", "Dr. Smith"
                     breaksAfter = possessive
                 }
@@ -385,30 +463,30 @@ public enum EntityExtractor {
                         continue
                     }
                 }
-                if w == "of", current.isEmpty, let t = titleBuffer.last, Gazetteer.personTitles.contains(t) {
+                if w == "of", current.isEmpty, let t = titleBuffer.last, t.roles.contains(.personTitle) {
                     skipTitleOf = true
                     continue
                 }
                 if current.isEmpty, titleBuffer.isEmpty, capitalized {
                     switch previousPlain {
-                    case .bytes(let from, let to)?: runBefore = Self.string(buf, from, to)
-                    case .text(let t)?: runBefore = t
-                    case nil: runBefore = nil
+                    case .bytes(let from, let to)?: runBefore = lexicon.value(utf8: Self.bytes(buf, from, to)) ?? []
+                    case .text(let t)?: runBefore = roles(t)
+                    case nil: runBefore = []
                     }
                 }
 
-                if capitalized, !current.isEmpty, !possessive, !breaksAfter, strictTitles.contains(w) {
+                if capitalized, !current.isEmpty, !possessive, !breaksAfter, word.roles.contains(.strictTitle) {
                     close()  // "… and Mr Trump": a title starts a new name.
                 }
                 if capitalized, current.isEmpty, !possessive, !breaksAfter,
-                    Gazetteer.personTitles.contains(w) || titleModifiers.contains(w)
-                        || (w == "Executive" && titleBuffer == ["Chief"])
+                    !word.roles.isDisjoint(with: [.personTitle, .titleModifier])
+                        || (w == "Executive" && titleBuffer.count == 1 && titleBuffer[0].text == "Chief")
                 {
                     if titleBuffer.isEmpty { runStartsSentence = atSentenceStart }
-                    titleBuffer.append(w)
+                    titleBuffer.append(word)
                 } else if capitalized {
                     if current.isEmpty {
-                        if let last = titleBuffer.last, Gazetteer.personTitles.contains(last) || last == "Executive" {
+                        if let last = titleBuffer.last, last.roles.contains(.personTitle) || last.text == "Executive" {
                             titled = true
                         } else {
                             current = titleBuffer  // "Home Office": the modifier starts the name.
@@ -416,27 +494,31 @@ public enum EntityExtractor {
                         }
                         titleBuffer = []
                     }
-                    current.append(w)
+                    current.append(word)
                 } else if !current.isEmpty, !breaksAfter,
-                    Gazetteer.connectors.contains(w) || w == "&"
-                        || ((w == "for" || w == "on") && current.contains(where: organizationWords.contains))
+                    word.roles.contains(.connector) || w == "&" || ((w == "for" || w == "on") && currentHasOrganizationWord)
                 {
-                    current.append(w)
+                    current.append(word)
                 } else if !current.isEmpty || !titleBuffer.isEmpty {
-                    close(after: w.lowercased())  // (with nothing open, closing changes nothing)
+                    close(after: roles(w.lowercased()))  // (with nothing open, closing changes nothing)
                 }
                 if capitalized || breaksAfter || endsSentence {
                     previousPlain = nil
                 } else {
                     // Lowercase ASCII is its own lowercased form: no new String.
-                    let plain = UnsafeBufferPointer(rebasing: buf[lo..<hi]).allSatisfy {
-                        $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A)
-                    }
+                    let plain = Self.bytes(buf, lo, hi).allSatisfy { $0 < 0x80 && !($0 >= 0x41 && $0 <= 0x5A) }
                     previousPlain = plain ? .bytes(lo, hi) : .text(w.lowercased())
                 }
                 if (breaksAfter || endsSentence) && (!current.isEmpty || !titleBuffer.isEmpty) { close() }
                 atSentenceStart = endsSentence
             }
+        }
+
+        /// Whether `word` is "for" or "on".
+        @inline(__always)
+        static func isForOrOn(_ word: UnsafeBufferPointer<UInt8>) -> Bool {
+            word.count == 2 && word[0] == 0x6F && word[1] == 0x6E
+                || word.count == 3 && word[0] == 0x66 && word[1] == 0x6F && word[2] == 0x72
         }
     }
 }

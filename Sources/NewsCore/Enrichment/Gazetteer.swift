@@ -1,7 +1,7 @@
 /// Word lists behind `EntityExtractor` (docs/ENRICHMENT.md). Written for this project; names
 /// are in the form news copy uses them.
 enum Gazetteer {
-    static let places: WordSet = [
+    static let places: Set<String> = [
         // Countries and territories.
         "Afghanistan", "Albania", "Algeria", "Andorra", "Angola", "Argentina", "Armenia", "Australia", "Austria",
         "Azerbaijan", "Bahamas", "Bahrain", "Bangladesh", "Barbados", "Belarus", "Belgium", "Belize", "Benin",
@@ -67,7 +67,7 @@ enum Gazetteer {
         "Athens", "Thessaloniki", "Nicosia", "Valletta", "Monaco", "Gibraltar", "Jersey", "Guernsey",
     ]
 
-    static let organizations: WordSet = [
+    static let organizations: Set<String> = [
         // Governments, agencies, international bodies.
         "Kremlin", "White House", "Pentagon", "State Department", "Congress", "Senate", "House of Representatives",
         "Supreme Court", "FBI", "CIA", "NSA", "FSB", "KGB", "MI5", "MI6", "GCHQ", "NHS", "BBC", "ITV", "CNN", "Fox News",
@@ -108,7 +108,7 @@ enum Gazetteer {
     ]
 
     /// Words that end an organization's name: "Bank", "Party", "Ltd" …
-    static let organizationSuffixes: WordSet = [
+    static let organizationSuffixes: Set<String> = [
         "Inc", "Ltd", "Plc", "plc", "Corp", "Corporation", "Company", "Co", "Group", "Holdings", "Bank", "Party",
         "Council", "Agency", "Ministry", "Department", "Office", "University", "College", "School", "Association",
         "Commission", "Committee", "Federation", "Union", "Institute", "Foundation", "Trust", "Society", "Club",
@@ -120,7 +120,7 @@ enum Gazetteer {
     ]
 
     /// Titles that mark the next capitalized words as a person.
-    static let personTitles: WordSet = [
+    static let personTitles: Set<String> = [
         "Mr", "Mrs", "Ms", "Miss", "Dr", "Sir", "Dame", "Lord", "Lady", "Baroness", "President", "Premier",
         "Chancellor", "Senator", "Sen", "Governor", "Gov", "King", "Queen", "Prince", "Princess", "Pope", "Judge",
         "Justice", "General", "Gen", "Colonel", "Col", "Captain", "Capt", "Lieutenant", "Sergeant", "Admiral",
@@ -130,7 +130,7 @@ enum Gazetteer {
     ]
 
     /// Given names common in English-language news (a person's name usually starts with one).
-    static let givenNames: WordSet = [
+    static let givenNames: Set<String> = [
         "Adam", "Alan", "Alastair", "Alex", "Alexander", "Alice", "Alistair", "Andrew", "Andy", "Angela", "Ann",
         "Anna", "Anne", "Anthony", "Antonio", "Arnold", "Barack", "Barbara", "Ben", "Benjamin", "Bernie", "Bill",
         "Bob", "Boris", "Brian", "Bruce", "Carl", "Carlos", "Caroline", "Catherine", "Charles", "Charlie", "Chris",
@@ -155,7 +155,7 @@ enum Gazetteer {
     ]
 
     /// Capitalized words that are never an entity on their own (days, months, sentence openers).
-    static let nonEntities: WordSet = [
+    static let nonEntities: Set<String> = [
         "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday", "January", "February",
         "March", "April", "May", "June", "July", "August", "September", "October", "November", "December", "The",
         "A", "An", "In", "On", "At", "But", "And", "Or", "If", "It", "He", "She", "They", "We", "I", "You", "This",
@@ -167,5 +167,5 @@ enum Gazetteer {
     ]
 
     /// Lowercase words allowed inside a name: "Bank of England", "Rio de Janeiro".
-    static let connectors: WordSet = ["of", "de", "da", "del", "der", "van", "von", "la", "le", "du", "al", "bin"]
+    static let connectors: Set<String> = ["of", "de", "da", "del", "der", "van", "von", "la", "le", "du", "al", "bin"]
 }

@@ -48,15 +48,23 @@ extension TopicModel {
             let candidate = !tokens.isNumeric(i) && !LanguageDetector.stopWordHashes.contains(h)
             entries.append(Entry(token: i, count: 1, first: position, candidate: candidate))
         }
+        // The best `count`, highest score first (the earlier term on a tie; no two terms share
+        // a first position, so the order is total), kept by insertion: a full sort of every
+        // term cost more than the counting.
+        guard count > 0 else { return [] }
         let mask = UInt64(hasher.dimension - 1)
-        var ranked: [(token: Int, score: Float, first: Int)] = []
-        ranked.reserveCapacity(entries.count)
+        var best: [(token: Int, score: Float, first: Int)] = []
+        best.reserveCapacity(count + 1)
         for entry in entries where entry.candidate {
             let bucket = Int(tokens.hashes[entry.token] & mask)
-            ranked.append((entry.token, (1 + log(Float(entry.count))) * idf[bucket], entry.first))
+            let term = (token: entry.token, score: (1 + log(Float(entry.count))) * idf[bucket], first: entry.first)
+            if best.count == count, let last = best.last, (last.score, -last.first) >= (term.score, -term.first) { continue }
+            var i = best.count
+            while i > 0, (best[i - 1].score, -best[i - 1].first) < (term.score, -term.first) { i -= 1 }
+            best.insert(term, at: i)
+            if best.count > count { best.removeLast() }
         }
-        ranked.sort { ($0.score, -$0.first) > ($1.score, -$1.first) }
-        return ranked.prefix(count).map { tokens.string($0.token) }
+        return best.map { tokens.string($0.token) }
     }
 }
 
