@@ -79,9 +79,9 @@ public final class Daemon: Sendable {
 
         self.queries = ArticleQueries(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds)
         self.reclassifier = Reclassifier(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, logger: logger)
-        let finisher = Finisher(spool: spool, stats: stats, logger: logger, metrics: metrics) { [weak self] _ in
+        let finisher = Finisher(spool: spool, stats: stats, logger: logger, metrics: metrics) { [weak self] count in
             guard let self else { return }
-            self.slots.release()
+            self.slots.release(count)
             self.watcher.withLock { $0 }?.slotFreed()
         }
         let writer = BatchWriter(config: config, finisher: finisher, stats: stats, logger: logger, metrics: metrics) { [weak self] in

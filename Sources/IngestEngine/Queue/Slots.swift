@@ -20,11 +20,11 @@ public final class Slots: Sendable {
         }
     }
 
-    /// Gives a slot back.
-    public func release() {
+    /// Gives `count` slots back.
+    public func release(_ count: Int = 1) {
         state.withLock { s in
-            precondition(s.used > 0, "released more slots than were reserved")
-            s.used -= 1
+            precondition(count >= 0 && s.used >= count, "released more slots than were reserved")
+            s.used -= count
         }
     }
 

@@ -258,10 +258,8 @@ public final class BatchWriter: @unchecked Sendable {
             }
             return LaneResult()
         }
-        for (item, outcome) in zip(batch, outcomes) {
-            waiting.subtract(1, ordering: .relaxed)
-            finisher.finish(item, outcome)
-        }
+        waiting.subtract(batch.count, ordering: .relaxed)
+        finisher.finish(zip(batch, outcomes))
         return LaneResult()
     }
 

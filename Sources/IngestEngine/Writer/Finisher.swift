@@ -4,7 +4,8 @@ import Logging
 import NewsCore
 
 /// Moves files out of the spool once their batch committed, counts the outcome, logs one line
-/// per file, and hands the file's slot back to the inbox watcher.
+/// per file, and hands the files' slots back to the inbox watcher, once per batch (a hand-back
+/// per file woke the watcher's thread for each).
 ///
 /// If the move fails (full disk, permissions), the file stays in the spool, the error shows in
 /// `status`, and the move is retried; its database record is already committed, so a restart
@@ -13,12 +14,13 @@ final class Finisher: Sendable {
     private let spool: Spool
     private let stats: IngestStats
     private let logger: Logger
-    private let done: @Sendable (ClaimedFile) -> Void
+    /// Called with the number of files that left the spool.
+    private let done: @Sendable (Int) -> Void
     private let retryQueue = DispatchQueue(label: "newsd.finisher.retry")
 
     private let metrics: NewsdMetrics?
 
-    init(spool: Spool, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil, done: @escaping @Sendable (ClaimedFile) -> Void) {
+    init(spool: Spool, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil, done: @escaping @Sendable (Int) -> Void) {
         self.metrics = metrics
         self.spool = spool
         self.stats = stats
@@ -26,7 +28,16 @@ final class Finisher: Sendable {
         self.done = done
     }
 
-    func finish(_ item: PendingWrite, _ outcome: StoredOutcome) {
+    /// Finishes a committed batch's files; one hand-back for all that left the spool.
+    func finish<S: Sequence>(_ batch: S) where S.Element == (PendingWrite, StoredOutcome) {
+        var left = 0
+        for (item, outcome) in batch where finish(item, outcome) { left += 1 }
+        if left > 0 { done(left) }
+    }
+
+    /// Finishes one file; false when its move failed and was scheduled again (its slot is
+    /// handed back when the retry succeeds).
+    private func finish(_ item: PendingWrite, _ outcome: StoredOutcome) -> Bool {
         let file = item.file
         var meta: Logger.Metadata = ["file": "\(file.display)", "claim": "\(item.record.claimKey)"]
         do {
@@ -83,10 +94,10 @@ final class Finisher: Sendable {
             meta["error"] = "\(error)"
             logger.error("cannot move the file out of the spool; it stays claimed and will be retried", metadata: meta)
             stats.recordError("cannot move \(file.display) out of the spool: \(error)")
-            retryQueue.asyncAfter(deadline: .now() + .seconds(5)) { self.finish(item, outcome) }
-            return
+            retryQueue.asyncAfter(deadline: .now() + .seconds(5)) { self.finish([(item, outcome)]) }
+            return false
         }
-        done(file)
+        return true
     }
 }
 
