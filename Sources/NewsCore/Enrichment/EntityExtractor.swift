@@ -306,16 +306,10 @@ public enum EntityExtractor {
         }
     }
 
-    /// Runs of capitalized words in one paragraph.
-    static func candidateRuns(_ text: String) -> [Run] {
-        var scanner = RunScanner()
-        scanner.scan(text)
-        return scanner.runs
-    }
-
-    /// The state of `candidateRuns` over one paragraph. A struct with mutating methods rather
-    /// than locals captured by a nested function: captured variables are boxed, and every
-    /// access to a box pays a run-time exclusivity check (a sixth of the entity rules' time).
+    /// Finds the runs of capitalized words of an article's paragraphs, one `scan` per paragraph.
+    /// A struct with mutating methods rather than locals captured by a nested function:
+    /// captured variables are boxed, and every access to a box pays a run-time exclusivity
+    /// check (a sixth of the entity rules' time).
     struct RunScanner {
         var runs: [Run] = []
         var current: [Word] = []
