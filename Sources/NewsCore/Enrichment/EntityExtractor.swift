@@ -139,6 +139,10 @@ public enum EntityExtractor {
     @inline(__always)
     static func roles(_ word: String) -> Roles { lexicon.value(word) ?? [] }
 
+    /// The lists the word whose UTF-8 is `utf8` is on.
+    @inline(__always)
+    static func roles(utf8: UnsafeBufferPointer<UInt8>) -> Roles { lexicon.value(utf8: utf8) ?? [] }
+
     /// Lowercase words that introduce a person's name: "sculptor Richard Wentworth".
     static let personCues: Set<String> = [
         "sculptor", "artist", "painter", "producer", "director", "actor", "actress", "singer", "star", "writer",
@@ -401,7 +405,7 @@ public enum EntityExtractor {
                 if lowercase, !skipTitleOf, titleBuffer.isEmpty, buf[wordStart] >= 0x61, buf[wordStart] <= 0x7A {
                     if !current.isEmpty {
                         let word = Self.bytes(buf, wordStart, cursor)
-                        let wordRoles = lexicon.value(utf8: word) ?? []
+                        let wordRoles = roles(utf8: word)
                         if wordRoles.contains(.connector) {
                             current.append(Word(text: Self.string(buf, wordStart, cursor), roles: wordRoles))
                         } else if Self.isForOrOn(word), currentHasOrganizationWord {
@@ -434,7 +438,7 @@ public enum EntityExtractor {
                     hi -= width
                 }
                 let w = Self.string(buf, lo, hi)
-                let word = Word(text: w, roles: lexicon.value(utf8: Self.bytes(buf, lo, hi)) ?? [])
+                let word = Word(text: w, roles: roles(utf8: Self.bytes(buf, lo, hi)))
                 if word.roles.contains(.abbreviation) {
                     endsSentence = false  // "St. Petersburg", "Dr. Smith"
                     breaksAfter = possessive
@@ -463,7 +467,7 @@ public enum EntityExtractor {
                 }
                 if current.isEmpty, titleBuffer.isEmpty, capitalized {
                     switch previousPlain {
-                    case .bytes(let from, let to)?: runBefore = lexicon.value(utf8: Self.bytes(buf, from, to)) ?? []
+                    case .bytes(let from, let to)?: runBefore = roles(utf8: Self.bytes(buf, from, to))
                     case .text(let t)?: runBefore = roles(t)
                     case nil: runBefore = []
                     }
