@@ -30,6 +30,9 @@ public final class BatchWriter: @unchecked Sendable {
     // each lane's connection only on that lane's queue.
     private let queue = DispatchQueue(label: "newsd.writer", qos: .userInitiated)
     private var pending: BoundedQueue<PendingWrite>
+    /// Files submitted since the coordinator last looked, and what it published of its state:
+    /// `submit` wakes the coordinator only when it would not look soon anyway (see `Intake`).
+    private let intake: Mutex<Intake>
     private var timer: DispatchSourceTimer?
     private var backingOff = false
     private var backoffMilliseconds: Int
@@ -57,6 +60,34 @@ public final class BatchWriter: @unchecked Sendable {
 
     /// Runs after each successful connection, once migrations have been applied.
     private let onConnected: @Sendable () -> Void
+
+    /// The hand-off from the parse workers to the coordinator. Waking the coordinator for each
+    /// file cost a thread wake-up and a context switch per file; now `submit` only appends, and
+    /// wakes it when nothing else will make it look: no timer armed, a lane idle, not backing
+    /// off, or a timer armed but a full batch waiting. Every coordinator entry that may flush
+    /// takes the intake first (`absorb`) and publishes its state last (`publish`), under the
+    /// same lock, so a file is never left behind.
+    private struct Intake {
+        var files: [PendingWrite] = []
+        /// A wake-up is queued on the coordinator and has not taken the intake yet.
+        var woken = false
+        /// The coordinator will look again by itself: every lane busy (a lane's end
+        /// schedules) or backing off (the pause's end flushes).
+        var willLook = false
+        /// A flush timer is armed.
+        var timerArmed = false
+        /// Files in the coordinator's queue, and the batch size.
+        var pending = 0
+        var batchSize: Int
+
+        /// Whether a file just appended needs a wake-up.
+        mutating func needsWakeUp() -> Bool {
+            if woken || willLook || files.isEmpty { return false }
+            if timerArmed && pending + files.count < batchSize { return false }
+            woken = true
+            return true
+        }
+    }
 
     /// One writer connection and the serial queue that owns it.
     private final class Lane: @unchecked Sendable {
@@ -88,6 +119,7 @@ public final class BatchWriter: @unchecked Sendable {
         self.metrics = metrics
         self.onConnected = onConnected
         pending = BoundedQueue(capacity: config.maxInFlight)
+        intake = Mutex(Intake(batchSize: config.batchSize))
         capacity = config.maxInFlight
         batchSize = config.batchSize
         flushInterval = config.flushIntervalMilliseconds
@@ -107,14 +139,38 @@ public final class BatchWriter: @unchecked Sendable {
     /// Queues a parsed file.
     public func submit(_ write: PendingWrite) {
         waiting.add(1, ordering: .relaxed)
-        queue.async {
-            if !self.pending.push(write) {
-                // Cannot happen while claims are bounded by maxInFlight; keep the file safe anyway.
-                self.pending.pushFront(contentsOf: [write])
-                self.logger.error("writer queue over capacity", metadata: ["file": "\(write.file.display)"])
-            }
-            self.schedule()
+        let wake = intake.withLock { i -> Bool in
+            i.files.append(write)
+            return i.needsWakeUp()
         }
+        if wake { queue.async { self.schedule() } }
+    }
+
+    /// On the coordinator: moves the submitted files into `pending`.
+    private func absorb() {
+        let files = intake.withLock { i -> [PendingWrite] in
+            i.woken = false
+            defer { i.files.removeAll(keepingCapacity: true) }
+            return i.files
+        }
+        for write in files where !pending.push(write) {
+            // Cannot happen while claims are bounded by maxInFlight; keep the file safe anyway.
+            pending.pushFront(contentsOf: [write])
+            logger.error("writer queue over capacity", metadata: ["file": "\(write.file.display)"])
+        }
+    }
+
+    /// On the coordinator, after anything that may change when it looks again: tells `submit`,
+    /// and wakes itself if files arrived meanwhile that no one else will pick up.
+    private func publish() {
+        let wake = intake.withLock { i -> Bool in
+            i.willLook = idle.isEmpty || backingOff
+            i.timerArmed = timer != nil
+            i.pending = pending.count
+            i.batchSize = batchSize
+            return i.needsWakeUp()
+        }
+        if wake { queue.async { self.schedule() } }
     }
 
     /// Files waiting for the database (queued or in a batch being written) and the
@@ -166,6 +222,8 @@ public final class BatchWriter: @unchecked Sendable {
     }
 
     private func schedule() {
+        absorb()
+        defer { publish() }
         guard !backingOff, !pending.isEmpty, !idle.isEmpty else { return }
         if stopping || pending.count >= batchSize || flushInterval == 0 {
             flush()
@@ -185,6 +243,7 @@ public final class BatchWriter: @unchecked Sendable {
 
     /// Hands batches to idle lanes: full ones, or whatever waits when the timer fired.
     private func flush() {
+        absorb()
         timer?.cancel()
         timer = nil
         while !backingOff, !pending.isEmpty, let l = idle.popLast() {
@@ -290,7 +349,7 @@ public final class BatchWriter: @unchecked Sendable {
         stats.setDatabase("reconnecting", error: message)
         metrics?.transientErrors.increment()
         if !batch.isEmpty { stats.recordRetry() }
-        if backingOff { return }  // another lane failed too; one pause is enough
+        if backingOff { return }  // another lane failed too; one pause is enough (published then)
         logger.warning(
             "database unavailable; keeping files claimed and retrying",
             metadata: [
@@ -298,10 +357,12 @@ public final class BatchWriter: @unchecked Sendable {
                 "sqlstate": "\(error.postgresError?.sqlState ?? "")",
             ])
         backingOff = true
+        publish()
         let delay = backoffMilliseconds
         backoffMilliseconds = min(retryMax, backoffMilliseconds * 2)
         queue.asyncAfter(deadline: .now() + .milliseconds(delay)) {
             self.backingOff = false
+            self.absorb()
             if self.pending.isEmpty {
                 self.connectIdleLane()
             } else {
