@@ -144,6 +144,7 @@ struct IngestBench: ParsableCommand {
         rate("keywords") { _ = loaded.keywords(tokens[$0]) }
         rate("entities") { _ = EntityExtractor.extract(title: parsed[$0].title, paragraphs: parsed[$0].paragraphs) }
         rate("simhash") { _ = SimHash.fingerprint(tokens[$0]) }
+        rate("words") { _ = parsed[$0].wordCount }
 
         if cpuOnly {
             print(String(format: "parse + classify (language, topic): %.0f articles/s on one core", report["parse_classify_per_second"]!))

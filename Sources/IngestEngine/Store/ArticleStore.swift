@@ -182,15 +182,25 @@ public enum ArticleStore {
 
         /// Label probabilities as a JSON object, keys sorted.
         static func json(_ scores: [String: Double]) -> String {
-            // Written by hand: JSONSerialization's Any-based path cost more than the rest of the row.
-            var out = "{"
-            for (i, key) in scores.keys.sorted().enumerated() {
-                if i > 0 { out += "," }
-                out += jsonString(key) + ":"
-                let value = scores[key]!
-                out += value.isFinite ? "\(value)" : "null"
+            // Written by hand, as bytes: JSONSerialization's Any-based path cost more than the
+            // rest of the row, and appending to a String re-checks its storage at every step.
+            var out: [UInt8] = []
+            out.reserveCapacity(2 + 32 * scores.count)
+            out.append(UInt8(ascii: "{"))
+            for (i, entry) in scores.sorted(by: { $0.key < $1.key }).enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                if entry.key.utf8.allSatisfy({ $0 >= 0x20 && $0 != UInt8(ascii: "\"") && $0 != UInt8(ascii: "\\") }) {
+                    out.append(UInt8(ascii: "\""))
+                    out.append(contentsOf: entry.key.utf8)
+                    out.append(UInt8(ascii: "\""))
+                } else {
+                    out.append(contentsOf: jsonString(entry.key).utf8)
+                }
+                out.append(UInt8(ascii: ":"))
+                out.append(contentsOf: entry.value.isFinite ? entry.value.description.utf8 : "null".utf8)
             }
-            return out + "}"
+            out.append(UInt8(ascii: "}"))
+            return String(decoding: out, as: UTF8.self)
         }
 
         /// `text` as a JSON string literal.

@@ -36,44 +36,46 @@ public struct Article: Sendable, Equatable {
     /// with a byte-class table; only a token with non-ASCII bytes and no ASCII letter or digit
     /// needs Unicode properties.
     private static func countWords(_ bytes: UnsafeBufferPointer<UInt8>, in text: String) -> Int {
+        // Without branches on the bytes (word lengths vary too much to predict): a token is
+        // counted at its first ASCII letter or digit; one with non-ASCII bytes and none of
+        // those is checked at its end, which is rare.
         var count = 0
+        var seen = 0  // 1: the token so far holds an ASCII letter or digit
+        var wide = 0  // 1: it holds a non-ASCII byte
         var start = 0
-        var found = false
-        var nonASCII = false
-        let table = byteClasses
-        for i in 0...bytes.count {
-            let c = i == bytes.count ? ByteClass.space : table.withUnsafeBufferPointer { $0[Int(bytes[i])] }
-            switch c {
-            case ByteClass.space:
-                if found {
-                    count += 1
-                } else if nonASCII {
-                    let utf8 = text.utf8
-                    let token = utf8.index(utf8.startIndex, offsetBy: start)..<utf8.index(utf8.startIndex, offsetBy: i)
-                    if holdsWordCharacter(text[token]) { count += 1 }
-                }
-                found = false
-                nonASCII = false
-                start = i + 1
-            case ByteClass.word: found = true
-            case ByteClass.nonASCII: nonASCII = true
-            default: break
+        byteClasses.withUnsafeBufferPointer { table in
+            for i in 0..<bytes.count {
+                let c = Int(table[Int(bytes[i])])
+                let word = c & ByteClass.word, space = (c & ByteClass.space) >> 1, other = space ^ 1
+                count &+= word & (seen ^ 1)
+                if space & wide & (seen ^ 1) != 0, holdsWordCharacter(token(text, start, i)) { count &+= 1 }
+                seen = (seen | word) & other
+                wide = (wide | (c & ByteClass.nonASCII) >> 2) & other
+                start = space == 0 ? start : i &+ 1
             }
         }
+        if wide & (seen ^ 1) != 0, holdsWordCharacter(token(text, start, bytes.count)) { count += 1 }
         return count
     }
 
+    /// The bytes `from..<to` of `text`.
+    private static func token(_ text: String, _ from: Int, _ to: Int) -> Substring {
+        let utf8 = text.utf8
+        return text[utf8.index(utf8.startIndex, offsetBy: from)..<utf8.index(utf8.startIndex, offsetBy: to)]
+    }
+
+    /// Bit flags, one per class.
     private enum ByteClass {
-        static let other: UInt8 = 0, word: UInt8 = 1, space: UInt8 = 2, nonASCII: UInt8 = 3
+        static let other = 0, word = 1, space = 2, nonASCII = 4
     }
 
     /// The class of each byte value: ASCII letters and digits, the space, non-ASCII, the rest.
     private static let byteClasses: [UInt8] = (0..<256).map { b in
         switch b {
-        case 0x20: ByteClass.space
-        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: ByteClass.word
-        case 0x80...: ByteClass.nonASCII
-        default: ByteClass.other
+        case 0x20: UInt8(ByteClass.space)
+        case 0x30...0x39, 0x41...0x5A, 0x61...0x7A: UInt8(ByteClass.word)
+        case 0x80...: UInt8(ByteClass.nonASCII)
+        default: UInt8(ByteClass.other)
         }
     }
 
