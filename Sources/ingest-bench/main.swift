@@ -40,6 +40,9 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Articles preloaded (by COPY) before a second burst, to see the rate as the table grows (0: skip).")
     var growth = 0
 
+    @Option(help: "Rounds of the growth burst, each paired with a burst of the same articles into an empty table just before it: the ratio is the median of each pair's own. Each round adds its articles to the preloaded table.")
+    var growthRounds = 3
+
     @Flag(inversion: .prefixedNo, help: "Also measure a burst whose articles repeat the corpus's bodies (nearly all near-duplicates).")
     var nearDuplicates = true
 
@@ -246,28 +249,52 @@ struct IngestBench: ParsableCommand {
                 "backlog of \(size): first commit, peak RSS",
                 String(format: "%.2f s, %.0f MiB (%.0f articles/s)", r.firstCommit, r.peakRSSMB, Double(size) / r.seconds)))
         }
-        // Growth: the same burst into a table already holding `growth` articles.
+        // Growth: bursts into a table already holding `growth` articles, each paired with the
+        // same articles into an empty table just before it (this machine's speed drifts over
+        // the minutes the preload takes). Round r drops its own `count` distinct articles (the
+        // first round's are the main burst's), so the table grows by `count` a round.
         if growth > 0 {
+            let rounds = max(1, growthRounds)
+            let all = try generate(count * rounds + growth)
             let url = try pg.createDatabase(prefix: "growth")
             try migrate(bin, url)
             let preload = NSTemporaryDirectory() + "ingest-bench-growth-\(getpid()).tsv"
             defer { unlink(preload) }
-            try copyFile(try generate(growth + count).suffix(growth).map { "Preloaded " + $0 }, parser: parser, enricher: enricher, to: preload)
+            try copyFile(all.suffix(growth).map { "Preloaded " + $0 }, parser: parser, enricher: enricher, to: preload)
             let loaded = try runCommand(
                 "/usr/bin/psql",
                 ["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c",
                  "\\copy articles (title, body, paragraph_count, word_count, content_hash, source_file, language, category, confidence, keywords, simhash) FROM '\(preload)'"])
             guard loaded.status == 0 else { throw ValidationError("preload failed: \(loaded.output)") }
-            let r = try runNewsd(bin, url, files: articles, tag: "growth")
+            var ratios: [Double] = []
+            var grown: [Double] = []
+            var empty: [Double] = []
+            var ready: [Double] = []
+            for round in 0..<rounds {
+                let files = Array(all[(round * count)..<((round + 1) * count)])
+                let emptyURL = try pg.createDatabase(prefix: "growth_empty")
+                let e = try runNewsd(bin, emptyURL, files: files, tag: "growth-empty")
+                try drop(emptyURL, on: pg)
+                let g = try runNewsd(bin, url, files: files, tag: "growth")
+                empty.append(Double(count) / e.seconds)
+                grown.append(Double(count) / g.seconds)
+                ratios.append(grown.last! / empty.last!)
+                ready.append(g.ready)
+                print(String(
+                    format: "growth round %d: into %d stored articles %.0f articles/s, into an empty table %.0f articles/s (%.0f%%)",
+                    round + 1, growth + round * count, grown.last!, empty.last!, 100 * ratios.last!))
+            }
             report["growth_rows"] = Double(growth)
-            report["growth_burst_per_second"] = Double(count) / r.seconds
-            report["growth_vs_empty"] = report["growth_burst_per_second"]! / report["burst_per_second"]!
-            report["growth_ready_s"] = r.ready
+            report["growth_burst_per_second"] = median(grown)
+            report["growth_empty_burst_per_second"] = median(empty)
+            report["growth_vs_empty"] = median(ratios)
+            report["growth_ready_s"] = median(ready)
             backlogRows.append((
                 "burst into \(growth) stored articles",
                 String(
-                    format: "%.0f articles/s (%.0f%% of the empty table); connected %.1f s after start",
-                    report["growth_burst_per_second"]!, 100 * report["growth_vs_empty"]!, r.ready)))
+                    format: "%.0f articles/s (%.0f%% of the same into an empty table; rounds %@); connected %.1f s after start",
+                    report["growth_burst_per_second"]!, 100 * report["growth_vs_empty"]!,
+                    ratios.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", "), report["growth_ready_s"]!)))
         }
 
         let rows: [(String, String)] = [
@@ -459,6 +486,8 @@ struct IngestBench: ParsableCommand {
             usleep(50_000)
         }
         let readyAfter = Date().timeIntervalSince(launched)
+        // Files an earlier run recorded in the same database (the growth rounds share one).
+        let before = Int(try db.query("SELECT count(*) FROM ingest_log").scalar ?? "0") ?? 0
         let start = Date()
         let busy = machineBusySeconds()
         let newsdBusy = processCPUSeconds(pid)
@@ -466,7 +495,7 @@ struct IngestBench: ParsableCommand {
         var peak = 0.0
         while true {
             peak = max(peak, rssMB(pid))
-            if try committedFiles(db, atLeast: files.count) >= files.count { break }
+            if try committedFiles(db, atLeast: before + files.count) >= before + files.count { break }
             usleep(20_000)
         }
         let seconds = Date().timeIntervalSince(start)
