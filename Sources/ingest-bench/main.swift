@@ -55,6 +55,9 @@ struct IngestBench: ParsableCommand {
     @Option(help: ArgumentHelp("Write every corpus file's parse and enrichment to this file (to compare builds), then stop.", visibility: .hidden))
     var dump: String?
 
+    @Option(help: ArgumentHelp("Write `count` generated articles as the growth preload's COPY rows to this file (for experiments on the side), then stop.", visibility: .hidden))
+    var rows: String?
+
     @Option(help: "Where to write the JSON report.")
     var json = "ingest-bench.json"
 
@@ -64,6 +67,10 @@ struct IngestBench: ParsableCommand {
     func run() throws {
         if let dump {
             try writeDump(to: dump)
+            return
+        }
+        if let rows {
+            try copyFile(generate(count), parser: DocumentParser(), enricher: Enricher(model: try LoadedModel(path: model)), to: rows)
             return
         }
         let bin = binDir ?? (CommandLine.arguments[0] as NSString).deletingLastPathComponent

@@ -26,6 +26,21 @@ import Testing
         #expect(try Migrations.migrate(conn, logger: logger) == [])
         #expect(try conn.query("SELECT count(*) FROM schema_migrations").scalar == "\(Migrations.all.count)")
     }
+
+    @Test func theSearchIndexMergesItsPendingEntriesInLargeBatches() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let conn = try PostgresConnection(conninfo: url)
+        try Migrations.migrate(conn, logger: Logger(label: "test"))
+        let options = try conn.query("SELECT reloptions::text FROM pg_class WHERE relname = 'articles_search_idx'")
+        #expect(options.rows == [["{gin_pending_list_limit=16384}"]])
+        // A writer's session gets the work_mem to merge that list in one pass...
+        #expect(try conn.query("SHOW work_mem").scalar == "4MB")
+        #expect(try ArticleStore.prepareWriterSession(conn) == "64MB")
+        #expect(try conn.query("SHOW work_mem").scalar == "64MB")
+        // ...but never less than the operator gave it.
+        let generous = try PostgresConnection(conninfo: url + " options='-c work_mem=256MB'")
+        #expect(try ArticleStore.prepareWriterSession(generous) == "256MB")
+    }
 }
 
 @Suite struct ArticleStoreTests {

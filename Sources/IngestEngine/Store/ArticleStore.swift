@@ -118,6 +118,24 @@ public enum ArticleStore {
         case insert
     }
 
+    /// The `work_mem` a writer's session needs at least: a writer whose insert finds the search
+    /// index's pending list over its limit (16 MB, migration 6) merges the list into the index,
+    /// in as many passes as its work_mem needs to hold the list's words. At PostgreSQL's 4 MB
+    /// default the larger list saved nothing.
+    public static let writerWorkMem = "64MB"
+
+    /// Sets up a writer's session: raises `work_mem` to `writerWorkMem` unless the server or the
+    /// connection string already gives it more. Returns the session's `work_mem`.
+    @discardableResult
+    public static func prepareWriterSession(_ conn: PostgresConnection) throws -> String {
+        try conn.query(
+            """
+            SELECT set_config('work_mem', \(writerWorkMem), false)
+            WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(\(writerWorkMem))
+            """)
+        return try conn.query("SELECT current_setting('work_mem')").scalar ?? ""
+    }
+
     /// `date` as timestamptz input text (UTC, microseconds).
     static func timestampText(_ date: Date) -> String {
         var seconds = time_t(floor(date.timeIntervalSince1970))

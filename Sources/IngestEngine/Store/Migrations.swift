@@ -134,6 +134,18 @@ public enum Migrations {
                 CREATE TRIGGER articles_truncate_entities AFTER TRUNCATE ON articles
                     FOR EACH STATEMENT EXECUTE FUNCTION newsd_truncate_article_entities();
                 """),
+        Migration(
+            version: 6, name: "search index merges its pending entries in larger batches",
+            sql: """
+                -- New search entries wait in the GIN index's pending list until it exceeds this
+                -- size, then one writer merges them into the index. Each merge rewrites the
+                -- posting list of every word it touches, a cost that grows with the table. With
+                -- PostgreSQL's 4 MB default, batches of 100 articles went into a table of 500,000
+                -- at 73% of their rate into an empty one; with 16 MB (and the writers' work_mem
+                -- large enough to merge it in one pass: ArticleStore.prepareWriterSession) at
+                -- 84%. A full list adds about 4 ms to a search, which reads it all.
+                ALTER INDEX articles_search_idx SET (gin_pending_list_limit = 16384);
+                """),
     ]
 
     /// The newest schema version this build knows.

@@ -276,6 +276,7 @@ public final class BatchWriter: @unchecked Sendable {
         lane.failuresSeen = failuresNow
         let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
         try Migrations.migrate(conn, logger: logger)
+        try ArticleStore.prepareWriterSession(conn)
         let start = ContinuousClock.now
         if try duplicates.loadIfNeeded(conn) {
             logger.info(
