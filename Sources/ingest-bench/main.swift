@@ -41,7 +41,7 @@ struct IngestBench: ParsableCommand {
     var growth = 0
 
     @Option(help: "Rounds of the growth burst, each paired with a burst of the same articles into an empty table just before it: the ratio is the median of each pair's own. Each round adds its articles to the preloaded table.")
-    var growthRounds = 3
+    var growthRounds = 5
 
     @Flag(inversion: .prefixedNo, help: "Also measure a burst whose articles repeat the corpus's bodies (nearly all near-duplicates).")
     var nearDuplicates = true
