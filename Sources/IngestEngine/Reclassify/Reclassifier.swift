@@ -53,6 +53,8 @@ public final class Reclassifier: Sendable {
         let model = enricher.model!
         do {
             let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
+            // Its UPDATEs change indexed columns, so every row gets new search-index entries too.
+            try ArticleStore.prepareWriterSession(conn)
             let sinceSeconds = since.map { String($0.timeIntervalSince1970) }
             var lastID = 0
             while true {
