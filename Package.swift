@@ -119,7 +119,8 @@ let package = Package(
 if ProcessInfo.processInfo.environment["NEWSD_FUZZ"] == "1" {
     package.targets.append(
         .executableTarget(
-            name: "fuzz-parsers", dependencies: ["NewsCore", "NewsProtocol"],
+            name: "fuzz-parsers",
+            dependencies: ["NewsCore", "NewsProtocol", "IngestEngine", .product(name: "Logging", package: "swift-log")],
             path: "Fuzz/fuzz-parsers",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ))

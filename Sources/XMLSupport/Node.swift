@@ -113,6 +113,7 @@ public enum Markup {
         _ bytes: [UInt8], html: Bool, _ read: (UnsafePointer<CChar>?, Int32) -> xmlDocPtr?
     ) -> Node? {
         prepare()
+        let bytes = AttributeCap.apply(bytes)
         let count = Int32(min(bytes.count, maxBytes))
         let doc = bytes.withUnsafeBufferPointer { buf in
             buf.withMemoryRebound(to: CChar.self) { read($0.baseAddress, count) }

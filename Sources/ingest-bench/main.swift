@@ -58,6 +58,12 @@ struct IngestBench: ParsableCommand {
     @Option(help: ArgumentHelp("Write `count` generated articles as the growth preload's COPY rows to this file (for experiments on the side), then stop.", visibility: .hidden))
     var rows: String?
 
+    @Flag(help: "Time parse + enrichment of each pathological file (docs/GUARANTEES.md) next to a normal article of the same size, then stop.")
+    var pathological = false
+
+    @Option(help: "Size in bytes of each pathological file and of the normal article.")
+    var pathologicalBytes = 1 << 20
+
     @Option(help: "Where to write the JSON report.")
     var json = "ingest-bench.json"
 
@@ -65,6 +71,10 @@ struct IngestBench: ParsableCommand {
     var binDir: String?
 
     func run() throws {
+        if pathological {
+            try timePathological()
+            return
+        }
         if let dump {
             try writeDump(to: dump)
             return
@@ -620,5 +630,46 @@ struct IngestBench: ParsableCommand {
             let kb = line.split(separator: " ").dropFirst().first.flatMap({ Double($0) })
         else { return 0 }
         return kb / 1024
+    }
+}
+
+extension IngestBench {
+    /// Each pathological file's parse + enrichment (what a worker does with a file) against a
+    /// normal article of the same size: the rule is that none takes over ten times as long.
+    func timePathological() throws {
+        let parser = DocumentParser()
+        let enricher = Enricher(model: try LoadedModel(path: model))
+        func seconds(_ bytes: [UInt8]) -> (Double, String) {
+            var best = Double.infinity
+            var outcome = ""
+            for _ in 0..<3 {
+                let start = ContinuousClock.now
+                do {
+                    let doc = try parser.parse(bytes: bytes)
+                    for a in doc.articles { _ = enricher.enrich(a) }
+                    outcome = "\(doc.format.rawValue), \(doc.articles.count) article(s)"
+                } catch {
+                    outcome = error.code.rawValue
+                }
+                let d = ContinuousClock.now - start
+                best = min(best, Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18)
+                if best > 2 { break }  // one pass tells enough
+            }
+            return (best, outcome)
+        }
+        let (normal, normalOutcome) = seconds(Pathological.normalArticle(size: pathologicalBytes))
+        print(String(format: "%-30@ %9.1f ms  (%@)", "normal article" as NSString, normal * 1000, normalOutcome as NSString))
+        var worst = 0.0
+        var report: [String: Double] = ["normal_ms": normal * 1000]
+        for input in Pathological.all(size: pathologicalBytes) {
+            let (t, outcome) = seconds(input.bytes)
+            worst = max(worst, t / normal)
+            report[input.name + "_ms"] = t * 1000
+            print(String(format: "%-30@ %9.1f ms  %6.1f×  (%@)", input.name as NSString, t * 1000, t / normal, outcome as NSString))
+        }
+        report["worst_ratio"] = worst
+        print(String(format: "worst: %.1f× a normal article (ceiling 10×: %@)", worst, worst <= 10 ? "holds" : "DOES NOT HOLD"))
+        let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
+        try data.write(to: URL(fileURLWithPath: json))
     }
 }

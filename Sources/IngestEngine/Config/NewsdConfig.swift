@@ -38,6 +38,8 @@ public struct NewsdConfig: Sendable, Equatable {
     public var retryInitialMilliseconds: Int
     public var retryMaxMilliseconds: Int
     public var junkPatterns: [String]
+    /// Longest time parsing one file may take before it fails with `parse_timeout`.
+    public var parserMaxSeconds: Double
     public var socketPath: String
     public var socketMode: Int
     /// Group to give the control socket (name or number); empty: the daemon's own group.
@@ -81,6 +83,7 @@ public struct NewsdConfig: Sendable, Equatable {
             retryInitialMilliseconds: 250,
             retryMaxMilliseconds: 30_000,
             junkPatterns: JunkRules.defaultPatterns,
+            parserMaxSeconds: 10,
             socketPath: "/run/newsd/newsd.sock",
             socketMode: 0o660,
             socketGroup: "",
@@ -174,6 +177,7 @@ extension NewsdConfig {
             throw ConfigLoadError(key: "retry.maxMs", problem: "must not be less than retry.initialMs (\(c.retryInitialMilliseconds))")
         }
         c.junkPatterns = try r.stringArray("parser.junkPatterns", default: c.junkPatterns)
+        c.parserMaxSeconds = try r.double("parser.maxSeconds", default: c.parserMaxSeconds, in: 0.1...3600)
         c.socketPath = try r.string("control.socket", default: c.socketPath)
         let modeText = try r.string("control.mode", default: "0660")
         guard let socketMode = Int(modeText, radix: 8), (0...0o777).contains(socketMode) else {

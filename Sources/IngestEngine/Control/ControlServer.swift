@@ -14,6 +14,12 @@ public struct PeerCredentials: Sendable, Equatable {
     public var pid: Int32
     public var uid: UInt32
     public var gid: UInt32
+
+    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+        self.pid = pid
+        self.uid = uid
+        self.gid = gid
+    }
 }
 
 /// Who may run commands that change newsd's state.
@@ -67,7 +73,7 @@ public final class ControlServer: @unchecked Sendable {
     private let group: String
     private let policy: AccessPolicy
     private let logger: Logger
-    private let handler: @Sendable (ControlRequest, PeerCredentials) -> ControlResponse
+    private let handler: @Sendable (ControlCall, PeerCredentials) -> ControlResponse
     private var listenSource: DispatchSourceRead?
     private var connections: [Int32: Connection] = [:]
     private let requestTimeout: DispatchTimeInterval = .seconds(5)
@@ -85,7 +91,7 @@ public final class ControlServer: @unchecked Sendable {
 
     init(
         path: String, mode: Int, group: String = "", policy: AccessPolicy, logger: Logger,
-        handler: @escaping @Sendable (ControlRequest, PeerCredentials) -> ControlResponse
+        handler: @escaping @Sendable (ControlCall, PeerCredentials) -> ControlResponse
     ) {
         self.path = path
         self.mode = mode
@@ -211,25 +217,33 @@ public final class ControlServer: @unchecked Sendable {
         connection.timer.cancel()
         connection.source.suspend()
         requestQueue().async { [self] in
-            let response: ControlResponse
-            if let request = try? JSONDecoder().decode(ControlRequest.self, from: line) {
-                if request.v != ControlProtocol.version {
-                    response = ControlResponse(ok: false, error: ControlErrorBody(code: "unsupported_version", message: "this newsd speaks protocol version \(ControlProtocol.version), not \(request.v)"))
-                } else if let command = ControlCommand(rawValue: request.command), let refusal = policy.check(command, peer) {
-                    logger.warning("control command refused", metadata: ["command": "\(request.command)", "uid": "\(peer.uid)", "pid": "\(peer.pid)"])
-                    response = ControlResponse(ok: false, error: refusal)
-                } else {
-                    response = handler(request, peer)
-                }
-            } else {
-                response = ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "the request is not a JSON object with \"v\" and \"command\""))
-            }
+            let response = answer(line, peer)
             write(fd, response)
             queue.async { [self] in
                 guard let c = connections[fd] else { return }
                 c.source.resume()
                 closeConnection(fd)
             }
+        }
+    }
+
+    /// The answer to one request line: decoded, its version checked, the caller's right to the
+    /// command checked, its arguments validated (`ControlCall.decode`), then handled. No line a
+    /// client can send gets past this as anything but a typed, in-range call or an error answer.
+    func answer(_ line: Data, _ peer: PeerCredentials) -> ControlResponse {
+        guard let request = try? JSONDecoder().decode(ControlRequest.self, from: line) else {
+            return ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "the request is not a JSON object with \"v\" and \"command\""))
+        }
+        if request.v != ControlProtocol.version {
+            return ControlResponse(ok: false, error: ControlErrorBody(code: "unsupported_version", message: "this newsd speaks protocol version \(ControlProtocol.version), not \(request.v)"))
+        }
+        if let command = ControlCommand(rawValue: request.command), let refusal = policy.check(command, peer) {
+            logger.warning("control command refused", metadata: ["command": "\(request.command)", "uid": "\(peer.uid)", "pid": "\(peer.pid)"])
+            return ControlResponse(ok: false, error: refusal)
+        }
+        switch ControlCall.decode(request) {
+        case .success(let call): return handler(call, peer)
+        case .failure(let error): return ControlResponse(ok: false, error: error)
         }
     }
 

@@ -104,9 +104,9 @@ public final class Daemon: Sendable {
             path: config.socketPath, mode: config.socketMode, group: config.socketGroup,
             policy: try AccessPolicy(adminUsers: config.adminUsers), logger: logger
         ) {
-            [weak self] request, peer in
+            [weak self] call, peer in
             guard let self else { return ControlResponse(ok: false, error: ControlErrorBody(code: "internal", message: "shutting down")) }
-            return self.handle(request, peer)
+            return self.handle(call, peer)
         }
         self.control.withLock { $0 = control }
         if !config.metricsListen.isEmpty {
@@ -266,6 +266,7 @@ public final class Daemon: Sendable {
             watcher.withLock { $0 }?.reconfigure(ignorePatterns: new.ignorePatterns, settleMilliseconds: new.settleMilliseconds)
             var applied = old
             applied.junkPatterns = new.junkPatterns
+            applied.parserMaxSeconds = new.parserMaxSeconds
             applied.batchSize = new.batchSize
             applied.flushIntervalMilliseconds = new.flushIntervalMilliseconds
             applied.ignorePatterns = new.ignorePatterns
@@ -315,8 +316,9 @@ public final class Daemon: Sendable {
         case .success(let bytes):
             sha = Array(SHA256.hash(data: bytes))
             let parser = self.parser.withLock { $0 }
+            let allowance = config.withLock { $0.parserMaxSeconds }
             do {
-                let document = try parser.parse(bytes: bytes)
+                let document = try parser.parse(bytes: bytes, deadline: ParseDeadline(seconds: allowance))
                 let enricher = self.enricher.withLock { $0 }
                 let articles = document.articles.map { article in
                     var a = article
@@ -341,7 +343,15 @@ public final class Daemon: Sendable {
         writer.withLock { $0 }?.submit(PendingWrite(file: file, record: record))
     }
 
-    private func handle(_ request: ControlRequest, _ peer: PeerCredentials) -> ControlResponse {
+    /// Answers one request line as the control socket would for `peer` (the libFuzzer target
+    /// drives this without a socket).
+    public func answer(line: Data, peer: PeerCredentials) -> ControlResponse {
+        control.withLock { $0 }!.answer(line, peer)
+    }
+
+    /// Answers one validated control call (`ControlServer` decodes and checks every request
+    /// first, so arguments arrive typed and within their ranges).
+    func handle(_ call: ControlCall, _ peer: PeerCredentials) -> ControlResponse {
         func failure(_ code: String, _ message: String) -> ControlResponse {
             ControlResponse(ok: false, error: ControlErrorBody(code: code, message: message))
         }
@@ -350,9 +360,8 @@ public final class Daemon: Sendable {
             r.message = message
             return r
         }
-        let args = request.args ?? [:]
         do {
-            switch ControlCommand(rawValue: request.command) {
+            switch call {
             case .status:
                 return ControlResponse(ok: true, status: status())
             case .pause:
@@ -388,23 +397,21 @@ public final class Daemon: Sendable {
                 finished.wait()
                 if let error = outcome.withLock({ $0 }) ?? nil { return failure("reload_failed", "\(error); the running configuration is kept") }
                 return done("configuration and topic model reloaded")
-            case .queue:
-                let limit = Int(args["limit"] ?? "") ?? 100
+            case .queue(let limit):
                 var r = ControlResponse(ok: true)
                 r.queue = spool.listClaimed(limit: limit) + spool.listFailed(limit: limit)
                 return r
-            case .retry, .drop:
-                let ids = (args["ids"] ?? "").split(separator: "\n").map(String.init)
-                let code = args["code"]
-                guard !ids.isEmpty || code != nil || args["all"] == "true" else {
-                    return failure("bad_request", "name failed files by id, or give a reason code, or all")
+            case .retry(let selection), .drop(let selection):
+                let retrying = call.command == .retry
+                let (found, unknown) = spool.selectFailed(ids: selection.ids, code: selection.code)
+                guard unknown.isEmpty else {
+                    let shown = unknown.prefix(20).joined(separator: ", ") + (unknown.count > 20 ? " and \(unknown.count - 20) more" : "")
+                    return failure("not_found", "no such file in failed/: \(shown)")
                 }
-                let (found, unknown) = spool.selectFailed(ids: ids, code: code)
-                guard unknown.isEmpty else { return failure("not_found", "no such file in failed/: \(unknown.joined(separator: ", "))") }
                 var acted: [QueueEntry] = []
                 for name in found {
                     let id = displayName(name)
-                    if request.command == "retry" {
+                    if retrying {
                         let inboxName = try spool.retryFailed(name)
                         acted.append(QueueEntry(id: id, place: "inbox", sizeBytes: 0, ageSeconds: 0, originalName: inboxName))
                     } else {
@@ -412,33 +419,30 @@ public final class Daemon: Sendable {
                         acted.append(QueueEntry(id: id, place: "dropped", sizeBytes: 0, ageSeconds: 0))
                     }
                 }
-                if request.command == "retry" { watcher.withLock { $0 }?.slotFreed() }
+                if retrying { watcher.withLock { $0 }?.slotFreed() }
                 logger.notice(
-                    "\(request.command == "retry" ? "retrying" : "dropped") failed files",
+                    "\(retrying ? "retrying" : "dropped") failed files",
                     metadata: ["count": "\(acted.count)", "uid": "\(peer.uid)"])
-                var r = done("\(request.command == "retry" ? "moved back to the inbox" : "deleted"): \(acted.count) file(s)")
+                var r = done("\(retrying ? "moved back to the inbox" : "deleted"): \(acted.count) file(s)")
                 r.queue = acted
                 return r
-            case .show:
-                guard let id = args["id"].flatMap({ Int64($0) }) else { return failure("bad_request", "show needs a numeric article id") }
+            case .show(let id):
                 guard let a = try queries.show(id) else { return failure("not_found", "no article \(id)") }
                 var r = ControlResponse(ok: true)
                 r.articles = [a]
                 return r
-            case .search:
-                guard let text = args["query"], !text.isEmpty else { return failure("bad_request", "search needs a query") }
+            case .search(let s):
                 var r = ControlResponse(ok: true)
                 r.articles = try queries.search(
-                    text, category: args["category"], since: args["since"], until: args["until"], source: args["source"],
-                    limit: min(1000, Int(args["limit"] ?? "") ?? 10))
+                    s.query, category: s.category, since: s.since.map(Self.sqlTime), until: s.until.map(Self.sqlTime),
+                    source: s.source, limit: s.limit)
                 return r
-            case .stats:
+            case .stats(let days):
                 var r = ControlResponse(ok: true)
-                r.stats = try queries.stats(days: min(3650, Int(args["days"] ?? "") ?? 14))
+                r.stats = try queries.stats(days: days)
                 return r
-            case .follow:
-                let after = try args["after"].flatMap { Int64($0) } ?? queries.latestID()
-                let wait = min(30, Double(args["wait"] ?? "") ?? 5)
+            case .follow(let afterArgument, let wait):
+                let after = try afterArgument ?? queries.latestID()
                 let deadline = Date().addingTimeInterval(wait)
                 var found = try queries.after(after, limit: 100)
                 while found.isEmpty && Date() < deadline {
@@ -453,25 +457,21 @@ public final class Daemon: Sendable {
                 var r = ControlResponse(ok: true)
                 r.metrics = metricsText()
                 return r
-            case .reclassify:
-                var since: Date? = nil
-                if let text = args["since"] {
-                    guard let date = try? Date(text, strategy: .iso8601) else {
-                        return failure("bad_request", "since: \"\(text)\" is not an ISO 8601 time")
-                    }
-                    since = date
-                }
-                switch reclassifier.start(enricher: enricher.withLock { $0 }, since: since, all: args["all"] == "true") {
+            case .reclassify(let since, let all):
+                switch reclassifier.start(enricher: enricher.withLock { $0 }, since: since, all: all) {
                 case .success(let p): return ControlResponse(ok: true, reclassify: p)
                 case .failure(let e): return ControlResponse(ok: false, error: e)
                 }
-            case nil:
-                return failure("unknown_command", "unknown command \"\(request.command)\"")
             }
         } catch {
             let unavailable = error.isTransientDatabaseError
             return failure(unavailable ? "unavailable" : "internal", unavailable ? "the database is unreachable: \(error)" : "\(error)")
         }
+    }
+
+    /// A time as PostgreSQL reads a timestamptz: ISO 8601 with fractional seconds, UTC.
+    private static func sqlTime(_ date: Date) -> String {
+        date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true))
     }
 
     /// `newsctl drain`: claim everything in the inbox, then stop as SIGTERM would.

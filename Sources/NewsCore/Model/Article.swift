@@ -152,6 +152,8 @@ public enum FailureCode: String, Sendable, Codable, CaseIterable {
     case databaseRejected = "db_rejected"
     /// A structured file (JSON, NDJSON, feed) whose records are malformed or lack a title or body.
     case badRecord = "bad_record"
+    /// Parsing the file took longer than `parser.maxSeconds`.
+    case parseTimeout = "parse_timeout"
 }
 
 /// A permanent failure: a stable code and a human sentence.

@@ -41,15 +41,40 @@ public struct DocumentParser: Sendable {
 
     /// Parses `bytes`. Throws when the file yields no article at all: its only record failed,
     /// or every record failed, or it is not text.
-    public func parse(bytes: [UInt8]) throws(IngestFailure) -> ParsedDocument {
+    public func parse(bytes: [UInt8], deadline: ParseDeadline? = nil) throws(IngestFailure) -> ParsedDocument {
         let decoded = try TextDecoder.decode(bytes)
+        try deadline?.check()
         var format = Self.detect(decoded.text)
         let records: [Result<Article, IngestFailure>]
         switch format {
         case .plainText:
             records = [.success(try plain.parse(text: decoded.text))]
-        case .json, .ndjson:
-            records = try JSONArticleParser(plain: plain).parse(text: decoded.text, ndjson: format == .ndjson)
+        case .json:
+            // Sniffing commits to JSON only when the text is JSON: "[Updated] Storm hits coast"
+            // is a plain-text article.
+            switch try JSONArticleParser(plain: plain).parseIfJSON(text: decoded.text, deadline: deadline) {
+            case .success(let parsed):
+                records = parsed
+            case .failure(let notJSON):
+                do {
+                    records = [.success(try plain.parse(text: decoded.text))]
+                    format = .plainText
+                } catch {
+                    // Neither: say both, JSON first (a truncated export is the likelier cause).
+                    throw IngestFailure(.badRecord, "\(notJSON.reason); read as plain text instead: \(error.reason)")
+                }
+            }
+        case .ndjson:
+            let parsed = try JSONArticleParser(plain: plain).parse(text: decoded.text, ndjson: true, deadline: deadline)
+            let invalidLines = parsed.contains { if case .failure(let f) = $0 { f.reason.hasSuffix("is not valid JSON") } else { false } }
+            if invalidLines, !parsed.contains(where: { (try? $0.get()) != nil }), let text = try? plain.parse(text: decoded.text) {
+                // No line is an article and some are not JSON at all: prose whose first line
+                // happens to be a JSON object.
+                format = .plainText
+                records = [.success(text)]
+            } else {
+                records = parsed
+            }
         case .html:
             let (input, encoding) = Self.markupInput(bytes, decoded)
             records = [.success(try HTMLArticleExtractor(junk: plain.junk).extract(bytes: input, encoding: encoding))]
@@ -59,6 +84,7 @@ public struct DocumentParser: Sendable {
             format = detected
             records = items
         }
+        try deadline?.check()
         let document = ParsedDocument(format: format, encoding: decoded.encoding, records: records)
         if document.articles.isEmpty {
             if records.isEmpty { throw IngestFailure(.empty, "the \(format.rawValue) file holds no records") }

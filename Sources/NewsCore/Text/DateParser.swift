@@ -9,9 +9,21 @@ public enum DateParser {
         "jan": 1, "feb": 2, "mar": 3, "apr": 4, "may": 5, "jun": 6, "jul": 7, "aug": 8, "sep": 9, "sept": 9,
         "oct": 10, "nov": 11, "dec": 12,
     ]
+    /// Zone abbreviations whose offset (minutes east of UTC) is not in doubt. RFC 2822's US
+    /// zones and BST keep their usual meaning; names used for several offsets (IST: India,
+    /// Ireland or Israel; AST: Atlantic or Arabia; ET, PT) are not here, so a date naming one is
+    /// left absent rather than stored hours off.
     private static let zones: [String: Int] = [
-        "utc": 0, "gmt": 0, "z": 0, "ut": 0, "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420,
-        "mdt": -360, "pst": -480, "pdt": -420, "cet": 60, "cest": 120, "bst": 60,
+        "utc": 0, "gmt": 0, "z": 0, "ut": 0, "wet": 0, "west": 60, "bst": 60, "cet": 60, "cest": 120, "met": 60,
+        "mest": 120, "eet": 120, "eest": 180, "msk": 180, "wat": 60, "cat": 120, "eat": 180, "sast": 120,
+        "pkt": 300, "npt": 345, "ict": 420, "wib": 420, "hkt": 480, "sgt": 480, "awst": 480, "pht": 480, "wita": 480,
+        "jst": 540, "kst": 540, "wit": 540, "acst": 570, "acdt": 630, "aest": 600, "aedt": 660, "nzst": 720, "nzdt": 780,
+        "est": -300, "edt": -240, "cst": -360, "cdt": -300, "mst": -420, "mdt": -360, "pst": -480, "pdt": -420,
+        "akst": -540, "akdt": -480, "hst": -600, "nst": -210, "ndt": -150, "brt": -180, "art": -180,
+    ]
+    private static let weekdays: Set<String> = [
+        "mon", "tue", "tues", "wed", "thu", "thur", "thurs", "fri", "sat", "sun", "monday", "tuesday", "wednesday",
+        "thursday", "friday", "saturday", "sunday",
     ]
 
     /// The instant `text` names, or nil if it is not a date this parser knows.
@@ -77,7 +89,7 @@ public enum DateParser {
         // Tokens of letters, digits, or a signed zone offset; punctuation separates.
         var tokens: [String] = []
         var current = ""
-        for ch in s.lowercased() {
+        for ch in s {
             if ch.isLetter || ch.isNumber || ch == ":" || ((ch == "+" || ch == "-") && current.isEmpty) {
                 current.append(ch)
             } else {
@@ -88,7 +100,8 @@ public enum DateParser {
         if !current.isEmpty { tokens.append(current) }
         var day: Int?, month: Int?, year: Int?, h = 0, mi = 0, sec = 0.0, offset = 0
         var pm: Bool?
-        for t in tokens {
+        for original in tokens {
+            let t = original.lowercased()
             if let m = months[String(t.prefix(4))] ?? months[String(t.prefix(3))], t.first!.isLetter, t.count >= 3 {
                 if month == nil { month = m }
                 continue
@@ -103,6 +116,11 @@ public enum DateParser {
             }
             if t == "am" || t == "pm" { pm = t == "pm"; continue }
             if let z = zones[t] { offset = z; continue }
+            // Another capitalized abbreviation after the time is a zone this parser cannot place
+            // for certain (JST is known; IST is not): no date rather than a wrong one.
+            if (2...5).contains(original.count), original.allSatisfy({ $0.isASCII && $0.isUppercase }), !weekdays.contains(t) {
+                return nil
+            }
             if (t.hasPrefix("+") || t.hasPrefix("-")), t.count == 5, let v = Int(t.dropFirst()) {
                 offset = (t.hasPrefix("+") ? 1 : -1) * ((v / 100) * 60 + v % 100)
                 continue

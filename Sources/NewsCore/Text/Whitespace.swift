@@ -63,6 +63,8 @@ public enum Whitespace {
                 switch v {
                 case 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD:
                     continue  // zero-width characters and soft hyphens carry no text
+                case 0x200E, 0x200F, 0x061C, 0x202A...0x202E, 0x2066...0x2069:
+                    continue  // bidirectional controls: U+202E can make a title read backwards
                 default:
                     break
                 }
