@@ -3,7 +3,13 @@ import Foundation
 import NewsProtocol
 
 struct Status: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Show newsd's state, queues, counts and errors.")
+    static let configuration = CommandConfiguration(
+        abstract: "Show newsd's state, queues, counts and errors.",
+        discussion: """
+            Exits 0 when newsd is healthy and 1 when it answers but something needs attention (the \
+            database unreachable or refusing writes, the inbox missing): the problems are listed, \
+            and in --json as "problems". Other exit codes as for every command (69: newsd not running).
+            """)
 
     @OptionGroup var client: ClientOptions
 
@@ -14,9 +20,10 @@ struct Status: ParsableCommand {
         }
         if client.json {
             try client.printJSON(s)
-            return
+        } else {
+            print(Self.render(s))
         }
-        print(Self.render(s))
+        if !(s.problems ?? []).isEmpty { throw ExitCode(1) }
     }
 
     static func render(_ s: StatusReport, now: Date = Date()) -> String {
@@ -38,6 +45,7 @@ struct Status: ParsableCommand {
         }
         if let r = s.reclassify { out.append("reclassify: " + Reclassify.describe(r)) }
         if let e = s.lastError { out.append("last error \(ago(e.at, now)): \(e.message)") }
+        for p in s.problems ?? [] { out.append("PROBLEM:   \(p)") }
         return out.joined(separator: "\n")
     }
 

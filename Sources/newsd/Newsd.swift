@@ -54,7 +54,7 @@ struct ConfigOptions: ParsableArguments {
         do {
             return try await NewsdConfig.load(file: configFile, overrides: overrides)
         } catch let error as ConfigLoadError {
-            FileHandle.standardError.write(Data("newsd: \(error)\n".utf8))
+            FileHandle.standardError.write(Data(NewsdLogHandler.fatalLine("newsd: \(error)").utf8))
             throw ExitCode(ExitCodes.config)
         }
     }
@@ -141,7 +141,7 @@ struct Migrate: AsyncParsableCommand {
                 ? "schema is up to date (version \(Migrations.latestVersion))"
                 : "applied migrations \(applied.map(String.init).joined(separator: ", ")); schema at version \(Migrations.latestVersion)")
         } catch {
-            FileHandle.standardError.write(Data("newsd migrate: \(error)\n".utf8))
+            FileHandle.standardError.write(Data(NewsdLogHandler.fatalLine("newsd migrate: \(error)").utf8))
             throw ExitCode(ExitCodes.unavailable)
         }
     }

@@ -68,7 +68,7 @@ import Glibc
         chmod(newsd.failed, 0o750)
         #expect(try eventually(30) { try newsd.status().files.claimed == 0 })
         #expect(newsd.files(in: newsd.spool).isEmpty)
-        #expect(newsd.files(in: newsd.failed) == ["broken.bin", "broken.bin.json"])
+        #expect(newsd.files(in: newsd.failed) == [".reasons/broken.bin", "broken.bin"])
         #expect(newsd.files(in: newsd.archive).count == 2)
         #expect(try db.query("SELECT count(*) FROM articles").scalar == "2")
     }
@@ -122,7 +122,7 @@ private let canMountTmpfs: Bool = {
         // Room again: the retry (every 5 s) moves it, reason file and all.
         unlink(mountPoint + "/filler")
         #expect(try eventually(30) { try newsd.status().files.claimed == 0 })
-        #expect(FileManager.default.fileExists(atPath: stateDir + "/failed/broken.bin.json"))
+        #expect(FileManager.default.fileExists(atPath: stateDir + "/failed/.reasons/broken.bin"))
         #expect(try PostgresConnection(conninfo: url).query("SELECT error_code FROM ingest_log").scalar == "not_text")
         #expect(newsd.stop() == 0)
     }

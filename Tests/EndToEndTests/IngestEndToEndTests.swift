@@ -37,9 +37,9 @@ import Glibc
         let day = newsd.files(in: newsd.archive)
         #expect(day.count == 2)
         #expect(day.allSatisfy { $0.hasSuffix("/seed.txt") || $0.hasSuffix("/seed-again.txt") })
-        #expect(newsd.files(in: newsd.failed) == ["photo.png", "photo.png.json"])
+        #expect(newsd.files(in: newsd.failed) == [".reasons/photo.png", "photo.png"])
         let sidecar = try JSONDecoder().decode(
-            FailedSidecar.self, from: Data(contentsOf: URL(fileURLWithPath: newsd.failed + "/photo.png.json")))
+            FailedSidecar.self, from: Data(contentsOf: URL(fileURLWithPath: newsd.failed + "/.reasons/photo.png")))
         #expect(sidecar.code == "not_text")
         #expect(sidecar.file == "photo.png")
         #expect(sidecar.attempts == 1)

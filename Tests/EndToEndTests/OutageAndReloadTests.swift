@@ -116,7 +116,7 @@ func article(_ i: Int, junk: String = "") -> [UInt8] {
         let db = try PostgresConnection(conninfo: url)
         let failed = try db.query("SELECT file_name, error_code, error_message LIKE '%54000%' FROM ingest_log WHERE outcome = 'failed'")
         #expect(failed.rows == [["huge.txt", "db_rejected", "t"]])
-        #expect(newsd.files(in: newsd.failed) == ["huge.txt", "huge.txt.json"])
+        #expect(newsd.files(in: newsd.failed) == [".reasons/huge.txt", "huge.txt"])
         #expect(try db.query("SELECT count(*) FROM articles").scalar == "2")
     }
 }

@@ -1,6 +1,8 @@
 import Foundation
 import Logging
+import NewsCore
 import NewsProtocol
+import NewsSystem
 import Testing
 
 @testable import IngestEngine
@@ -10,6 +12,11 @@ import Glibc
 #endif
 
 /// Issue 18's items that need no database: each test is named after the item it covers.
+/// Creates a file, failing the test if it cannot.
+func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(FileManager.default.createFile(atPath: path, contents: data), "cannot create \(path)", sourceLocation: sourceLocation)
+}
+
 @Suite struct FieldHardeningTests {
     /// A daemon that is never run, on a throwaway state folder, with a database that cannot be
     /// reached: what the control fuzz target drives.
@@ -41,7 +48,7 @@ import Glibc
     @Test func item01_absurdArgumentsAreRefusedNotTrapped() throws {
         let idle = try Idle()
         // Something claimed, so listing the spool reaches the limit arithmetic.
-        #expect(FileManager.default.createFile(atPath: idle.state + "/spool/claimed.txt", contents: Data("x".utf8)))
+        make(idle.state + "/spool/claimed.txt", Data("x".utf8))
         let cases: [(String, String)] = [
             (#"{"v":1,"command":"queue","args":{"limit":"-1"}}"#, #"queue: argument "limit": -1 is outside 1…10000"#),
             (#"{"v":1,"command":"queue","args":{"limit":"4611686018427387904"}}"#, #"queue: argument "limit": 4611686018427387904 is outside 1…10000"#),
@@ -94,5 +101,124 @@ import Glibc
                 }
             }
         }
+    }
+
+    /// A spool on a throwaway state folder.
+    func makeSpool() throws -> (Spool, String) {
+        var template = Array("/tmp/newsd-spool-XXXXXX".utf8CString)
+        let state = String(cString: mkdtemp(&template)!)
+        return (try Spool(config: NewsdConfig.defaults(stateDirectory: state)), state)
+    }
+
+    func claimed(_ name: [UInt8]) -> ClaimedFile {
+        ClaimedFile(name: name, display: displayName(name), claimedAt: Date(), attempts: 1, recovered: false)
+    }
+
+    /// Item 7: today's archive folder (or the whole archive) removed under newsd is made again
+    /// when a move finds it missing; before, the rename failed with ENOENT every 5 s and the
+    /// file's slot leaked until a restart or midnight. A committed file that vanished from the
+    /// spool is finished, not retried forever.
+    @Test func item07_missingArchiveFolderIsMadeAgainAndVanishedFilesAreFinished() throws {
+        let (spool, state) = try makeSpool()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let now = Date()
+        let day = state + "/archive/" + Spool.day(now)
+        for (i, removed) in [day, state + "/archive"].enumerated() {
+            let first = Array("first\(i).txt".utf8)
+            let second = Array("second\(i).txt".utf8)
+            make(state + "/spool/first\(i).txt", Data("a".utf8))
+            make(state + "/spool/second\(i).txt", Data("b".utf8))
+            #expect(try spool.finishCommitted(first, now: now) == day + "/first\(i).txt")
+            try FileManager.default.removeItem(atPath: removed)
+            #expect(try spool.finishCommitted(second, now: now) == day + "/second\(i).txt")
+            #expect(FileManager.default.fileExists(atPath: day + "/second\(i).txt"))
+        }
+        // Deleted from the spool after it was read (and committed): finished.
+        #expect(try spool.finishCommitted(Array("gone.txt".utf8), now: now) == "vanished from the spool")
+        // The same for a failed file, and no orphan reason is left behind.
+        try spool.finishFailed(claimed(Array("gone.bin".utf8)), failure: IngestFailure(.notText, "binary"), size: 1, sha256: nil)
+        #expect(!FileManager.default.fileExists(atPath: state + "/failed/.reasons/gone.bin"))
+        // failed/.reasons removed by hand: made again.
+        try FileManager.default.removeItem(atPath: state + "/failed/.reasons")
+        make(state + "/spool/bad.bin", Data([0]))
+        try spool.finishFailed(claimed(Array("bad.bin".utf8)), failure: IngestFailure(.notText, "binary"), size: 1, sha256: nil)
+        #expect(FileManager.default.fileExists(atPath: state + "/failed/.reasons/bad.bin"))
+        #expect(FileManager.default.fileExists(atPath: state + "/failed/bad.bin"))
+    }
+
+    /// Item 10: derived names fit NAME_MAX by construction (a 255-byte name keeps its reason,
+    /// under the same name in failed/.reasons), and a taken name costs one more rename, not a
+    /// search through name.1, name.2, … (10,000 tries for the 10,001st file of a name before).
+    @Test func item10_derivedNamesFitAndCollisionsCostOneRename() throws {
+        let (spool, state) = try makeSpool()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        // 255 bytes, the last characters two-byte: a cut must not split one.
+        let long = Array((String(repeating: "n", count: 249) + "éé.t").utf8)
+        #expect(long.count == 255)
+        var names: [[UInt8]] = []
+        for round in 0..<3 {
+            make(state + "/spool/" + String(decoding: long, as: UTF8.self), Data([UInt8(round)]))
+            names.append(try spool.finishFailed(claimed(long), failure: IngestFailure(.notText, "round \(round)"), size: 1, sha256: nil))
+        }
+        #expect(names[0] == long)
+        for name in names.dropFirst() {
+            #expect(name.count <= 255)
+            #expect(String(validating: name, as: UTF8.self) != nil)
+            #expect(displayName(name).wholeMatch(of: /n+é?~[0-9a-f]{12}/) != nil, "\(displayName(name))")
+        }
+        #expect(Set(names).count == 3)
+        let listed = spool.listFailed(limit: 10)
+        #expect(listed.count == 3)
+        #expect(Set(listed.compactMap(\.reason)) == ["round 0", "round 1", "round 2"])
+        // Many files of one name into the archive: each move is one or two renames.
+        for i in 0..<200 {
+            make(state + "/spool/same.txt", Data("\(i)".utf8))
+            _ = try spool.finishCommitted(Array("same.txt".utf8))
+        }
+        let day = state + "/archive/" + Spool.day(Date())
+        #expect(try FileManager.default.contentsOfDirectory(atPath: day).count == 200)
+    }
+
+    /// Items 9 and 11: a failed `x.json` is a failed file like any other (reasons live in
+    /// failed/.reasons), so `queue`, `retry` and `drop` see it, and a file literally named
+    /// `x.json.json` too; the failed count is what failed/ holds, after drop, retry and rm.
+    /// Sidecars of the old layout are moved at start-up.
+    @Test func item09_item11_failedJSONFilesAreVisibleAndTheCountIsTheFolders() throws {
+        let idle = try Idle()
+        let failed = idle.state + "/failed"
+        let spool = try Spool(config: NewsdConfig.defaults(stateDirectory: idle.state))
+        for name in ["x.json", "x.json.json", "y.txt"] {
+            make(idle.state + "/spool/" + name, Data("{".utf8))
+            try spool.finishFailed(claimed(Array(name.utf8)), failure: IngestFailure(.badRecord, "broken \(name)"), size: 1, sha256: nil)
+        }
+        func queue() -> [String: String] {
+            let r = idle.answer(#"{"v":1,"command":"queue"}"#)
+            return Dictionary(uniqueKeysWithValues: (r.queue ?? []).map { ($0.id, $0.reason ?? "") })
+        }
+        #expect(queue() == ["x.json": "broken x.json", "x.json.json": "broken x.json.json", "y.txt": "broken y.txt"])
+        #expect(idle.daemon.status().files.failed == 3)
+        let dropped = idle.answer(#"{"v":1,"command":"drop","args":{"ids":"x.json.json"}}"#, uid: 0)
+        #expect(dropped.ok && dropped.queue?.map(\.id) == ["x.json.json"])
+        #expect(idle.daemon.status().files.failed == 2)
+        let retried = idle.answer(#"{"v":1,"command":"retry","args":{"ids":"x.json"}}"#, uid: 0)
+        #expect(retried.ok && retried.queue?.map(\.originalName) == ["x.json"])
+        #expect(FileManager.default.fileExists(atPath: idle.state + "/inbox/x.json"))
+        #expect(idle.daemon.status().files.failed == 1)
+        try FileManager.default.removeItem(atPath: failed + "/y.txt")
+        #expect(idle.daemon.status().files.failed == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: failed + "/.reasons") == ["y.txt"])  // only rm'd by hand
+
+        // The old layout: failed/a.txt beside failed/a.txt.json, and a failed input b.json that
+        // is not a sidecar. At start-up only the sidecar moves.
+        let (old, state) = try makeSpool()
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        make(state + "/failed/a.txt", Data("x".utf8))
+        make(
+            state + "/failed/a.txt.json",
+            Data(#"{"attempts":1,"code":"not_text","file":"a.txt","first_seen":"t","failed_at":"t","original_name":"a.txt","reason":"binary","size_bytes":1}"#.utf8))
+        make(state + "/failed/b.json", Data(#"{"title": 1}"#.utf8))
+        #expect(old.moveLegacySidecars() == 1)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: state + "/failed").sorted() == [".reasons", "a.txt", "b.json"])
+        #expect(old.listFailed(limit: 10).first { $0.id == "a.txt" }?.code == "not_text")
     }
 }

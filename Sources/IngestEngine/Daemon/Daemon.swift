@@ -60,10 +60,11 @@ public final class Daemon: Sendable {
         self.logLevel = logLevel
         self.reloadConfig = reload
         self.spool = try Spool(config: config)
-        let ignore = IgnoreRules(patterns: [])
-        self.stats = IngestStats(failedFiles: spool.failed.count { name in
-            !(name.count > 5 && name.suffix(5) == Array(".json".utf8)) && !ignore.ignores(name) && name.first != 0x2E
-        })
+        self.stats = IngestStats()
+        let moved = spool.moveLegacySidecars()
+        if moved > 0 {
+            logger.notice("moved failure reasons to the new layout", metadata: ["count": "\(moved)", "to": "\(config.failedPath)/\(Spool.reasonsFolder)"])
+        }
         self.slots = Slots(capacity: config.maxInFlight)
         self.parser = Mutex(DocumentParser(junk: try JunkRules(patterns: config.junkPatterns)))
         let enricher = try Self.makeEnricher(config)
@@ -524,12 +525,16 @@ public final class Daemon: Sendable {
         let writerDepth = writer.withLock { $0 }!.depth
         let slotSnapshot = slots.snapshot
         let inbox = watcher.withLock { $0 }!.inboxCount()
-        return StatusReport(
+        var problems: [String] = []
+        if s.databaseState != "connected" {
+            problems.append("database \(s.databaseState)" + (s.databaseError.map { ": \($0.message)" } ?? ""))
+        }
+        var report = StatusReport(
             version: NewsdVersion.current,
             pid: getpid(),
             uptimeSeconds: Date().timeIntervalSince(started),
             state: state.withLock { $0 },
-            files: .init(inbox: inbox, claimed: slotSnapshot.used, failed: s.failedFiles),
+            files: .init(inbox: inbox, claimed: slotSnapshot.used, failed: spool.failedCount()),
             stages: [
                 .init(name: "claimed", depth: slotSnapshot.used, capacity: slotSnapshot.capacity),
                 .init(name: "parse", depth: poolSnapshot.queued + poolSnapshot.busy, capacity: poolSnapshot.capacity),
@@ -542,5 +547,7 @@ public final class Daemon: Sendable {
             lastError: s.lastError,
             model: enricher.withLock { $0 }.model.map { .init(id: $0.id, path: $0.path, labels: $0.model.labels) },
             reclassify: reclassifier.snapshot)
+        report.problems = problems
+        return report
     }
 }

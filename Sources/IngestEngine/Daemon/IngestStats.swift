@@ -9,7 +9,6 @@ public final class IngestStats: Sendable {
         var duplicates = 0
         var failed = 0
         var retries = 0
-        var failedFiles = 0
         var databaseState = "connecting"
         var databaseError: StatusReport.ErrorEvent?
         var lastError: StatusReport.ErrorEvent?
@@ -20,10 +19,9 @@ public final class IngestStats: Sendable {
 
     private let state = Mutex(State())
 
-    /// Creates zeroed counters; `failedFiles` starts at what failed/ already holds.
-    public init(failedFiles: Int = 0) {
-        state.withLock { $0.failedFiles = failedFiles }
-    }
+    /// Creates zeroed counters. (What failed/ holds is counted from the folder itself when
+    /// asked: operators drop and retry files, by newsctl or by hand.)
+    public init() {}
 
     /// Counts outcomes: new articles, articles already stored, files moved to failed/.
     public func record(ingested: Int = 0, duplicates: Int = 0, failedFiles: Int = 0, now: Date = Date()) {
@@ -40,7 +38,6 @@ public final class IngestStats: Sendable {
             }
             s.duplicates += duplicates
             s.failed += failedFiles
-            s.failedFiles += failedFiles
         }
     }
 

@@ -44,6 +44,15 @@ public struct NewsdLogHandler: LogHandler {
         set { metadata[key] = newValue }
     }
 
+    /// A line for an error that stops newsd before logging is set up (an invalid
+    /// configuration): under systemd it carries the `<3>` priority prefix, so the journal
+    /// files it as an error rather than at the default, info.
+    public static func fatalLine(
+        _ message: String, environment: [String: String] = ProcessInfo.processInfo.environment
+    ) -> String {
+        (environment["JOURNAL_STREAM"] != nil ? "<\(priority(.error))>" : "") + message + "\n"
+    }
+
     /// The sd-daemon priority of a level.
     public static func priority(_ level: Logger.Level) -> Int {
         switch level {

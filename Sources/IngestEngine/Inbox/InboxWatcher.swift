@@ -36,6 +36,8 @@ public final class InboxWatcher: @unchecked Sendable {
     private var needsPass = false
     private var passAfterFinish = false
     private var settleTimerPending = false
+    /// Files seen changing recently: the last look at each (see `isSettling`).
+    private var settleLooks: [[UInt8]: SettleLook] = [:]
     private var eventNames = BoundedQueue<[UInt8]>(capacity: 4096)
     private var claiming = false
     private var paused = false
@@ -243,12 +245,29 @@ public final class InboxWatcher: @unchecked Sendable {
     }
 
     /// A regular file modified within `settle` ms may still be being written (a writer that
-    /// does not use a temporary name); leave it and look again later.
+    /// does not use a temporary name); leave it and look again later. What settles a file is
+    /// that it did not change between two looks `settle` ms apart (size, mtime and ctime the
+    /// same), never its age alone: a file stamped in the future (a clock ahead, `touch -d`, an
+    /// archive's times) would otherwise never be old enough.
     private func isSettling(_ name: [UInt8]) -> Bool {
         guard settle > 0, let st = try? spool.inbox.entryStat(name), st.st_mode & S_IFMT == S_IFREG else { return false }
         let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
-        let age = Date().timeIntervalSince1970 - mtime
-        guard age * 1000 < Double(settle) else { return false }
+        let now = Date().timeIntervalSince1970
+        let age = now - mtime
+        if age * 1000 >= Double(settle) {
+            settleLooks[name] = nil
+            return false
+        }
+        let look = SettleLook(st)
+        if let earlier = settleLooks[name], earlier.sameFile(as: look), (now - earlier.at) * 1000 >= Double(settle) {
+            settleLooks[name] = nil
+            return false
+        }
+        if settleLooks[name].map({ !$0.sameFile(as: look) }) ?? true {
+            // Bounded: past the cap the looks start over (each name then waits one more interval).
+            if settleLooks.count >= Self.maxSettleLooks { settleLooks.removeAll(keepingCapacity: true) }
+            settleLooks[name] = SettleLook(st, at: now)
+        }
         if !settleTimerPending {
             settleTimerPending = true
             queue.asyncAfter(deadline: .now() + .milliseconds(settle)) {
@@ -259,4 +278,26 @@ public final class InboxWatcher: @unchecked Sendable {
         }
         return true
     }
+
+    /// What a look at a settling file saw, and when.
+    private struct SettleLook {
+        var size: Int64
+        var mtime: timespec
+        var ctime: timespec
+        var at: Double
+
+        init(_ st: stat, at: Double = 0) {
+            size = Int64(st.st_size)
+            mtime = st.st_mtim
+            ctime = st.st_ctim
+            self.at = at
+        }
+
+        func sameFile(as other: SettleLook) -> Bool {
+            size == other.size && mtime.tv_sec == other.mtime.tv_sec && mtime.tv_nsec == other.mtime.tv_nsec
+                && ctime.tv_sec == other.ctime.tv_sec && ctime.tv_nsec == other.ctime.tv_nsec
+        }
+    }
+
+    private static let maxSettleLooks = 4096
 }

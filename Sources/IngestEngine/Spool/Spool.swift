@@ -39,7 +39,14 @@ public final class Spool: Sendable {
     public let inbox: Directory
     public let spool: Directory
     public let failed: Directory
+    /// `failed/.reasons`: one JSON sidecar per failed file, under the failed file's own name. A
+    /// folder of their own, so no input file can be mistaken for a reason (a failed `x.json`
+    /// beside a failed `x`) and a 255-byte name needs no suffix that would not fit.
+    public var reasons: Directory { reasonsDirectory.withLock { $0 } }
+    private let reasonsDirectory: Mutex<Directory>
     public let archive: Directory?
+    /// Where the archive is (`archive.path`), to recreate it or a day's folder if removed.
+    private let archivePath: String
     public let maxFileBytes: Int
     /// The archive folder of the current UTC day (days since 1970), so a file's move does not
     /// format a date.
@@ -50,7 +57,9 @@ public final class Spool: Sendable {
         inbox = try Directory(path: config.inboxPath, mode: 0o770)
         spool = try Directory(path: config.spoolPath)
         failed = try Directory(path: config.failedPath)
+        reasonsDirectory = Mutex(try failed.subdirectory(Self.reasonsFolder))
         archive = config.archiveMode == .archive ? try Directory(path: config.archivePath) : nil
+        archivePath = config.archivePath
         maxFileBytes = config.maxFileBytes
         if try inbox.device() != spool.device() {
             throw SystemError(
@@ -153,7 +162,7 @@ public final class Spool: Sendable {
     /// Returns where it went (for the log), or nil if it was deleted.
     @discardableResult
     public func finishCommitted(_ name: [UInt8], now: Date = Date()) throws -> String? {
-        guard let archive else {
+        guard archive != nil else {
             let rc = withCString(name) { unlinkat(spool.fd, $0, 0) }
             if rc != 0 && errno != ENOENT {
                 throw SystemError(call: "unlinkat", errno: errno, context: spool.path + "/" + displayName(name))
@@ -161,87 +170,128 @@ public final class Spool: Sendable {
             return nil
         }
         let day = Int((now.timeIntervalSince1970 / 86_400).rounded(.down))
-        let dir = try currentArchiveDay.withLock { current throws -> Directory in
-            if let current, current.day == day { return current.dir }
-            let d = try archive.subdirectory(Self.day(now))
-            current = (day, d)
-            return d
+        for attempt in 0..<2 {
+            let dir = try currentArchiveDay.withLock { current throws -> Directory in
+                if attempt == 0, let current, current.day == day { return current.dir }
+                // By path, creating what is missing: the dated folder (or the archive itself)
+                // may have been moved away or deleted since it was opened.
+                let d = try Directory(path: archivePath + "/" + Self.day(now))
+                current = (day, d)
+                return d
+            }
+            do {
+                let final = try moveUnique(name, to: dir)
+                return dir.path + "/" + displayName(final)
+            } catch let error as SystemError where error.errno == ENOENT {
+                // The spool file is gone (deleted after it was read): its article is committed,
+                // so the file is finished. Otherwise the archive folder is: open it anew, once.
+                if !spool.contains(name) { return "vanished from the spool" }
+                if attempt == 1 { throw error }
+            }
         }
-        let final = try moveUnique(name, to: dir)
-        return dir.path + "/" + displayName(final)
+        return nil
     }
 
-    /// Permanent failure: writes `NAME.json` in failed/ and moves the file beside it.
-    /// Returns the name the file got in failed/.
+    /// The folder of failed files' reasons, inside failed/.
+    public static let reasonsFolder = ".reasons"
+
+    /// Permanent failure: writes the reason to `failed/.reasons/NAME` and moves the file to
+    /// `failed/NAME` (`NAME~XXXXXXXXXXXX` if that is taken). Returns the name in failed/.
     @discardableResult
     public func finishFailed(
         _ file: ClaimedFile, failure: IngestFailure, size: Int, sha256: [UInt8]?, now: Date = Date()
     ) throws -> [UInt8] {
-        var attempt = 0
-        while true {
-            let candidate = uniqueName(file.name, attempt)
-            let sidecarName = fit(candidate, suffix: Array(".json".utf8))
-            attempt += 1
-            if failed.contains(candidate) || failed.contains(sidecarName) { continue }
+        var candidate = file.name
+        for attempt in 0..<8 {
+            if attempt > 0 || failed.contains(candidate) { candidate = Self.uniqueName(file.name) }
             let sidecar = FailedSidecar(
                 file: displayName(candidate), originalName: file.display, code: failure.code.rawValue,
                 reason: failure.reason, firstSeen: Self.iso(file.claimedAt), failedAt: Self.iso(now),
                 attempts: file.attempts, sizeBytes: size, sha256: sha256.map(hexString))
-            try writeSidecar(sidecar, name: sidecarName)
+            try writeSidecar(sidecar, name: candidate)
             do {
                 try renameNoReplace(spool, file.name, failed, candidate)
                 return candidate
             } catch {
-                _ = withCString(sidecarName) { unlinkat(failed.fd, $0, 0) }
+                _ = withCString(candidate) { unlinkat(reasons.fd, $0, 0) }
+                // Gone from the spool (finished before a crash, or deleted by hand): nothing to move.
+                if error.errno == ENOENT && !spool.contains(file.name) { return candidate }
                 if error.errno == EEXIST { continue }
-                if error.errno == ENOENT { return candidate }
                 throw error
             }
         }
+        throw SystemError(call: "renameat2", errno: EEXIST, context: failed.path + ": no free name for " + file.display)
     }
 
+    /// Writes a sidecar under a temporary name and renames it over any stale one of the name.
     private func writeSidecar(_ sidecar: FailedSidecar, name: [UInt8]) throws {
+        do {
+            try writeSidecar(sidecar, name: name, in: reasons)
+        } catch let error as SystemError where error.errno == ENOENT {
+            // failed/.reasons was removed: make it again and write there.
+            let fresh = try failed.subdirectory(Self.reasonsFolder)
+            reasonsDirectory.withLock { $0 = fresh }
+            try writeSidecar(sidecar, name: name, in: fresh)
+        }
+    }
+
+    private func writeSidecar(_ sidecar: FailedSidecar, name: [UInt8], in reasons: Directory) throws {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         var data = Array(try encoder.encode(sidecar))
         data.append(0x0A)
-        let tmp = fit([0x2E] + name, suffix: Array(".tmp".utf8))
+        let tmp = Self.uniqueName([0x2E] + name)
         let fd = try withCString(tmp) { p in
-            try syscall("openat", failed.path) { openat(failed.fd, p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o640) }
+            try syscall("openat", reasons.path) { openat(reasons.fd, p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o640) }
         }
         defer { close(fd) }
         var offset = 0
         while offset < data.count {
             let n = try data.withUnsafeBytes { raw in
-                try syscall("write", failed.path) { write(fd, raw.baseAddress! + offset, raw.count - offset) }
+                try syscall("write", reasons.path) { write(fd, raw.baseAddress! + offset, raw.count - offset) }
             }
             offset += n
         }
-        try renameNoReplace(failed, tmp, failed, name)
-    }
-
-    private func moveUnique(_ name: [UInt8], to dir: Directory) throws -> [UInt8] {
-        var attempt = 0
-        while true {
-            let candidate = uniqueName(name, attempt)
-            do {
-                try renameNoReplace(spool, name, dir, candidate)
-                return candidate
-            } catch {
-                if error.errno != EEXIST { throw error }
-                attempt += 1
+        try withCString(tmp) { old in
+            try withCString(name) { new in
+                _ = try syscall("renameat", reasons.path) { renameat(reasons.fd, old, reasons.fd, new) }
             }
         }
     }
 
-    /// `name`, or `name.N` for the Nth retry, kept within NAME_MAX.
-    private func uniqueName(_ name: [UInt8], _ attempt: Int) -> [UInt8] {
-        attempt == 0 ? name : fit(name, suffix: Array(".\(attempt)".utf8))
+    /// Moves a spool file into `dir` under its name, or a unique one if that is taken: one
+    /// rename in the usual case, two when the name is taken, never a search through `name.1`,
+    /// `name.2`, ….
+    func moveUnique(_ name: [UInt8], from: Directory? = nil, to dir: Directory) throws -> [UInt8] {
+        let source = from ?? spool
+        var candidate = name
+        for _ in 0..<8 {
+            do {
+                try renameNoReplace(source, name, dir, candidate)
+                return candidate
+            } catch {
+                if error.errno != EEXIST { throw error }
+                candidate = Self.uniqueName(name)
+            }
+        }
+        throw SystemError(call: "renameat2", errno: EEXIST, context: dir.path + ": no free name for " + displayName(name))
     }
 
-    private func fit(_ name: [UInt8], suffix: [UInt8]) -> [UInt8] {
+    /// `name~` and 12 random hex digits, the name shortened so the whole fits NAME_MAX (255 bytes)
+    /// and cut only at a UTF-8 character boundary.
+    static func uniqueName(_ name: [UInt8]) -> [UInt8] {
+        var token = "~"
+        for _ in 0..<12 { token += String(UInt8.random(in: 0..<16), radix: 16) }
+        return fit(name, suffix: Array(token.utf8))
+    }
+
+    /// `name` + `suffix`, `name` cut (at a character boundary) so the result is at most 255 bytes.
+    static func fit(_ name: [UInt8], suffix: [UInt8]) -> [UInt8] {
         let room = 255 - suffix.count
-        return (name.count > room ? Array(name.prefix(room)) : name) + suffix
+        guard name.count > room else { return name + suffix }
+        var end = room
+        while end > 0, name[end] & 0xC0 == 0x80 { end -= 1 }  // not inside a UTF-8 sequence
+        return Array(name[..<end]) + suffix
     }
 
     static func day(_ date: Date) -> String {

@@ -28,7 +28,7 @@ extension Spool {
         var out: [QueueEntry] = []
         guard let stream = try? failed.stream() else { return [] }
         while let name = stream.next() {
-            if name.first == 0x2E || name.count > 5 && name.suffix(5) == Array(".json".utf8) { continue }
+            if name.first == 0x2E { continue }  // .reasons, temporary files
             guard let st = try? failed.entryStat(name) else { continue }
             let sidecar = readSidecar(name)
             out.append(
@@ -47,7 +47,7 @@ extension Spool {
         var matching: [[UInt8]] = []
         guard let stream = try? failed.stream() else { return ([], ids) }
         while let name = stream.next() {
-            if name.first == 0x2E || name.count > 5 && name.suffix(5) == Array(".json".utf8) { continue }
+            if name.first == 0x2E { continue }
             byName[displayName(name)] = name
             if ids.isEmpty && (code == nil || readSidecar(name)?.code == code) { matching.append(name) }
         }
@@ -55,21 +55,36 @@ extension Spool {
         return (ids.compactMap { byName[$0] }, ids.filter { byName[$0] == nil })
     }
 
-    /// Moves a failed file back into the inbox (under a free name) and removes its sidecar:
-    /// newsd claims it again like a new file. Returns the inbox name.
+    /// Moves a failed file back into the inbox (under its name, or a unique one if the inbox
+    /// holds that name now) and removes its sidecar: newsd claims it again like a new file.
+    /// Returns the inbox name.
     func retryFailed(_ name: [UInt8]) throws -> String {
-        var attempt = 0
-        while true {
-            let target = attempt == 0 ? name : name + Array(".retry\(attempt)".utf8)
-            do {
-                try renameNoReplace(failed, name, inbox, target)
-                removeSidecar(name)
-                return displayName(target)
-            } catch {
-                if error.errno != EEXIST || attempt > 100 { throw error }
-                attempt += 1
-            }
+        let target = try moveUnique(name, from: failed, to: inbox)
+        removeSidecar(name)
+        return displayName(target)
+    }
+
+    /// The number of failed files: what failed/ holds now, whoever added or removed them.
+    func failedCount() -> Int {
+        failed.count { $0.first != 0x2E }
+    }
+
+    /// Moves sidecars of the old layout (`failed/NAME.json` beside `failed/NAME`) into
+    /// `failed/.reasons/NAME`. Only a file that decodes as a sidecar naming `NAME` is moved, so a
+    /// failed input file called `x.json` stays where it is. Returns how many moved.
+    @discardableResult
+    func moveLegacySidecars() -> Int {
+        guard let stream = try? failed.stream() else { return 0 }
+        let suffix = Array(".json".utf8)
+        var moved = 0
+        while let name = stream.next() {
+            guard name.count > suffix.count, name.first != 0x2E, name.suffix(suffix.count).elementsEqual(suffix) else { continue }
+            let owner = Array(name.dropLast(suffix.count))
+            guard let sidecar = readJSON(name, in: failed), sidecar.file == displayName(owner) else { continue }
+            let ok = withCString(name) { old in withCString(owner) { new in renameat(failed.fd, old, reasons.fd, new) } }
+            if ok == 0 { moved += 1 }
         }
+        return moved
     }
 
     /// Deletes a failed file and its sidecar.
@@ -80,11 +95,15 @@ extension Spool {
     }
 
     private func removeSidecar(_ name: [UInt8]) {
-        _ = withCString(name + Array(".json".utf8)) { unlinkat(failed.fd, $0, 0) }
+        _ = withCString(name) { unlinkat(reasons.fd, $0, 0) }
     }
 
     private func readSidecar(_ name: [UInt8]) -> FailedSidecar? {
-        let fd = withCString(name + Array(".json".utf8)) { openat(failed.fd, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC) }
+        readJSON(name, in: reasons)
+    }
+
+    private func readJSON(_ name: [UInt8], in dir: Directory) -> FailedSidecar? {
+        let fd = withCString(name) { openat(dir.fd, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
         guard fd >= 0 else { return nil }
         defer { close(fd) }
         var data = [UInt8](repeating: 0, count: 64 * 1024)

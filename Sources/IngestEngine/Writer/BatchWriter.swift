@@ -22,9 +22,9 @@ public struct PendingWrite: Sendable {
 /// Batches stay small when the inbox is quiet (a file waits at most `flushInterval`) and grow
 /// to `batchSize` under load, when a lane is busy anyway.
 ///
-/// On a transient database error the batch is kept, in order, and retried with exponential
-/// backoff on a new connection; nothing is dropped. A non-transient error (the database
-/// refuses one row) isolates the offending file by writing the batch one file at a time.
+/// On a database error the batch is kept, in order, and retried with exponential backoff on a
+/// new connection; nothing is dropped. Only an error about a row's data (SQLSTATE classes 22
+/// and 23, 54000) isolates the offending file by writing the batch one file at a time.
 public final class BatchWriter: @unchecked Sendable {
     // @unchecked: the properties below are read and written only on `queue` (the coordinator);
     // each lane's connection only on that lane's queue.
@@ -302,7 +302,9 @@ public final class BatchWriter: @unchecked Sendable {
             outcomes = try ArticleStore.write(batch.map(\.record), on: conn, duplicates: duplicates)
             metrics?.writeTime.record(duration: ContinuousClock.now - start)
             metrics?.batchFiles.record(batch.count)
-        } catch where error.isTransientDatabaseError {
+        } catch where error.isTransientDatabaseError || !error.isRowDataError {
+            // An outage, or an error that is not about these rows (a dropped column, a revoked
+            // privilege): nothing is failed, the batch waits and is retried with backoff.
             lane.connection?.close()
             lane.connection = nil
             failures.add(1, ordering: .relaxed)
@@ -347,12 +349,16 @@ public final class BatchWriter: @unchecked Sendable {
             return again
         })
         let message = "\(error)"
-        stats.setDatabase("reconnecting", error: message)
+        // Unreachable: reconnecting. Reachable but refusing what newsd needs (schema,
+        // privileges): an error that someone must fix, shown as such in status.
+        stats.setDatabase(error.isTransientDatabaseError ? "reconnecting" : "error", error: message)
         metrics?.transientErrors.increment()
         if !batch.isEmpty { stats.recordRetry() }
         if backingOff { return }  // another lane failed too; one pause is enough (published then)
         logger.warning(
-            "database unavailable; keeping files claimed and retrying",
+            error.isTransientDatabaseError
+                ? "database unavailable; keeping files claimed and retrying"
+                : "database refuses newsd's writes (schema, privileges?); keeping files claimed and retrying",
             metadata: [
                 "error": "\(message)", "retry_in_ms": "\(backoffMilliseconds)", "waiting": "\(pending.count)",
                 "sqlstate": "\(error.postgresError?.sqlState ?? "")",

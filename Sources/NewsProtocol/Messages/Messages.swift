@@ -254,6 +254,9 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var model: ModelInfo?
     /// The latest `reclassify` job, if one ran since start-up.
     public var reclassify: ReclassifyProgress?
+    /// What is wrong right now and needs attention (the database not connected, the inbox
+    /// missing): empty when newsd is healthy. `newsctl status` exits 1 when it is not.
+    public var problems: [String]?
 
     /// The loaded topic model.
     public struct ModelInfo: Codable, Sendable, Equatable {
@@ -350,7 +353,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
         }
     }
 
-    /// The database connection's state: `connected`, `connecting` or `reconnecting`.
+    /// The database connection's state: `connected`, `connecting`, `reconnecting` (unreachable)
+    /// or `error` (reachable, but refusing newsd's writes: schema, privileges).
     public struct DatabaseStatus: Codable, Sendable, Equatable {
         public var state: String
         public var lastError: ErrorEvent?

@@ -59,6 +59,16 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return ["40001", "40P01", "25006", "55P03", "55006"].contains(state)
     }
 
+    /// Whether the server refused this command because of the data of the rows it carried:
+    /// SQLSTATE classes 22 (data exception) and 23 (integrity constraint), and 54000 (a value
+    /// over a limit, such as a tsvector too long). Only these fail the one record; every other
+    /// error (a dropped column, a missing privilege, a wrong password, a full disk, a bug) says
+    /// nothing about the row and is treated as an outage: files stay claimed and are retried.
+    public var isRowDataError: Bool {
+        guard code == .server, let state = sqlState else { return false }
+        return state.hasPrefix("22") || state.hasPrefix("23") || state == "54000"
+    }
+
     public var description: String {
         var text = "PostgreSQL \(code.rawValue)"
         if let sqlState { text += " (SQLSTATE \(sqlState))" }
@@ -114,6 +124,12 @@ extension Error {
         if let e = self as? PostgresError { return e }
         if let t = self as? PostgresTransactionError { return t.primary.postgresError }
         return nil
+    }
+
+    /// Whether this error is about the data of the rows written (see
+    /// `PostgresError.isRowDataError`); an error from outside PostgreSQL counts as one.
+    public var isRowDataError: Bool {
+        postgresError?.isRowDataError ?? true
     }
 
     /// Whether this error is a transient database failure (retry later, keep the work).

@@ -1,0 +1,166 @@
+import Foundation
+import NewsProtocol
+import PostgresClient
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Issue 18's items against the built newsd and newsctl: each test is named after its item.
+@Suite struct FieldHardeningEndToEndTests {
+    let body = "\n\nA first paragraph that says enough to be a body.\n\nA second one.\n"
+
+    func article(_ i: Int, _ tag: String) -> [UInt8] {
+        Array("Headline \(tag) number \(i)\(body)Unique line \(tag) \(i).\n".utf8)
+    }
+
+    /// One request on a raw connection, the answer decoded.
+    func ask(_ newsd: NewsdInstance, _ line: String) throws -> ControlResponse {
+        let client = try RawUnixClient(path: newsd.socket)
+        client.send(Array((line + "\n").utf8))
+        let answer = client.readAll(seconds: 10)
+        return try JSONDecoder().decode(ControlResponse.self, from: Data(answer.utf8))
+    }
+
+    /// Item 1: `queue` with a negative or huge limit, sent as newsctl never would, gets
+    /// `bad_request`, and newsd keeps answering and ingesting. Before, the first trapped
+    /// ("Can't take a prefix of negative length") and newsd exited 132.
+    @Test func item01_absurdQueueLimitsAreRefusedAndNewsdKeepsRunning() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+        // Something claimed while the requests come: pause after one file is in the spool.
+        for line in [
+            #"{"v":1,"command":"queue","args":{"limit":"-1"}}"#,
+            #"{"v":1,"command":"queue","args":{"limit":"4611686018427387904"}}"#,
+            #"{"v":1,"command":"stats","args":{"days":"-5"}}"#,
+            #"{"v":1,"command":"follow","args":{"wait":"-1"}}"#,
+        ] {
+            let r = try ask(newsd, line)
+            #expect(r.ok == false)
+            #expect(r.error?.code == "bad_request", "\(line)")
+        }
+        let cli = try newsd.newsctl(["queue", "--limit=-1"])
+        #expect(cli.status == 70)
+        #expect(cli.output.contains(#"argument "limit": -1 is outside 1…10000"#))
+        try newsd.drop("after.txt", article(1, "after"))
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        #expect(newsd.stop() == 0)
+    }
+
+    /// Item 5: a dropped column is not about any one file: files stay claimed, status says
+    /// `database: error` with the server's message (and `newsctl status` exits 1), and once the
+    /// column is back every file is stored once. Before, all 30 went to failed/ as db_rejected.
+    @Test func item05_schemaErrorsKeepFilesClaimedUntilFixed() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start(environment: ["NEWSD_RETRY_MAX_MS": "500"])
+        let db = try PostgresConnection(conninfo: url)
+        try newsd.drop("first.txt", article(0, "schema"))
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        try db.execute("ALTER TABLE articles DROP COLUMN author")
+        for i in 1...30 { try newsd.drop("f\(i).txt", article(i, "schema")) }
+        #expect(try eventually { try newsd.status().database.state == "error" })
+        let s = try newsd.status()
+        #expect(s.database.lastError?.message.contains("author") == true, "\(s.database)")
+        #expect(s.problems?.first?.hasPrefix("database error: ") == true)
+        #expect(try newsd.newsctl(["status"]).status == 1)
+        #expect(newsd.files(in: newsd.failed).isEmpty)
+        #expect(try eventually { try newsd.status().files.claimed == 30 })
+        try db.execute("ALTER TABLE articles ADD COLUMN author text")
+        #expect(try eventually(60) { try newsd.status().totals.ingested == 31 })
+        #expect(newsd.files(in: newsd.failed).isEmpty)
+        #expect(try db.query("SELECT count(*), count(DISTINCT content_hash) FROM articles").rows == [["31", "31"]])
+        #expect(try db.query("SELECT count(*) FROM ingest_log WHERE outcome = 'ingested'").scalar == "31")
+        #expect(try eventually { try newsd.status().database.state == "connected" })
+        #expect(try newsd.newsctl(["status"]).status == 0)
+        #expect(newsd.stop() == 0)
+    }
+
+    /// Item 5: a role without INSERT on articles: the same, until the grant.
+    @Test func item05_privilegeErrorsKeepFilesClaimedUntilGranted() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let admin = try PostgresConnection(conninfo: url)
+        // The schema first, as its owner would, then a writer role lacking INSERT on articles.
+        let migrate = try runCommand(binDir + "/newsd", ["migrate", "--database-url", url])
+        #expect(migrate.status == 0, "\(migrate.output)")
+        let role = "writer_\(getpid())_\(Int.random(in: 0..<1_000_000))"
+        for sql in [
+            "CREATE ROLE \(role) LOGIN", "GRANT USAGE, CREATE ON SCHEMA public TO \(role)",
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO \(role)",
+            "GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA public TO \(role)",
+            "REVOKE INSERT ON articles FROM \(role)",
+        ] { try admin.query(PostgresQuery(unsafeSQL: sql)) }
+        let newsd = try NewsdInstance(databaseURL: url + " user=\(role)")
+        try newsd.start(environment: ["NEWSD_RETRY_MAX_MS": "500"])
+        for i in 1...20 { try newsd.drop("p\(i).txt", article(i, "grant")) }
+        #expect(try eventually { try newsd.status().database.state == "error" })
+        #expect(try newsd.status().database.lastError?.message.contains("permission denied") == true)
+        #expect(try eventually { try newsd.status().files.claimed == 20 })
+        #expect(newsd.files(in: newsd.failed).isEmpty)
+        try admin.query(PostgresQuery(unsafeSQL: "GRANT INSERT ON articles TO \(role)"))
+        #expect(try eventually(60) { try newsd.status().totals.ingested == 20 })
+        #expect(newsd.files(in: newsd.failed).isEmpty)
+        #expect(try admin.query("SELECT count(*) FROM articles").scalar == "20")
+        #expect(newsd.stop() == 0)
+    }
+
+    /// Item 7: today's archive folder, then the whole archive, removed under a running newsd:
+    /// files are still archived and no slot leaks (claimed back to 0).
+    @Test func item07_archiveRemovedUnderNewsdLeaksNoSlot() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+        try newsd.drop("first.txt", article(0, "archive"))
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        let days = try FileManager.default.contentsOfDirectory(atPath: newsd.archive)
+        #expect(days.count == 1)
+        var stored = 1
+        for removed in [newsd.archive + "/" + days[0], newsd.archive] {
+            try FileManager.default.removeItem(atPath: removed)
+            for i in 0..<20 { try newsd.drop("a\(stored + i).txt", article(stored + i, "archive")) }
+            stored += 20
+            #expect(try eventually { try newsd.status().totals.ingested == stored })
+            #expect(try eventually { try newsd.status().files.claimed == 0 })
+            #expect(newsd.files(in: newsd.spool).isEmpty)
+            #expect(newsd.files(in: newsd.archive).count == 20)
+        }
+        #expect(newsd.stop() == 0)
+    }
+
+    /// Item 8: a file stamped two days in the future is taken once it stops changing, and
+    /// `newsctl drain` then ends. Before, it waited forever (its age was negative).
+    @Test func item08_futureModificationTimeIsTaken() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try FileManager.default.createDirectory(atPath: newsd.inbox, withIntermediateDirectories: true)
+        let path = newsd.inbox + "/future.txt"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(article(0, "future"))))
+        let touched = try runCommand("/usr/bin/touch", ["-d", "+2 days", path])
+        #expect(touched.status == 0)
+        try newsd.start(environment: ["NEWSD_INBOX_SETTLE_MS": "300"])
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        #expect(try newsd.newsctl(["drain"]).status == 0)
+        #expect(newsd.stop() == 0)  // drained: it has exited; this reaps it
+    }
+
+    /// Item 15: a fatal start-up error is an error in the journal (`<3>`), not info; and
+    /// `newsctl status` exits 1 while the database cannot be reached, 0 when healthy.
+    @Test func item15_fatalErrorsAreErrorsAndDegradedStatusExitsOne() throws {
+        var env = ProcessInfo.processInfo.environment
+        env["JOURNAL_STREAM"] = "8:1234"
+        let bad = try runCommand(binDir + "/newsd", ["run", "--config", "/nonexistent/newsd.json"], environment: env)
+        #expect(bad.status == 78)
+        #expect(bad.output.hasPrefix("<3>newsd: invalid configuration: --config: no such file"), "\(bad.output)")
+
+        let newsd = try NewsdInstance(databaseURL: "host=/nonexistent-newsd-socket-dir dbname=x connect_timeout=1")
+        try newsd.start()
+        let degraded = try newsd.newsctl(["status"])
+        #expect(degraded.status == 1)
+        #expect(degraded.output.contains("PROBLEM:   database "))
+        #expect(try newsd.status().problems?.count == 1)
+        #expect(newsd.stop() == 0)
+    }
+}
