@@ -113,5 +113,21 @@ public enum ProcessMemory {
     public static func configureForDaemon() {
         limitMallocArenas(2)
         fixMmapThreshold(128 * 1024)
+        raiseOpenFileLimit()
+    }
+
+    /// Raises the soft limit on open descriptors to the hard limit (systemd's default soft
+    /// limit is 1,024, its hard limit far higher; newsd's unit sets both with LimitNOFILE=).
+    /// Returns the soft limit in force afterwards.
+    @discardableResult
+    public static func raiseOpenFileLimit() -> UInt64 {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 0 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { return UInt64(raised.rlim_max) }
+        }
+        return UInt64(limit.rlim_cur)
     }
 }

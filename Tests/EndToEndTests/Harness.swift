@@ -49,7 +49,8 @@ final class NewsdInstance {
     var archive: String { state + "/archive" }
 
     /// Starts newsd and waits until its control socket answers.
-    func start(_ extra: [String] = [], environment: [String: String] = [:], uid: UInt32? = nil) throws {
+    /// `wrapper` runs newsd through a command that execs it (`prlimit --nofile=64:64`).
+    func start(_ extra: [String] = [], environment: [String: String] = [:], uid: UInt32? = nil, wrapper: [String] = []) throws {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         let args = ["run", "--state-dir", state, "--socket", socket, "--database-url", databaseURL] + extra
@@ -65,6 +66,8 @@ final class NewsdInstance {
             pid = try spawn(
                 "/usr/bin/setpriv", ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--", bin + "/newsd"] + args,
                 environment: env, output: log)
+        } else if let tool = wrapper.first {
+            pid = try spawn(tool, Array(wrapper.dropFirst()) + [binDir + "/newsd"] + args, environment: env, output: log)
         } else {
             pid = try spawn(binDir + "/newsd", args, environment: env, output: log)
         }

@@ -49,6 +49,8 @@ public struct NewsdConfig: Sendable, Equatable {
     /// Users (names or numbers) besides root and the daemon's own user who may run commands
     /// that change newsd's state.
     public var adminUsers: [String]
+    /// Control connections open at once (admins have a few more).
+    public var controlMaxClients: Int
     public var logLevel: String
     public var shutdownTimeoutMilliseconds: Int
     /// Topic model file; empty: no topics and no keywords.
@@ -89,6 +91,7 @@ public struct NewsdConfig: Sendable, Equatable {
             socketGroup: "",
             metricsListen: "",
             adminUsers: [],
+            controlMaxClients: 64,
             logLevel: "info",
             shutdownTimeoutMilliseconds: 15_000,
             classifierModel: "",
@@ -186,6 +189,7 @@ extension NewsdConfig {
         c.socketMode = socketMode
         c.socketGroup = try r.string("control.group", default: c.socketGroup)
         c.adminUsers = try r.stringArray("control.adminUsers", default: c.adminUsers)
+        c.controlMaxClients = try r.int("control.maxClients", default: c.controlMaxClients, in: 1...100_000)
         c.metricsListen = try r.string("metrics.listen", default: c.metricsListen)
         c.logLevel = try r.string("log.level", default: c.logLevel)
         let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]

@@ -4,6 +4,7 @@ import Foundation
 import Logging
 import NewsProtocol
 import NewsSystem
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -73,7 +74,15 @@ public final class ControlServer: @unchecked Sendable {
     private let group: String
     private let policy: AccessPolicy
     private let logger: Logger
-    private let handler: @Sendable (ControlCall, PeerCredentials) -> ControlResponse
+    /// Answers a call by calling `reply` once, now or later (`follow` waits without a thread).
+    typealias Handler = @Sendable (ControlCall, PeerCredentials, _ reply: @escaping @Sendable (ControlResponse) -> Void) -> Void
+    private let handler: Handler
+    private let maxClients: Int
+    /// Connections beyond `maxClients` that only admins may open.
+    static let adminReserve = 16
+    /// When the last refusal for want of room was logged (one line per 10 s at most).
+    private var lastRefusalLog = Date.distantPast
+    private var acceptPaused = false
     private var listenSource: DispatchSourceRead?
     private var connections: [Int32: Connection] = [:]
     private let requestTimeout: DispatchTimeInterval = .seconds(5)
@@ -90,9 +99,10 @@ public final class ControlServer: @unchecked Sendable {
     }
 
     init(
-        path: String, mode: Int, group: String = "", policy: AccessPolicy, logger: Logger,
-        handler: @escaping @Sendable (ControlCall, PeerCredentials) -> ControlResponse
+        path: String, mode: Int, group: String = "", policy: AccessPolicy, maxClients: Int = 64, logger: Logger,
+        handler: @escaping Handler
     ) {
+        self.maxClients = maxClients
         self.path = path
         self.mode = mode
         self.group = group
@@ -165,9 +175,16 @@ public final class ControlServer: @unchecked Sendable {
         while true {
             let fd = newsd_accept(listenFD)
             if fd < 0 {
-                if errno == EINTR { continue }
-                return  // EAGAIN, or a transient error such as EMFILE: wait for the next event
+                let code = errno
+                if code == EINTR { continue }
+                if code == EMFILE || code == ENFILE || code == ENOMEM || code == ENOBUFS {
+                    // Out of descriptors: the listening socket stays readable, so waiting for
+                    // the next event would spin. Stop accepting for a moment instead.
+                    pauseAccepting("cannot accept a control connection: \(String(cString: strerror(code)))")
+                }
+                return  // EAGAIN: wait for the next event
             }
+
             var pid: pid_t = 0
             var uid: uid_t = 0
             var gid: gid_t = 0
@@ -176,6 +193,12 @@ public final class ControlServer: @unchecked Sendable {
                 continue
             }
             let peer = PeerCredentials(pid: pid, uid: uid, gid: gid)
+            // Past control.maxClients connections are refused; root, newsd's user and the
+            // admin users have a few more, so `status` gets through a flood of other clients.
+            if connections.count >= maxClients + (policy.adminUIDs.contains(uid) ? Self.adminReserve : 0) {
+                refuse(fd)
+                continue
+            }
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
             let timer = DispatchSource.makeTimerSource(queue: queue)
             let connection = Connection(source: source, timer: timer)
@@ -190,6 +213,41 @@ public final class ControlServer: @unchecked Sendable {
             timer.resume()
         }
     }
+
+    /// A connection over `control.maxClients`: one error line, if the socket takes it at once,
+    /// and closed. Costs no thread and holds no descriptor.
+    private func refuse(_ fd: Int32) {
+        let body = ControlResponse(
+            ok: false,
+            error: ControlErrorBody(code: "busy", message: "newsd already has \(maxClients) control connections (control.maxClients); try again"))
+        if var bytes = try? Array(JSONEncoder().encode(body)) {
+            bytes.append(0x0A)
+            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+        }
+        close(fd)
+        if Date().timeIntervalSince(lastRefusalLog) > 10 {
+            lastRefusalLog = Date()
+            logger.warning("control connections refused: control.maxClients reached", metadata: ["max_clients": "\(maxClients)"])
+        }
+    }
+
+    /// On `queue`: stops reading the listening socket for 100 ms.
+    private func pauseAccepting(_ why: String) {
+        guard !acceptPaused, let source = listenSource else { return }
+        acceptPaused = true
+        source.suspend()
+        if Date().timeIntervalSince(lastRefusalLog) > 10 {
+            lastRefusalLog = Date()
+            logger.warning("control connections wait: out of descriptors", metadata: ["error": "\(why)"])
+        }
+        queue.asyncAfter(deadline: .now() + .milliseconds(100)) { [self] in
+            acceptPaused = false
+            listenSource?.resume()
+        }
+    }
+
+    /// Control connections open now.
+    var connectionCount: Int { queue.sync { connections.count } }
 
     private func readable(_ fd: Int32, _ peer: PeerCredentials) {
         guard let connection = connections[fd], !connection.answered else { return }
@@ -217,12 +275,13 @@ public final class ControlServer: @unchecked Sendable {
         connection.timer.cancel()
         connection.source.suspend()
         requestQueue().async { [self] in
-            let response = answer(line, peer)
-            write(fd, response)
-            queue.async { [self] in
-                guard let c = connections[fd] else { return }
-                c.source.resume()
-                closeConnection(fd)
+            answer(line, peer) { [self] response in
+                write(fd, response)
+                queue.async { [self] in
+                    guard let c = connections[fd] else { return }
+                    c.source.resume()
+                    closeConnection(fd)
+                }
             }
         }
     }
@@ -230,21 +289,33 @@ public final class ControlServer: @unchecked Sendable {
     /// The answer to one request line: decoded, its version checked, the caller's right to the
     /// command checked, its arguments validated (`ControlCall.decode`), then handled. No line a
     /// client can send gets past this as anything but a typed, in-range call or an error answer.
-    func answer(_ line: Data, _ peer: PeerCredentials) -> ControlResponse {
+    func answer(_ line: Data, _ peer: PeerCredentials, reply: @escaping @Sendable (ControlResponse) -> Void) {
         guard let request = try? JSONDecoder().decode(ControlRequest.self, from: line) else {
-            return ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "the request is not a JSON object with \"v\" and \"command\""))
+            return reply(ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "the request is not a JSON object with \"v\" and \"command\"")))
         }
         if request.v != ControlProtocol.version {
-            return ControlResponse(ok: false, error: ControlErrorBody(code: "unsupported_version", message: "this newsd speaks protocol version \(ControlProtocol.version), not \(request.v)"))
+            return reply(ControlResponse(ok: false, error: ControlErrorBody(code: "unsupported_version", message: "this newsd speaks protocol version \(ControlProtocol.version), not \(request.v)")))
         }
         if let command = ControlCommand(rawValue: request.command), let refusal = policy.check(command, peer) {
             logger.warning("control command refused", metadata: ["command": "\(request.command)", "uid": "\(peer.uid)", "pid": "\(peer.pid)"])
-            return ControlResponse(ok: false, error: refusal)
+            return reply(ControlResponse(ok: false, error: refusal))
         }
         switch ControlCall.decode(request) {
-        case .success(let call): return handler(call, peer)
-        case .failure(let error): return ControlResponse(ok: false, error: error)
+        case .success(let call): handler(call, peer, reply)
+        case .failure(let error): reply(ControlResponse(ok: false, error: error))
         }
+    }
+
+    /// `answer`, waiting for the reply (tests and the fuzz target).
+    func answer(_ line: Data, _ peer: PeerCredentials) -> ControlResponse {
+        let result = Mutex<ControlResponse?>(nil)
+        let done = DispatchSemaphore(value: 0)
+        answer(line, peer) { response in
+            result.withLock { $0 = response }
+            done.signal()
+        }
+        done.wait()
+        return result.withLock { $0 }!
     }
 
     /// Answers a request that never completed (too large, too slow) and closes at once.

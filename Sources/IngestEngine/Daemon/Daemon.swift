@@ -36,6 +36,7 @@ public final class Daemon: Sendable {
     private let metricsHTTP: Mutex<MetricsHTTPServer?> = Mutex(nil)
     private let reclassifier: Reclassifier
     private let queries: ArticleQueries
+    private let follows: FollowHub
     /// Counters, histograms and gauges (`newsctl metrics`).
     public let metrics = NewsdMetrics()
     private let drainTimer = Mutex(Timers())
@@ -79,6 +80,7 @@ public final class Daemon: Sendable {
         }
 
         self.queries = ArticleQueries(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds)
+        self.follows = FollowHub(queries: queries)
         self.reclassifier = Reclassifier(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, logger: logger)
         let finisher = Finisher(spool: spool, stats: stats, logger: logger, metrics: metrics) { [weak self] count in
             guard let self else { return }
@@ -103,11 +105,15 @@ public final class Daemon: Sendable {
         self.watcher.withLock { $0 = watcher }
         let control = ControlServer(
             path: config.socketPath, mode: config.socketMode, group: config.socketGroup,
-            policy: try AccessPolicy(adminUsers: config.adminUsers), logger: logger
+            policy: try AccessPolicy(adminUsers: config.adminUsers), maxClients: config.controlMaxClients, logger: logger
         ) {
-            [weak self] call, peer in
-            guard let self else { return ControlResponse(ok: false, error: ControlErrorBody(code: "internal", message: "shutting down")) }
-            return self.handle(call, peer)
+            [weak self] call, peer, reply in
+            guard let self else { return reply(ControlResponse(ok: false, error: ControlErrorBody(code: "internal", message: "shutting down"))) }
+            if case .follow(let after, let wait) = call {
+                // Waits in the shared poller, not on a thread of its own.
+                return self.follows.wait(after: after, seconds: wait, reply: reply)
+            }
+            reply(self.handle(call, peer))
         }
         self.control.withLock { $0 = control }
         if !config.metricsListen.isEmpty {
@@ -237,6 +243,7 @@ public final class Daemon: Sendable {
                 "shutdown time-out: files stay claimed in the spool and are processed first at the next start",
                 metadata: ["claimed": "\(left)"])
         }
+        follows.releaseAll()
         control.withLock { $0 }?.stop()
         metricsHTTP.withLock { $0 }?.stop()
         logger.notice("newsd stopped", metadata: ["claimed_left": "\(left)"])
@@ -309,6 +316,10 @@ public final class Daemon: Sendable {
             watcher.withLock { $0 }?.slotFreed()
             return
         }
+        if let shortage = read.transientError {
+            readLater(file, shortage)
+            return
+        }
         var sha: [UInt8]? = nil
         let content: IngestRecord.Content
         switch read.content {
@@ -342,6 +353,27 @@ public final class Daemon: Sendable {
         record.mayBeRecorded = file.recovered
         record.prepare()
         writer.withLock { $0 }?.submit(PendingWrite(file: file, record: record))
+    }
+
+    /// The system ran short of descriptors or memory while reading a claimed file: not the
+    /// file's fault, so it stays claimed (its slot held) and is read again after a pause that
+    /// doubles with each attempt, up to `retry.maxMs`. Status shows the reason meanwhile.
+    private func readLater(_ file: ClaimedFile, _ why: String) {
+        let (initial, maximum) = config.withLock { ($0.retryInitialMilliseconds, $0.retryMaxMilliseconds) }
+        let delay = min(maximum, initial << min(20, max(0, file.attempts - 1)))
+        stats.recordResourceShortage(why)
+        logger.warning(
+            "cannot read a claimed file for want of resources; it stays claimed and is read again",
+            metadata: ["file": "\(file.display)", "error": "\(why)", "retry_in_ms": "\(delay)"])
+        var next = file
+        next.attempts += 1
+        let again = next
+        DispatchQueue.global().asyncAfter(deadline: .now() + .milliseconds(delay)) { [weak self] in
+            guard let self else { return }
+            if self.pool.withLock({ $0 })?.submit(again) != true {
+                self.logger.error("parse queue over capacity", metadata: ["file": "\(again.display)"])
+            }
+        }
     }
 
     /// Answers one request line as the control socket would for `peer` (the libFuzzer target
@@ -442,18 +474,8 @@ public final class Daemon: Sendable {
                 var r = ControlResponse(ok: true)
                 r.stats = try queries.stats(days: days)
                 return r
-            case .follow(let afterArgument, let wait):
-                let after = try afterArgument ?? queries.latestID()
-                let deadline = Date().addingTimeInterval(wait)
-                var found = try queries.after(after, limit: 100)
-                while found.isEmpty && Date() < deadline {
-                    usleep(200_000)
-                    found = try queries.after(after, limit: 100)
-                }
-                var r = ControlResponse(ok: true)
-                r.articles = found
-                r.message = String(found.last?.id ?? after)  // where the next call starts
-                return r
+            case .follow:
+                return failure("internal", "follow is answered by the follow hub")  // routed before handle
             case .metrics:
                 var r = ControlResponse(ok: true)
                 r.metrics = metricsText()
@@ -526,6 +548,10 @@ public final class Daemon: Sendable {
         let slotSnapshot = slots.snapshot
         let inbox = watcher.withLock { $0 }!.inboxCount()
         var problems: [String] = []
+        if let inboxProblem = watcher.withLock({ $0 })?.inboxProblem { problems.append(inboxProblem) }
+        if let shortage = s.resourceShortage, Date().timeIntervalSince1970 - shortage.at < 30 {
+            problems.append("resources: \(shortage.message)")
+        }
         if s.databaseState != "connected" {
             problems.append("database \(s.databaseState)" + (s.databaseError.map { ": \($0.message)" } ?? ""))
         }

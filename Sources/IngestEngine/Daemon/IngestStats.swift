@@ -12,6 +12,9 @@ public final class IngestStats: Sendable {
         var databaseState = "connecting"
         var databaseError: StatusReport.ErrorEvent?
         var lastError: StatusReport.ErrorEvent?
+        /// The latest time the system ran short of descriptors or memory (status lists it as a
+        /// problem for 30 seconds after).
+        var resourceShortage: StatusReport.ErrorEvent?
         /// Ingested articles per second for the last 300 seconds, indexed by second % 300.
         var buckets = [Int](repeating: 0, count: 300)
         var bucketSecond = [Int](repeating: -1, count: 300)
@@ -53,6 +56,15 @@ public final class IngestStats: Sendable {
                 s.databaseError = event
                 s.lastError = event
             }
+        }
+    }
+
+    /// Remembers that reading a file failed for want of descriptors or memory.
+    public func recordResourceShortage(_ message: String, now: Date = Date()) {
+        let event = StatusReport.ErrorEvent(message: message, at: now.timeIntervalSince1970)
+        state.withLock {
+            $0.resourceShortage = event
+            $0.lastError = event
         }
     }
 

@@ -3,6 +3,7 @@ import DequeModule
 import Foundation
 import Logging
 import NewsSystem
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -29,6 +30,10 @@ public final class InboxWatcher: @unchecked Sendable {
     private var settle: Int
     private var rescanInterval: Int
     private var inotifyFD: Int32 = -1
+    private var watch: Int32 = -1
+    private var inboxCheckTimer: DispatchSourceTimer?
+    /// Read by `status` from other threads.
+    private let problem = Mutex<String?>(nil)
     private var readSource: DispatchSourceRead?
     private var rescanTimer: DispatchSourceTimer?
     private var recovery: DirectoryStream?
@@ -60,15 +65,16 @@ public final class InboxWatcher: @unchecked Sendable {
     /// Starts watching: recovers the spool first, then claims from the inbox.
     func start() throws {
         let fd = try syscall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
-        let mask = UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR)
+        let wd: Int32
         do {
-            try syscall("inotify_add_watch", spool.inbox.path) { inotify_add_watch(fd, spool.inbox.path, mask) }
+            wd = try syscall("inotify_add_watch", spool.inbox.path) { inotify_add_watch(fd, spool.inbox.path, Self.watchMask) }
         } catch {
             close(fd)
             throw error
         }
         queue.sync {
             inotifyFD = fd
+            watch = wd
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
             source.setEventHandler { [weak self] in self?.readEvents() }
             // The descriptor is closed only here, once the source can no longer use it.
@@ -85,6 +91,14 @@ public final class InboxWatcher: @unchecked Sendable {
             rescanTimer = timer
             timer.resume()
 
+            // The inbox path is checked every second (one stat): a directory removed while
+            // newsd holds it open sends no event at all, and `mv inbox inbox.old` only a move.
+            let check = DispatchSource.makeTimerSource(queue: queue)
+            check.schedule(deadline: .now() + .seconds(1), repeating: .seconds(1))
+            check.setEventHandler { [weak self] in self?.checkInbox() }
+            inboxCheckTimer = check
+            check.resume()
+
             recovery = try? spool.spool.stream()
             needsPass = true
             claiming = true
@@ -100,6 +114,8 @@ public final class InboxWatcher: @unchecked Sendable {
             readSource = nil
             rescanTimer?.cancel()
             rescanTimer = nil
+            inboxCheckTimer?.cancel()
+            inboxCheckTimer = nil
             scan = nil
             recovery = nil
         }
@@ -157,6 +173,8 @@ public final class InboxWatcher: @unchecked Sendable {
                 break  // EAGAIN: drained
             }
             if n == 0 { break }
+            var inboxChanged = false
+            defer { if inboxChanged { checkInbox() } }
             var offset = 0
             while offset + 16 <= n {
                 let mask = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self) }
@@ -169,9 +187,8 @@ public final class InboxWatcher: @unchecked Sendable {
                     needsPass = true
                     continue
                 }
-                if mask & UInt32(IN_IGNORED) != 0 {
-                    logger.critical("the inbox directory was removed or unmounted; no new files will be seen")
-                    stats.recordError("inbox \(spool.inbox.path) is no longer watched (removed or unmounted)")
+                if mask & (UInt32(IN_IGNORED) | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_UNMOUNT)) != 0 {
+                    inboxChanged = true  // looked at below, once the buffer is read
                     continue
                 }
                 guard !name.isEmpty else { continue }
@@ -180,6 +197,49 @@ public final class InboxWatcher: @unchecked Sendable {
         }
         pump()
     }
+
+    /// The problem with the inbox path right now, if any (for status).
+    var inboxProblem: String? { problem.withLock { $0 } }
+
+    /// On `queue`: follows the inbox path. When it names another directory (replaced, or the
+    /// old one renamed away), opens and watches that one and scans it; while nothing usable is
+    /// there, says so in status and the log, once.
+    private func checkInbox() {
+        switch spool.checkInbox() {
+        case .same:
+            if problem.withLock({ $0 }) != nil {
+                problem.withLock { $0 = nil }
+                logger.notice("the inbox is back", metadata: ["inbox": "\(spool.inboxPath)"])
+            }
+        case .missing(let why), .unusable(let why):
+            let first = problem.withLock { p -> Bool in
+                defer { p = "inbox: \(why)" }
+                return p == nil
+            }
+            if first {
+                logger.critical("the inbox cannot be used; waiting for it to be made again", metadata: ["inbox": "\(spool.inboxPath)", "error": "\(why)"])
+                stats.recordError("inbox: \(why)")
+            }
+        case .reopened:
+            if watch >= 0 { _ = inotify_rm_watch(inotifyFD, watch) }
+            watch = inotify_add_watch(inotifyFD, spool.inboxPath, Self.watchMask)
+            problem.withLock { $0 = nil }
+            if watch < 0 {
+                let why = "cannot watch \(spool.inboxPath): \(String(cString: strerror(errno)))"
+                problem.withLock { $0 = "inbox: \(why)" }
+                logger.error("the inbox was replaced but cannot be watched; it is scanned every inbox.rescanIntervalMs", metadata: ["error": "\(why)"])
+            } else {
+                logger.notice("the inbox directory was replaced; watching the new one", metadata: ["inbox": "\(spool.inboxPath)"])
+            }
+            while eventNames.pop() != nil {}  // names in the old directory
+            scan = nil
+            needsPass = true
+            pump()
+        }
+    }
+
+    private static let watchMask =
+        UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR) | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF)
 
     /// Claims as long as there are slots and candidates.
     private func pump() {

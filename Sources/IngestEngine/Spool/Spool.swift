@@ -30,13 +30,26 @@ public struct ReadFile: Sendable {
     public var size: Int
     /// The bytes, or why the file cannot be used.
     public var content: Result<[UInt8], IngestFailure>
+    /// Set when reading failed for want of a resource (descriptors, memory), not because of
+    /// the file: it stays claimed and is read again later.
+    public var transientError: String? = nil
+
+    /// Whether errno says the system ran short of something rather than that the file is bad.
+    static func isResourceShortage(_ code: Int32) -> Bool {
+        code == EMFILE || code == ENFILE || code == ENOMEM || code == ENOBUFS || code == ENOSPC || code == EAGAIN
+    }
 }
 
 /// The folders a file passes through, Maildir style: it is claimed from the inbox by an atomic
 /// rename into the spool (same filesystem), and leaves the spool, by another rename, into the
 /// archive or failed/, or is deleted, only after its database transaction committed.
 public final class Spool: Sendable {
-    public let inbox: Directory
+    /// The inbox as opened now: `reopenInbox` replaces it when the path names another directory
+    /// (the inbox was replaced or moved away under newsd).
+    public var inbox: Directory { inboxDirectory.withLock { $0 } }
+    private let inboxDirectory: Mutex<Directory>
+    /// Where the inbox is (`inbox.path`).
+    public let inboxPath: String
     public let spool: Directory
     public let failed: Directory
     /// `failed/.reasons`: one JSON sidecar per failed file, under the failed file's own name. A
@@ -54,7 +67,9 @@ public final class Spool: Sendable {
 
     /// Opens (creating) the folders and checks that the inbox and spool share a filesystem.
     public init(config: NewsdConfig) throws {
-        inbox = try Directory(path: config.inboxPath, mode: 0o770)
+        let inbox = try Directory(path: config.inboxPath, mode: 0o770)
+        inboxDirectory = Mutex(inbox)
+        inboxPath = config.inboxPath
         spool = try Directory(path: config.spoolPath)
         failed = try Directory(path: config.failedPath)
         reasonsDirectory = Mutex(try failed.subdirectory(Self.reasonsFolder))
@@ -65,6 +80,40 @@ public final class Spool: Sendable {
             throw SystemError(
                 call: "claim", errno: EXDEV,
                 context: "inbox \(config.inboxPath) and spool \(config.spoolPath) must be on the same filesystem")
+        }
+    }
+
+    /// What the inbox path names now, against the directory newsd has open.
+    public enum InboxCheck: Sendable, Equatable {
+        /// The path names the open directory.
+        case same
+        /// Nothing, or something other than a directory, is at the path.
+        case missing(String)
+        /// Another directory is at the path (replaced, or the old one moved away): reopened.
+        case reopened
+        /// Another directory is there but cannot be used (another filesystem, no access).
+        case unusable(String)
+    }
+
+    /// Compares the inbox path's (device, inode) with the open directory's and opens the new
+    /// directory if they differ. newsd watches the path, not an inode.
+    public func checkInbox() -> InboxCheck {
+        var atPath = stat()
+        guard stat(inboxPath, &atPath) == 0 else {
+            return .missing("\(inboxPath): \(String(cString: strerror(errno)))")
+        }
+        guard atPath.st_mode & S_IFMT == S_IFDIR else { return .missing("\(inboxPath) is not a directory") }
+        var open = stat()
+        if fstat(inbox.fd, &open) == 0, open.st_dev == atPath.st_dev, open.st_ino == atPath.st_ino { return .same }
+        do {
+            let fresh = try Directory(path: inboxPath, create: false)
+            guard try fresh.device() == spool.device() else {
+                return .unusable("\(inboxPath) is now on another filesystem than the spool \(spool.path)")
+            }
+            inboxDirectory.withLock { $0 = fresh }
+            return .reopened
+        } catch {
+            return .unusable("\(error)")
         }
     }
 
@@ -100,8 +149,12 @@ public final class Spool: Sendable {
             guard let s = try spool.entryStat(name) else { return nil }
             st = s
         } catch {
-            return ReadFile(claimKey: "unstatable:\(displayName(name))", size: 0,
-                            content: .failure(IngestFailure(.unreadable, "cannot stat the file: \(error)")))
+            var r = ReadFile(claimKey: "unstatable:\(displayName(name))", size: 0,
+                             content: .failure(IngestFailure(.unreadable, "cannot stat the file: \(error)")))
+            if let e = error as? SystemError, ReadFile.isResourceShortage(e.errno) {
+                r.transientError = "cannot stat \(displayName(name)): \(e.message)"
+            }
+            return r
         }
         let key = "\(st.st_dev):\(st.st_ino):\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
         let size = Int(st.st_size)
@@ -127,6 +180,10 @@ public final class Spool: Sendable {
         } catch let error as SystemError {
             switch error.errno {
             case ENOENT: return nil
+            case let code where ReadFile.isResourceShortage(code):
+                var r = fail(.unreadable, "cannot open the file: \(error.message)")
+                r.transientError = "cannot open \(displayName(name)): \(error.message)"
+                return r
             case ELOOP: return fail(.symlink, "the entry is a symbolic link; newsd never follows links")
             case ENXIO: return fail(.notRegularFile, "the entry is not a regular file")
             default: return fail(.unreadable, "cannot open the file: \(error.message)")
@@ -145,8 +202,11 @@ public final class Spool: Sendable {
             }
             let n = bytes.withUnsafeMutableBytes { raw in Glibc.read(fd, raw.baseAddress! + total, raw.count - total) }
             if n < 0 {
-                if errno == EINTR { continue }
-                return fail(.unreadable, "cannot read the file: \(String(cString: strerror(errno)))")
+                let code = errno
+                if code == EINTR { continue }
+                var r = fail(.unreadable, "cannot read the file: \(String(cString: strerror(code)))")
+                if ReadFile.isResourceShortage(code) { r.transientError = "cannot read \(displayName(name)): \(String(cString: strerror(code)))" }
+                return r
             }
             if n == 0 { break }
             total += n
