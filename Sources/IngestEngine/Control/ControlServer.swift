@@ -92,9 +92,12 @@ public final class ControlServer: @unchecked Sendable {
         let timer: DispatchSourceTimer
         var buffer: [UInt8] = []
         var answered = false
-        init(source: DispatchSourceRead, timer: DispatchSourceTimer) {
+        let acceptedAt = ContinuousClock.now
+        let uid: UInt32
+        init(source: DispatchSourceRead, timer: DispatchSourceTimer, uid: UInt32) {
             self.source = source
             self.timer = timer
+            self.uid = uid
         }
     }
 
@@ -172,7 +175,9 @@ public final class ControlServer: @unchecked Sendable {
     }
 
     private func acceptAll(_ listenFD: Int32) {
-        while true {
+        // At most a few connections per event: under a flood of connects the backlog never
+        // empties, and the requests of clients already accepted (status) must get their turn.
+        for _ in 0..<16 {
             let fd = newsd_accept(listenFD)
             if fd < 0 {
                 let code = errno
@@ -196,12 +201,19 @@ public final class ControlServer: @unchecked Sendable {
             // Past control.maxClients connections are refused; root, newsd's user and the
             // admin users have a few more, so `status` gets through a flood of other clients.
             if connections.count >= maxClients + (policy.adminUIDs.contains(uid) ? Self.adminReserve : 0) {
-                refuse(fd)
-                continue
+                // Room is made by closing the connection that has waited longest without
+                // sending a request (idle clients cost nothing, so they may not lock others out);
+                // when every connection is being answered, the new one is refused.
+                if let idle = evictable(forAdmin: policy.adminUIDs.contains(uid)) {
+                    respond(idle, ControlResponse(ok: false, error: ControlErrorBody(code: "busy", message: "closed to make room: no request within \(connections.count) newer connections (control.maxClients)")))
+                } else {
+                    refuse(fd)
+                    continue
+                }
             }
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
             let timer = DispatchSource.makeTimerSource(queue: queue)
-            let connection = Connection(source: source, timer: timer)
+            let connection = Connection(source: source, timer: timer, uid: uid)
             connections[fd] = connection
             source.setEventHandler { [weak self] in self?.readable(fd, peer) }
             source.setCancelHandler { close(fd) }
@@ -212,6 +224,19 @@ public final class ControlServer: @unchecked Sendable {
             source.resume()
             timer.resume()
         }
+    }
+
+    /// The connection to close to make room: the one accepted longest ago that has sent nothing
+    /// (no complete request, nothing waiting to be read). An admin's is closed only to make room
+    /// for another admin.
+    private func evictable(forAdmin: Bool) -> Int32? {
+        var peek: UInt8 = 0
+        for (fd, c) in connections.filter({ !$0.value.answered }).sorted(by: { $0.value.acceptedAt < $1.value.acceptedAt }) {
+            if !forAdmin && policy.adminUIDs.contains(c.uid) { continue }
+            if !c.buffer.isEmpty || recv(fd, &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0 { continue }  // data or EOF pending
+            return fd
+        }
+        return nil
     }
 
     /// A connection over `control.maxClients`: one error line, if the socket takes it at once,
