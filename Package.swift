@@ -79,7 +79,8 @@ let package = Package(
         .executableTarget(
             name: "newsctl",
             dependencies: [
-                "NewsProtocol", "NewsCore",
+                // IngestEngine for `explain`: the code that decides a file's fate in newsd.
+                "NewsProtocol", "NewsCore", "IngestEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),

@@ -1,89 +1,103 @@
 import ArgumentParser
 import Foundation
+import IngestEngine
 import NewsCore
+import NewsProtocol
 
-struct Explain: ParsableCommand {
+struct Explain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Parse one file as newsd would and show what it would store.",
         discussion: """
-            Touches neither the database nor the inbox, and needs no running newsd. Uses the junk \
-            rules and the topic model of the config file (parser.junkPatterns, classifier.model) \
-            when it can read one, and shows the language, topic, keywords, entities and SimHash \
-            newsd would store. Exits 0 when the \
-            file yields at least one article, 65 (EX_DATAERR) when newsd would move it to failed/, \
-            66 (EX_NOINPUT) when it cannot be read.
+            Touches neither the database nor the inbox. Judges the file with newsd's own code \
+            (how it is read, its size limit, symlinks and special files refused, parsing within \
+            parser.maxSeconds, junk rules, topic model) and the running newsd's settings when one \
+            answers on the control socket; otherwise, or with --config, the configuration file \
+            and NEWSD_* environment variables, as newsd reads them. Shows the language, topic, \
+            keywords, entities and SimHash newsd would store. Exits 0 when the file yields at \
+            least one article, 65 (EX_DATAERR) when newsd would move it to failed/, 66 \
+            (EX_NOINPUT) when it cannot be read, 78 when the configuration is invalid.
             """)
 
     @Argument(help: "The file to explain.")
     var file: String
 
-    @Option(help: "newsd's JSON config file, for its junk rules (default: /etc/newsd/newsd.json if readable).")
+    @Option(help: "newsd's JSON config file to judge by, instead of asking the running newsd (default when none answers: /etc/newsd/newsd.json if present).")
     var config: String?
 
-    @Option(help: "Topic model file (default: classifier.model of the config file).")
+    @Option(help: "Topic model file (default: the one newsd uses).")
     var model: String?
 
-    @Flag(help: "Print JSON for scripts instead of text.")
-    var json = false
+    @OptionGroup var client: ClientOptions
 
-    func run() throws {
-        guard let data = FileManager.default.contents(atPath: file) else {
-            FileHandle.standardError.write(Data("newsctl explain: cannot read \(file)\n".utf8))
-            throw ExitCode(66)
-        }
-        let settings = configRoot()
-        let parser = DocumentParser(junk: try junkRules(settings))
-        let enricher = try makeEnricher(settings)
-        let bytes = Array(data)
-        var doc: ParsedDocument
+    var json: Bool { client.json }
+
+    func run() async throws {
+        var (settings, source) = try await self.settings()
+        if let model { settings.classifierModel = model }
+        let processor: FileProcessor
         do {
-            doc = try parser.parse(bytes: bytes)
-            doc.records = doc.records.map { r in
-                r.map { article in
-                    var a = article
-                    a.enrichment = enricher.enrich(article)
-                    return a
-                }
-            }
-        } catch {
-            if json {
-                try printJSON(ExplainReport(file: file, sizeBytes: bytes.count, failure: error))
-            } else {
-                print("\(file): would move to failed/\n  code:   \(error.code.rawValue)\n  reason: \(error.reason)")
-            }
-            throw ExitCode(65)
-        }
-        if json {
-            try printJSON(ExplainReport(file: file, sizeBytes: bytes.count, document: doc))
-        } else {
-            print(render(doc, size: bytes.count))
-        }
-    }
-
-    /// The config file as JSON, if there is one to read.
-    private func configRoot() -> [String: Any]? {
-        let path = config ?? "/etc/newsd/newsd.json"
-        guard let data = FileManager.default.contents(atPath: path) else { return nil }
-        return (try? JSONSerialization.jsonObject(with: data)) as? [String: Any]
-    }
-
-    private func junkRules(_ root: [String: Any]?) throws -> JunkRules {
-        if let config, FileManager.default.contents(atPath: config) == nil { throw ValidationError("cannot read config file \(config)") }
-        guard let patterns = (root?["parser"] as? [String: Any])?["junkPatterns"] as? [String] else { return .default }
-        return try JunkRules(patterns: patterns)
-    }
-
-    private func makeEnricher(_ root: [String: Any]?) throws -> Enricher {
-        let classifier = root?["classifier"] as? [String: Any]
-        let path = model ?? (classifier?["model"] as? String).flatMap { $0.isEmpty ? nil : $0 }
-        do {
-            return Enricher(
-                model: try path.map { try LoadedModel(path: $0) },
-                minConfidence: classifier?["minConfidence"] as? Double ?? 0.5,
-                keywordCount: classifier?["keywords"] as? Int ?? 10)
-        } catch {
+            processor = try FileProcessor(config: settings)
+        } catch let error as ModelFileError {
             FileHandle.standardError.write(Data("newsctl explain: \(error)\n".utf8))
             throw ExitCode(66)
+        } catch {
+            FileHandle.standardError.write(Data("newsctl explain: \(error)\n".utf8))
+            throw ExitCode(78)
+        }
+        // Read as newsd reads a claimed file: relative to its folder, never following a link.
+        let url = URL(fileURLWithPath: file)
+        let read: ReadFile?
+        do {
+            let folder = try Directory(path: url.deletingLastPathComponent().path, create: false)
+            read = FileIntake.read(Array(url.lastPathComponent.utf8), in: folder, maxBytes: settings.maxFileBytes)
+        } catch {
+            read = nil
+        }
+        guard let read, read.transientError == nil else {
+            FileHandle.standardError.write(Data("newsctl explain: cannot read \(file)\(read?.transientError.map { ": \($0)" } ?? "")\n".utf8))
+            throw ExitCode(66)
+        }
+        let outcome = read.content.flatMap(processor.process)
+        switch outcome {
+        case .failure(let error):
+            if json {
+                try printJSON(ExplainReport(file: file, sizeBytes: read.size, settingsFrom: source, failure: error))
+            } else {
+                print("\(file): would move to failed/\n  code:   \(error.code.rawValue)\n  reason: \(error.reason)\n  judged by \(source)")
+            }
+            throw ExitCode(65)
+        case .success(let doc):
+            if json {
+                try printJSON(ExplainReport(file: file, sizeBytes: read.size, settingsFrom: source, document: doc))
+            } else {
+                print(render(doc, size: read.size) + "\n  judged by \(source)")
+            }
+        }
+    }
+
+    /// The running newsd's settings if one answers (and no --config was given), else the
+    /// configuration newsd would load here; and where they came from.
+    private func settings() async throws -> (NewsdConfig, String) {
+        if config == nil,
+            let answer = try? ControlClient(socketPath: client.socket, timeoutSeconds: min(client.timeout, 3)).send(ControlRequest(command: "status")),
+            let intake = answer.status?.intake
+        {
+            var c = NewsdConfig.defaults()
+            c.maxFileBytes = intake.maxFileBytes
+            c.parserMaxSeconds = intake.parserMaxSeconds
+            c.junkPatterns = intake.junkPatterns
+            c.classifierModel = intake.classifierModel
+            c.classifierMinConfidence = intake.classifierMinConfidence
+            c.keywordCount = intake.keywordCount
+            return (c, "the settings of the newsd answering on \(client.socket) (pid \(answer.status?.pid ?? 0))")
+        }
+        let file = config ?? (FileManager.default.fileExists(atPath: "/etc/newsd/newsd.json") ? "/etc/newsd/newsd.json" : nil)
+        do {
+            let c = try await NewsdConfig.load(file: file)
+            return (c, file.map { "\($0) and the NEWSD_* environment (no newsd answered)" } ?? "the defaults and the NEWSD_* environment (no newsd answered, no config file)")
+        } catch {
+            FileHandle.standardError.write(Data("newsctl explain: \(error)\n".utf8))
+            throw ExitCode(78)
         }
     }
 
@@ -158,6 +172,8 @@ struct ExplainReport: Encodable {
 
     var file: String
     var sizeBytes: Int
+    /// Whose settings judged the file: the running newsd's, or a configuration file's.
+    var settingsFrom: String
     var format: String?
     var encoding: String?
     var wouldStore: Bool
@@ -165,9 +181,10 @@ struct ExplainReport: Encodable {
     var reason: String?
     var records: [Record]
 
-    init(file: String, sizeBytes: Int, document: ParsedDocument) {
+    init(file: String, sizeBytes: Int, settingsFrom: String, document: ParsedDocument) {
         self.file = file
         self.sizeBytes = sizeBytes
+        self.settingsFrom = settingsFrom
         format = document.format.rawValue
         encoding = document.encoding
         wouldStore = true
@@ -187,9 +204,10 @@ struct ExplainReport: Encodable {
         }
     }
 
-    init(file: String, sizeBytes: Int, failure: IngestFailure) {
+    init(file: String, sizeBytes: Int, settingsFrom: String, failure: IngestFailure) {
         self.file = file
         self.sizeBytes = sizeBytes
+        self.settingsFrom = settingsFrom
         wouldStore = false
         code = failure.code.rawValue
         reason = failure.reason

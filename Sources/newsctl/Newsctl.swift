@@ -3,7 +3,7 @@ import Foundation
 import NewsProtocol
 
 @main
-struct Newsctl: ParsableCommand {
+struct Newsctl: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "newsctl",
         abstract: "Control and inspect a running newsd.",

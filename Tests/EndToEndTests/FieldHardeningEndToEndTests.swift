@@ -265,4 +265,74 @@ import Glibc
         #expect(newsd.logText.contains("cannot read a claimed file for want of resources"))
         #expect(newsd.stop() == 0)
     }
+
+    /// Item 13: `newsctl explain` and newsd decide a file's fate by the same code and settings:
+    /// on 20 odd files, explain's verdict (stored, or the failure code) is newsd's. The daemon
+    /// runs with a 4 KiB size limit and a topic model from NEWSD_* variables, which explain
+    /// learns by asking it. Before, explain followed symlinks, read any size, and ignored the
+    /// daemon's settings and model.
+    @Test func item13_explainAgreesWithNewsd() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        let model = URL(fileURLWithPath: Self.scripts).deletingLastPathComponent().appendingPathComponent("config/topics-bbc.model").path
+        try newsd.start(environment: ["NEWSD_INBOX_MAX_FILE_BYTES": "4096", "NEWSD_CLASSIFIER_MODEL": model])
+        let stage = newsd.state + "/stage"
+        try FileManager.default.createDirectory(atPath: stage, withIntermediateDirectories: true)
+        let story = "Government announces budget for schools\n\nThe minister said on Tuesday that the government will spend more on schools and teachers next year.\n\nParliament will vote on the budget in March.\n"
+        var files: [String: [UInt8]] = [
+            "plain.txt": Array(story.utf8),
+            "too-large.txt": Array(story.utf8) + [UInt8](repeating: 0x61, count: 5000),
+            "empty.txt": [],
+            "blank.txt": Array(" \n\t\n".utf8),
+            "image.png": [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D] + [UInt8](repeating: 7, count: 64),
+            "nul.txt": Array("Title with\0 NUL\(body)".utf8),
+            "title-only.txt": Array("Just a headline\n".utf8),
+            "junk-only.txt": Array("Share:\n\nerror: Content is protected !!\n".utf8),
+            "good.json": Array(#"{"title": "Schools get more money", "body": "The government will spend more on schools next year."}"#.utf8),
+            "truncated.json": Array(#"{"title": "#.utf8),
+            "no-article.json": Array(#"[{"title": 42}]"#.utf8),
+            "mixed.ndjson": Array((#"{"title": "One", "body": "First body text."}"# + "\n" + #"{"title": 7}"# + "\n").utf8),
+            "bracket.txt": Array(("[Updated] " + story).utf8),
+            "page.html": Array("<html><head><title>Schools</title></head><body><article><p>The government will spend more on schools and teachers next year, the minister said.</p></article></body></html>".utf8),
+            "feed.rss": Array(#"<?xml version="1.0"?><rss version="2.0"><channel><title>T</title><item><title>Schools</title><description>More money for schools next year.</description></item></channel></rss>"#.utf8),
+            "lt-flood.json": Array((#"{"title": "Storm", "body": "<p>Some text. "# + String(repeating: "<", count: 3000) + #""}"#).utf8),
+            "latin1.txt": Array("Caf".utf8) + [0xE9] + Array(" prices rise\(body)".utf8),
+        ]
+        for (name, bytes) in files { #expect(FileManager.default.createFile(atPath: stage + "/" + name, contents: Data(bytes))) }
+        #expect(symlink(stage + "/plain.txt", stage + "/link.txt") == 0)
+        #expect(mkfifo(stage + "/pipe.fifo", 0o644) == 0)
+        #expect(mkdir(stage + "/folder", 0o755) == 0)
+        files["link.txt"] = []
+        files["pipe.fifo"] = []
+        files["folder"] = []
+        #expect(files.count == 20)
+
+        var explained: [String: String] = [:]
+        for name in files.keys {
+            let r = try newsd.newsctl(["explain", "--json", stage + "/" + name])
+            let report = try? JSONSerialization.jsonObject(with: Data(r.output.utf8)) as? [String: Any]
+            explained[name] = r.status == 0 ? "stored" : (report?["code"] as? String ?? "exit \(r.status): \(r.output)")
+            if name == "plain.txt" {
+                #expect((report?["settingsFrom"] as? String)?.hasPrefix("the settings of the newsd answering on") == true)
+                let records = report?["records"] as? [[String: Any]]
+                #expect(records?.first?["category"] as? String != nil, "explain used no model: \(r.output)")
+            }
+        }
+        for name in files.keys { #expect(rename(stage + "/" + name, newsd.inbox + "/" + name) == 0) }
+        func judge() throws -> [String: String] {
+            var judged: [String: String] = [:]
+            for path in newsd.files(in: newsd.archive) { judged[(path as NSString).lastPathComponent] = "stored" }
+            for name in (try? FileManager.default.contentsOfDirectory(atPath: newsd.failed + "/.reasons")) ?? [] {
+                let data = try Data(contentsOf: URL(fileURLWithPath: newsd.failed + "/.reasons/" + name))
+                let sidecar = try JSONDecoder().decode(FailedSidecar.self, from: data)
+                judged[sidecar.originalName] = sidecar.code
+            }
+            return judged
+        }
+        #expect(try eventually { try judge().count == files.count && newsd.status().files.claimed == 0 })
+        let judged = try judge()
+        #expect(explained == judged)
+        #expect(explained["too-large.txt"] == "too_large" && explained["link.txt"] == "symlink" && explained["pipe.fifo"] == "not_regular_file")
+        #expect(newsd.stop() == 0)
+    }
 }

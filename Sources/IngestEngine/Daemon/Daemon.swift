@@ -250,7 +250,7 @@ public final class Daemon: Sendable {
     }
 
     /// The enricher the configuration asks for, reading the model file if one is named.
-    static func makeEnricher(_ config: NewsdConfig) throws(ModelFileError) -> Enricher {
+    public static func makeEnricher(_ config: NewsdConfig) throws(ModelFileError) -> Enricher {
         let model = config.classifierModel.isEmpty ? nil : try LoadedModel(path: config.classifierModel)
         return Enricher(model: model, minConfidence: config.classifierMinConfidence, keywordCount: config.keywordCount)
     }
@@ -327,21 +327,15 @@ public final class Daemon: Sendable {
             content = .failure(failure)
         case .success(let bytes):
             sha = Array(SHA256.hash(data: bytes))
-            let parser = self.parser.withLock { $0 }
-            let allowance = config.withLock { $0.parserMaxSeconds }
-            do {
-                let document = try parser.parse(bytes: bytes, deadline: ParseDeadline(seconds: allowance))
-                let enricher = self.enricher.withLock { $0 }
-                let articles = document.articles.map { article in
-                    var a = article
-                    a.enrichment = enricher.enrich(article)
-                    return a
-                }
+            let processor = FileProcessor(
+                parser: parser.withLock { $0 }, enricher: enricher.withLock { $0 }, maxSeconds: config.withLock { $0.parserMaxSeconds })
+            switch processor.process(bytes) {
+            case .success(let document):
                 content = .document(
-                    format: document.format, articles: articles,
+                    format: document.format, articles: document.articles,
                     recordFailures: document.recordFailures.map { IngestRecord.RecordFailure(index: $0.index, failure: $0.failure) })
-            } catch {
-                content = .failure(error)
+            case .failure(let failure):
+                content = .failure(failure)
             }
         }
         // The content hash makes the claim key safe even if an inode and its coarse ctime were
@@ -574,6 +568,10 @@ public final class Daemon: Sendable {
             model: enricher.withLock { $0 }.model.map { .init(id: $0.id, path: $0.path, labels: $0.model.labels) },
             reclassify: reclassifier.snapshot)
         report.problems = problems
+        let c = config.withLock { $0 }
+        report.intake = .init(
+            maxFileBytes: c.maxFileBytes, parserMaxSeconds: c.parserMaxSeconds, junkPatterns: c.junkPatterns,
+            classifierModel: c.classifierModel, classifierMinConfidence: c.classifierMinConfidence, keywordCount: c.keywordCount)
         return report
     }
 }

@@ -257,6 +257,30 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// What is wrong right now and needs attention (the database not connected, the inbox
     /// missing): empty when newsd is healthy. `newsctl status` exits 1 when it is not.
     public var problems: [String]?
+    /// The settings that decide a file's fate, so `newsctl explain` judges as this newsd does.
+    public var intake: IntakeSettings?
+
+    /// `inbox.maxFileBytes`, `parser.*` and `classifier.*` as newsd runs with them.
+    public struct IntakeSettings: Codable, Sendable, Equatable {
+        public var maxFileBytes: Int
+        public var parserMaxSeconds: Double
+        public var junkPatterns: [String]
+        /// The model file's path; empty: none.
+        public var classifierModel: String
+        public var classifierMinConfidence: Double
+        public var keywordCount: Int
+        public init(
+            maxFileBytes: Int, parserMaxSeconds: Double, junkPatterns: [String], classifierModel: String,
+            classifierMinConfidence: Double, keywordCount: Int
+        ) {
+            self.maxFileBytes = maxFileBytes
+            self.parserMaxSeconds = parserMaxSeconds
+            self.junkPatterns = junkPatterns
+            self.classifierModel = classifierModel
+            self.classifierMinConfidence = classifierMinConfidence
+            self.keywordCount = keywordCount
+        }
+    }
 
     /// The loaded topic model.
     public struct ModelInfo: Codable, Sendable, Equatable {
