@@ -82,14 +82,7 @@ struct Explain: AsyncParsableCommand {
             let answer = try? ControlClient(socketPath: client.socket, timeoutSeconds: min(client.timeout, 3)).send(ControlRequest(command: "status")),
             let intake = answer.status?.intake
         {
-            var c = NewsdConfig.defaults()
-            c.maxFileBytes = intake.maxFileBytes
-            c.parserMaxSeconds = intake.parserMaxSeconds
-            c.junkPatterns = intake.junkPatterns
-            c.classifierModel = intake.classifierModel
-            c.classifierMinConfidence = intake.classifierMinConfidence
-            c.keywordCount = intake.keywordCount
-            return (c, "the settings of the newsd answering on \(client.socket) (pid \(answer.status?.pid ?? 0))")
+            return (NewsdConfig.defaults().applying(intake), "the settings of the newsd answering on \(client.socket) (pid \(answer.status?.pid ?? 0))")
         }
         let file = config ?? (FileManager.default.fileExists(atPath: "/etc/newsd/newsd.json") ? "/etc/newsd/newsd.json" : nil)
         do {

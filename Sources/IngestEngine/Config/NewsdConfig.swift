@@ -1,6 +1,7 @@
 import Configuration
-import NewsCore
 import Foundation
+import NewsCore
+import NewsProtocol
 import Synchronization
 
 /// newsd's settings. Each has a documented default; `config/newsd.example.json` lists them all.
@@ -278,5 +279,26 @@ private final class ProblemCollector: AccessReporter {
 
     func take(_ key: String) -> String? {
         problems.withLock { $0.removeValue(forKey: key) }
+    }
+}
+
+extension NewsdConfig {
+    /// The settings that decide a file's fate, as `status` reports them (`newsctl explain`).
+    public var intake: StatusReport.IntakeSettings {
+        StatusReport.IntakeSettings(
+            maxFileBytes: maxFileBytes, parserMaxSeconds: parserMaxSeconds, junkPatterns: junkPatterns,
+            classifierModel: classifierModel, classifierMinConfidence: classifierMinConfidence, keywordCount: keywordCount)
+    }
+
+    /// This configuration with a running newsd's intake settings.
+    public func applying(_ intake: StatusReport.IntakeSettings) -> NewsdConfig {
+        var c = self
+        c.maxFileBytes = intake.maxFileBytes
+        c.parserMaxSeconds = intake.parserMaxSeconds
+        c.junkPatterns = intake.junkPatterns
+        c.classifierModel = intake.classifierModel
+        c.classifierMinConfidence = intake.classifierMinConfidence
+        c.keywordCount = intake.keywordCount
+        return c
     }
 }

@@ -568,10 +568,7 @@ public final class Daemon: Sendable {
             model: enricher.withLock { $0 }.model.map { .init(id: $0.id, path: $0.path, labels: $0.model.labels) },
             reclassify: reclassifier.snapshot)
         report.problems = problems
-        let c = config.withLock { $0 }
-        report.intake = .init(
-            maxFileBytes: c.maxFileBytes, parserMaxSeconds: c.parserMaxSeconds, junkPatterns: c.junkPatterns,
-            classifierModel: c.classifierModel, classifierMinConfidence: c.classifierMinConfidence, keywordCount: c.keywordCount)
+        report.intake = config.withLock { $0.intake }
         return report
     }
 }
