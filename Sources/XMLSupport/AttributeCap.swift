@@ -27,7 +27,10 @@ enum AttributeCap {
             while i < n {
                 let b = bytes[i]
                 if quote != 0 {
-                    if b == quote { quote = 0 }
+                    if b == quote {
+                        quote = 0
+                        inToken = false  // `a="1"b="2"`: a value's closing quote ends the attribute
+                    }
                 } else if b == 0x3E {
                     break
                 } else if b == 0x22 || b == 0x27 {

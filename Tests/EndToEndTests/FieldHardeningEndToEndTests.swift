@@ -335,4 +335,72 @@ import Glibc
         #expect(explained["too-large.txt"] == "too_large" && explained["link.txt"] == "symlink" && explained["pipe.fifo"] == "not_regular_file")
         #expect(newsd.stop() == 0)
     }
+
+    /// Item 6, the other state folders (found by attacking this work): failed/ moved away is
+    /// made again and used, with a log line; a removed spool, which newsd cannot follow, is a
+    /// status problem (exit 1) instead of a silent stop.
+    @Test func item06_stateFoldersMovedAwayAreFollowedOrReported() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+        #expect(rename(newsd.failed, newsd.state + "/failed.old") == 0)
+        #expect(eventually { newsd.logText.contains("failed/ was moved away or removed; made it again") })
+        try newsd.drop("broken.png", [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, 1])
+        #expect(eventually { FileManager.default.fileExists(atPath: newsd.failed + "/.reasons/broken.png") })
+        #expect(FileManager.default.fileExists(atPath: newsd.failed + "/broken.png"))
+        #expect(try newsd.status().files.failed == 1)
+        #expect(rmdir(newsd.spool) == 0)
+        #expect(try eventually { try newsd.status().problems?.contains { $0.hasPrefix("spool: ") } == true })
+        #expect(try newsd.newsctl(["status"]).status == 1)
+        #expect(newsd.stop() == 0)
+    }
+
+    /// Item 3, one user against another (found by attacking this work): a user who is not an
+    /// admin holds at most a quarter of control.maxClients, and half-sent requests are evicted
+    /// like idle ones, so another unprivileged user's `status` still gets through.
+    @Test(.enabled(if: getuid() == 0 && getpwnam("daemon") != nil, "needs root and the daemon user"))
+    func item03_oneUserCannotShutAnotherOut() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        chmod(newsd.state, 0o755)
+        try newsd.start(environment: ["NEWSD_CONTROL_MODE": "0666"])
+        let bin = newsd.state + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        #expect(try runCommand("/bin/cp", [binDir + "/newsctl", bin + "/newsctl"]).status == 0)
+        chmod(bin, 0o755)
+        chmod(bin + "/newsctl", 0o755)
+        let flood = try spawn(
+            "/usr/sbin/runuser", ["-u", "nobody", "--", "/usr/bin/python3", Self.scripts + "/control-flood", newsd.socket, "200", "8"])
+        usleep(1_500_000)
+        var answered = 0
+        for _ in 0..<10 {
+            let r = try runCommand("/usr/sbin/runuser", ["-u", "daemon", "--", bin + "/newsctl", "status", "--json", "--socket", newsd.socket])
+            if r.status == 0 { answered += 1 }
+            usleep(300_000)
+        }
+        #expect(waitFor(flood) == 0)
+        #expect(answered == 10, "another user's status answered \(answered) of 10 times under the flood")
+        #expect(newsd.stop() == 0)
+    }
+
+    /// Item 5, a lock (found by attacking this work): a writer waiting behind `LOCK TABLE`
+    /// gives up after lock_timeout (10 s), so status says so instead of "connected"; once the
+    /// lock is gone the file is stored.
+    @Test func item05_aHeldTableLockShowsInStatus() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start(environment: ["NEWSD_RETRY_MAX_MS": "1000"])
+        try newsd.drop("first.txt", article(0, "lock"))
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        let locker = try PostgresConnection(conninfo: url)
+        try locker.execute("BEGIN")
+        try locker.execute("LOCK TABLE articles IN ACCESS EXCLUSIVE MODE")
+        try newsd.drop("second.txt", article(1, "lock"))
+        #expect(try eventually(40) { try newsd.status().database.lastError?.message.contains("lock timeout") == true })
+        #expect(try newsd.status().database.state == "reconnecting")
+        try locker.execute("COMMIT")
+        #expect(try eventually(40) { try newsd.status().totals.ingested == 2 })
+        #expect(try eventually { try newsd.status().problems == [] })
+        #expect(newsd.stop() == 0)
+    }
 }

@@ -77,6 +77,9 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
                 == ControlErrorBody(code: "bad_request", message: #"retry: argument "all": "maybe" is neither true nor false"#))
         #expect(
             idle.answer(#"{"v":1,"command":"reclassify","args":{"since":"99999-01-01"}}"#, uid: 0).error?.code == "bad_request")
+        #expect(
+            idle.answer(#"{"v":1,"command":"drop","args":{"code":""}}"#, uid: 0).error
+                == ControlErrorBody(code: "bad_request", message: #"drop: argument "code": "" is not a failure code (such as not_text)"#))
         // In range, it is answered.
         let listed = idle.answer(#"{"v":1,"command":"queue","args":{"limit":"10000"}}"#)
         #expect(listed.ok && listed.queue?.map(\.id) == ["claimed.txt"])

@@ -61,6 +61,11 @@ public enum Pathological {
                 + repeated("<x>", n / 2) + repeated("</x>", n / 2) + "</description></item></channel></rss>")
         add("ndjson-broken-lines.ndjson", #"{"title": "Storm hits", "body": "Some text."}"# + "\n" + repeated("{\"a\n", n))
         add("ndjson-invalid-objects.ndjson", #"{"title": "Storm hits", "body": "Some text."}"# + "\n" + repeated("{\"a\":}\n", n))
+        add("html-attributes-without-spaces.html",
+            "<html><head><title>Storm hits the coast</title></head><body><p " + (0..<(n / 12)).map { "a\($0)=\"1\"" }.joined()
+                + ">Some text about the storm that hit the coast.</p></body></html>")
+        add("text-combining-marks.txt", "Storm hits the coast\n\nSome body. a" + repeated("\u{0301}\u{0316}", n))
+        add("text-junk-lines-in-one-block.txt", "Storm hits the coast\n\nSome text about the storm.\n" + repeated("Share this article\n", n))
         add("text-junk-lines.txt", "Storm hits the coast\n\nSome text about the storm.\n\n" + repeated("Share:\nerror: Content is protected !!\n", n))
         add("text-capitalized-words.txt", "Storm Hits The Coast\n\n" + repeated("Aaron Bello Carlos Dmitri Elena Fox Gomez Harbour Island ", n))
         add("text-long-word.txt", "Storm hits the coast\n\nSome " + repeated("x", n) + " text.")

@@ -21,7 +21,11 @@ final class ArticleQueries: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         if connection?.isConnected != true {
-            connection = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
+            let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
+            // A query stuck behind a lock or over a huge table answers within newsctl's 10 s
+            // with an error, rather than leaving the client to time out.
+            try conn.query("SELECT set_config('statement_timeout', '8s', false) WHERE current_setting('statement_timeout') = '0'")
+            connection = conn
         }
         do {
             return try body(connection!)

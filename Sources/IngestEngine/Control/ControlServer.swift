@@ -198,14 +198,17 @@ public final class ControlServer: @unchecked Sendable {
                 continue
             }
             let peer = PeerCredentials(pid: pid, uid: uid, gid: gid)
-            // Past control.maxClients connections are refused; root, newsd's user and the
-            // admin users have a few more, so `status` gets through a flood of other clients.
-            if connections.count >= maxClients + (policy.adminUIDs.contains(uid) ? Self.adminReserve : 0) {
-                // Room is made by closing the connection that has waited longest without
-                // sending a request (idle clients cost nothing, so they may not lock others out);
-                // when every connection is being answered, the new one is refused.
-                if let idle = evictable(forAdmin: policy.adminUIDs.contains(uid)) {
-                    respond(idle, ControlResponse(ok: false, error: ControlErrorBody(code: "busy", message: "closed to make room: no request within \(connections.count) newer connections (control.maxClients)")))
+            // Room: control.maxClients connections in all, and a quarter of that for any one
+            // user who is not an admin, so one hostile user cannot shut the others out. Root,
+            // newsd's user and the admin users have a few more, so `status` gets through. Past a
+            // limit, the connection of that scope idle longest is closed; if none is idle (every
+            // one is being answered or has data waiting), the new one is refused.
+            let admin = policy.adminUIDs.contains(uid)
+            let own = admin ? 0 : connections.values.count { $0.uid == uid }
+            let full = connections.count >= maxClients + (admin ? Self.adminReserve : 0)
+            if full || own >= perUserLimit {
+                if let idle = evictable(forAdmin: admin, onlyUID: full ? nil : uid) {
+                    respond(idle, ControlResponse(ok: false, error: ControlErrorBody(code: "busy", message: "closed to make room for a newer connection: no request received (control.maxClients)")))
                 } else {
                     refuse(fd)
                     continue
@@ -226,14 +229,18 @@ public final class ControlServer: @unchecked Sendable {
         }
     }
 
-    /// The connection to close to make room: the one accepted longest ago that has sent nothing
-    /// (no complete request, nothing waiting to be read). An admin's is closed only to make room
-    /// for another admin.
-    private func evictable(forAdmin: Bool) -> Int32? {
+    /// Connections one user who is not an admin may hold at once.
+    private var perUserLimit: Int { max(1, maxClients / 4) }
+
+    /// The connection to close to make room: the one accepted longest ago that is not being
+    /// answered and has nothing waiting to be read (idle, or a request sent in part and
+    /// stalled), of `onlyUID` if given. An admin's is closed only to make room for an admin.
+    private func evictable(forAdmin: Bool, onlyUID: UInt32? = nil) -> Int32? {
         var peek: UInt8 = 0
         for (fd, c) in connections.filter({ !$0.value.answered }).sorted(by: { $0.value.acceptedAt < $1.value.acceptedAt }) {
+            if let onlyUID, c.uid != onlyUID { continue }
             if !forAdmin && policy.adminUIDs.contains(c.uid) { continue }
-            if !c.buffer.isEmpty || recv(fd, &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0 { continue }  // data or EOF pending
+            if recv(fd, &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0 { continue }  // data or EOF waiting
             return fd
         }
         return nil

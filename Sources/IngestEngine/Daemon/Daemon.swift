@@ -542,7 +542,7 @@ public final class Daemon: Sendable {
         let slotSnapshot = slots.snapshot
         let inbox = watcher.withLock { $0 }!.inboxCount()
         var problems: [String] = []
-        if let inboxProblem = watcher.withLock({ $0 })?.inboxProblem { problems.append(inboxProblem) }
+        problems += watcher.withLock({ $0 })?.problems ?? []
         if let shortage = s.resourceShortage, Date().timeIntervalSince1970 - shortage.at < 30 {
             problems.append("resources: \(shortage.message)")
         }

@@ -198,13 +198,33 @@ public final class InboxWatcher: @unchecked Sendable {
         pump()
     }
 
-    /// The problem with the inbox path right now, if any (for status).
-    var inboxProblem: String? { problem.withLock { $0 } }
+    /// The problems with the inbox and the state folders right now (for status).
+    var problems: [String] {
+        (problem.withLock { $0 }.map { [$0] } ?? []) + folderProblems.withLock { $0 }
+    }
+    private let folderProblems = Mutex<[String]>([])
+    /// On `queue`: the state folders' problems as last seen.
+    private var stateProblems: [String] = [] {
+        didSet { let p = stateProblems; folderProblems.withLock { $0 = p } }
+    }
 
     /// On `queue`: follows the inbox path. When it names another directory (replaced, or the
     /// old one renamed away), opens and watches that one and scans it; while nothing usable is
     /// there, says so in status and the log, once.
     private func checkInbox() {
+        let (folderProblems, reopened) = spool.checkStateFolders()
+        for path in reopened {
+            logger.notice("failed/ was moved away or removed; made it again and writing there", metadata: ["failed": "\(path)"])
+        }
+        let newProblems = folderProblems.filter { !stateProblems.contains($0) }
+        for p in newProblems {
+            logger.critical("a state folder cannot be used", metadata: ["error": "\(p)"])
+            stats.recordError(p)
+        }
+        stateProblems = folderProblems
+        if folderProblems.contains(where: { $0.hasPrefix("spool:") }) {
+            claiming = false  // claims would go to a folder newsd no longer sees
+        }
         switch spool.checkInbox() {
         case .same:
             if problem.withLock({ $0 }) != nil {

@@ -33,7 +33,11 @@ public final class Spool: Sendable {
     /// Where the inbox is (`inbox.path`).
     public let inboxPath: String
     public let spool: Directory
-    public let failed: Directory
+    /// failed/ as opened now: `checkStateFolders` opens it again (making it if need be) when
+    /// its path names another directory or none.
+    public var failed: Directory { failedDirectory.withLock { $0 } }
+    private let failedDirectory: Mutex<Directory>
+    private let failedPath: String
     /// `failed/.reasons`: one JSON sidecar per failed file, under the failed file's own name. A
     /// folder of their own, so no input file can be mistaken for a reason (a failed `x.json`
     /// beside a failed `x`) and a 255-byte name needs no suffix that would not fit.
@@ -53,7 +57,9 @@ public final class Spool: Sendable {
         inboxDirectory = Mutex(inbox)
         inboxPath = config.inboxPath
         spool = try Directory(path: config.spoolPath)
-        failed = try Directory(path: config.failedPath)
+        let failed = try Directory(path: config.failedPath)
+        failedDirectory = Mutex(failed)
+        failedPath = config.failedPath
         reasonsDirectory = Mutex(try failed.subdirectory(Self.reasonsFolder))
         archive = config.archiveMode == .archive ? try Directory(path: config.archivePath) : nil
         archivePath = config.archivePath
@@ -97,6 +103,38 @@ public final class Spool: Sendable {
         } catch {
             return .unusable("\(error)")
         }
+    }
+
+    /// Whether `path` names the directory open as `dir` (same device and inode).
+    private static func names(_ path: String, _ dir: Directory) -> Bool {
+        var atPath = stat()
+        var open = stat()
+        return stat(path, &atPath) == 0 && fstat(dir.fd, &open) == 0 && open.st_dev == atPath.st_dev && open.st_ino == atPath.st_ino
+    }
+
+    /// Follows failed/ by path (moved away or removed: made again and opened, so failures land
+    /// where the operator looks), and reports a spool that is no longer at its path, which newsd
+    /// cannot follow: the files claimed there are out of its reach until a restart. Returns
+    /// the problems for status, and what was done for the log.
+    public func checkStateFolders() -> (problems: [String], reopened: [String]) {
+        var problems: [String] = []
+        var reopened: [String] = []
+        if !Self.names(failedPath, failed) {
+            do {
+                let fresh = try Directory(path: failedPath)
+                let reasons = try fresh.subdirectory(Self.reasonsFolder)
+                failedDirectory.withLock { $0 = fresh }
+                reasonsDirectory.withLock { $0 = reasons }
+                reopened.append(failedPath)
+            } catch {
+                problems.append("failed/: \(error)")
+            }
+        }
+        if !Self.names(spool.path, spool) {
+            problems.append(
+                "spool: \(spool.path) was removed or replaced under newsd; nothing more is claimed until newsd is restarted (files claimed in the old folder are out of its reach)")
+        }
+        return (problems, reopened)
     }
 
     /// The outcome of trying to claim a name.

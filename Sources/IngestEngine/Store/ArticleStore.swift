@@ -133,6 +133,10 @@ public enum ArticleStore {
             SELECT set_config('work_mem', \(writerWorkMem), false)
             WHERE pg_size_bytes(current_setting('work_mem')) < pg_size_bytes(\(writerWorkMem))
             """)
+        // A writer waiting on a lock someone holds (LOCK TABLE, a long ALTER) gives up after
+        // 10 s: the batch is retried with backoff, and status says why instead of "connected".
+        // An operator's own lock_timeout (connection string, role, server) is kept.
+        try conn.query("SELECT set_config('lock_timeout', '10s', false) WHERE current_setting('lock_timeout') = '0'")
         return try conn.query("SELECT current_setting('work_mem')").scalar ?? ""
     }
 

@@ -95,6 +95,16 @@ public struct DocumentParser: Sendable {
         return document
     }
 
+    /// A large NDJSON file, to be read a chunk of records at a time, or nil when `bytes` is
+    /// not NDJSON or smaller than `minBytes`. newsd writes each chunk as it goes, so it holds
+    /// one chunk's articles at a time, not a whole 10 MB file's 200,000.
+    public func ndjsonChunks(bytes: [UInt8], minBytes: Int) throws(IngestFailure) -> NDJSONChunks? {
+        guard bytes.count >= minBytes else { return nil }
+        let decoded = try TextDecoder.decode(bytes)
+        guard Self.detect(decoded.text) == .ndjson else { return nil }
+        return NDJSONChunks(parser: JSONArticleParser(plain: plain), cursor: NDJSONCursor(bytes: Array(decoded.text.utf8)))
+    }
+
     /// Detects the format from the first non-blank characters.
     public static func detect(_ text: String) -> DocumentFormat {
         guard let first = text.unicodeScalars.first(where: { !$0.properties.isWhitespace && $0 != "\u{FEFF}" }) else {
@@ -150,5 +160,22 @@ extension DocumentParser {
             if !name.isEmpty { return nil }
         }
         return nil
+    }
+}
+
+/// The records of a large NDJSON file, a chunk at a time (`DocumentParser.ndjsonChunks`).
+public struct NDJSONChunks: Sendable {
+    let parser: JSONArticleParser
+    var cursor: NDJSONCursor
+    /// Records (non-blank lines) returned so far: the index of the next one.
+    public private(set) var recordsRead = 0
+
+    /// The next at most `maxRecords` records, each an article or why not; nil at the end.
+    public mutating func next(maxRecords: Int, deadline: ParseDeadline? = nil) throws(IngestFailure) -> [Result<Article, IngestFailure>]? {
+        guard !cursor.atEnd else { return nil }
+        let records = try parser.parseLines(&cursor, maxRecords: maxRecords, deadline: deadline)
+        if records.isEmpty { return nil }
+        recordsRead += records.count
+        return records
     }
 }

@@ -16,37 +16,43 @@ public struct JSONArticleParser: Sendable {
     /// Each record's article or failure, in order; throws if the text is not JSON at all.
     public func parse(text: String, ndjson: Bool, deadline: ParseDeadline? = nil) throws(IngestFailure) -> [Result<Article, IngestFailure>] {
         if ndjson {
-            var results: [Result<Article, IngestFailure>] = []
-            // Lines are split and trimmed on the UTF-8 bytes: a file of a million short broken
-            // lines costs one pass, not a String and a Foundation trim per line.
-            let bytes = Array(text.utf8)
-            var lineNumber = 0
-            var start = 0
-            while start <= bytes.count {
-                var end = start
-                while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
-                let next = end < bytes.count && bytes[end] == 0x0D && end + 1 < bytes.count && bytes[end + 1] == 0x0A ? end + 2 : end + 1
-                lineNumber += 1
-                if lineNumber & 1023 == 0 { try deadline?.check() }
-                var a = start
-                var b = end
-                while a < b, bytes[a] == 0x20 || bytes[a] == 0x09 { a += 1 }
-                while b > a, bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09 { b -= 1 }
-                start = next
-                if a == b { continue }
-                // An object cut short is not JSON: say so without the cost of a parse error.
-                let cutShort = bytes[a] == 0x7B && bytes[b - 1] != 0x7D
-                guard !cutShort,
-                    let object = try? JSONSerialization.jsonObject(with: Data(bytes[a..<b]), options: [.fragmentsAllowed])
-                else {
-                    results.append(.failure(IngestFailure(.badRecord, "line \(lineNumber) is not valid JSON")))
-                    continue
-                }
-                results.append(record(object, label: "line \(lineNumber)"))
-            }
-            return results
+            var cursor = NDJSONCursor(bytes: Array(text.utf8))
+            return try parseLines(&cursor, maxRecords: .max, deadline: deadline)
         }
         return try parseIfJSON(text: text, deadline: deadline).get()
+    }
+
+    /// The records of the next NDJSON lines at `cursor`: at most `maxRecords` non-blank lines.
+    /// Lines are split and trimmed on the UTF-8 bytes: a file of a million short broken lines
+    /// costs one pass, not a String and a Foundation trim per line. Empty at the end.
+    public func parseLines(
+        _ cursor: inout NDJSONCursor, maxRecords: Int, deadline: ParseDeadline? = nil
+    ) throws(IngestFailure) -> [Result<Article, IngestFailure>] {
+        var results: [Result<Article, IngestFailure>] = []
+        let bytes = cursor.bytes
+        while cursor.offset <= bytes.count, results.count < maxRecords {
+            let start = cursor.offset
+            var end = start
+            while end < bytes.count, bytes[end] != 0x0A, bytes[end] != 0x0D { end += 1 }
+            cursor.offset = end < bytes.count && bytes[end] == 0x0D && end + 1 < bytes.count && bytes[end + 1] == 0x0A ? end + 2 : end + 1
+            cursor.line += 1
+            if cursor.line & 1023 == 0 { try deadline?.check() }
+            var a = start
+            var b = end
+            while a < b, bytes[a] == 0x20 || bytes[a] == 0x09 { a += 1 }
+            while b > a, bytes[b - 1] == 0x20 || bytes[b - 1] == 0x09 { b -= 1 }
+            if a == b { continue }
+            // An object cut short is not JSON: say so without the cost of a parse error.
+            let cutShort = bytes[a] == 0x7B && bytes[b - 1] != 0x7D
+            guard !cutShort,
+                let object = try? JSONSerialization.jsonObject(with: Data(bytes[a..<b]), options: [.fragmentsAllowed])
+            else {
+                results.append(.failure(IngestFailure(.badRecord, "line \(cursor.line) is not valid JSON")))
+                continue
+            }
+            results.append(record(object, label: "line \(cursor.line)"))
+        }
+        return results
     }
 
     /// The records of a whole-file JSON document, or, as the failure, why the text is not JSON
@@ -167,4 +173,18 @@ public struct JSONArticleParser: Sendable {
         let ns = error as NSError
         return (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
     }
+}
+
+/// A position in NDJSON text: the byte offset of the next line and the number of lines read.
+public struct NDJSONCursor: Sendable {
+    public let bytes: [UInt8]
+    public internal(set) var offset = 0
+    public internal(set) var line = 0
+
+    public init(bytes: [UInt8]) {
+        self.bytes = bytes
+    }
+
+    /// Whether every line has been read.
+    public var atEnd: Bool { offset > bytes.count }
 }

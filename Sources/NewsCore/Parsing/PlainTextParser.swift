@@ -51,7 +51,9 @@ public struct PlainTextParser: Sendable {
     public func paragraphs(from input: [[String]], linesAreParagraphs: Bool) -> [String] {
         var blocks = input
         // Junk trails the text, line by line, sometimes with no blank line between junk lines.
-        while let last = blocks.last, let line = last.last, junk.matches(line) {
+        // By index: binding `blocks.last` would keep a second reference to the last block, and
+        // each removeLast would then copy it (40,000 junk lines took 16 s).
+        while !blocks.isEmpty, let line = blocks[blocks.count - 1].last, junk.matches(line) {
             blocks[blocks.count - 1].removeLast()
             if blocks[blocks.count - 1].isEmpty { blocks.removeLast() }
         }

@@ -106,8 +106,11 @@ public enum ControlCall: Sendable, Equatable {
             if let long = ids.first(where: { $0.isEmpty || $0.utf8.count > Limits.maxIDBytes }) {
                 throw a.bad("ids", long.isEmpty ? "an empty name" : "a name of \(long.utf8.count) bytes, over \(Limits.maxIDBytes)")
             }
-            let selection = FailedSelection(
-                ids: ids, code: try a.text("code", maxBytes: 64), all: try a.bool("all") ?? false)
+            let code = try a.text("code", maxBytes: 64)
+            if let code, code.isEmpty || !code.allSatisfy({ $0.isASCII && ($0.isLowercase || $0 == "_") }) {
+                throw a.bad("code", "\"\(code)\" is not a failure code (such as not_text)")
+            }
+            let selection = FailedSelection(ids: ids, code: code, all: try a.bool("all") ?? false)
             guard !selection.ids.isEmpty || selection.code != nil || selection.all else {
                 throw ControlErrorBody(code: "bad_request", message: "name failed files by id, or give a reason code, or all")
             }
