@@ -64,6 +64,12 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Size in bytes of each pathological file and of the normal article.")
     var pathologicalBytes = 1 << 20
 
+    @Option(help: "Drop this many 10 MB NDJSON files of 200,000 records each into a newsd whose articles table is locked, and report its peak RSS over --big-ndjson-seconds, then stop (0: skip).")
+    var bigNdjson = 0
+
+    @Option(help: "How long to watch newsd's RSS with the table locked.")
+    var bigNdjsonSeconds = 40
+
     @Option(help: "Where to write the JSON report.")
     var json = "ingest-bench.json"
 
@@ -73,6 +79,10 @@ struct IngestBench: ParsableCommand {
     func run() throws {
         if pathological {
             try timePathological()
+            return
+        }
+        if bigNdjson > 0 {
+            try measureBigNDJSON()
             return
         }
         if let dump {
@@ -671,5 +681,50 @@ extension IngestBench {
         print(String(format: "worst: %.1f× a normal article (ceiling 10×: %@)", worst, worst <= 10 ? "holds" : "DOES NOT HOLD"))
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
         try data.write(to: URL(fileURLWithPath: json))
+    }
+}
+
+extension IngestBench {
+    /// Item 12's bound: `bigNdjson` files of 10 MB / 200,000 records each, dropped while the
+    /// articles table is locked, so nothing is written and everything parsed waits. newsd's
+    /// peak RSS must stay under 512 MiB (the byte budget is 256 MiB), whatever the number of files.
+    func measureBigNDJSON() throws {
+        let bin = binDir ?? (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+        let pg = try TestPostgres.makePrivate()
+        let url = try pg.createDatabase()
+        try migrate(bin, url)
+        let state = NSTemporaryDirectory() + "ingest-bench-ndjson-\(getpid())"
+        try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: state) }
+        let (pid, _) = try launchNewsd(bin, url, state: state)
+        defer {
+            kill(pid, SIGKILL)
+            _ = waitFor(pid)
+        }
+        usleep(2_000_000)
+        let baseline = rssMB(pid)
+        let locker = try PostgresConnection(conninfo: url)
+        try locker.execute("BEGIN")
+        try locker.execute("LOCK TABLE articles IN ACCESS EXCLUSIVE MODE")
+        for f in 0..<bigNdjson {
+            var text = ""
+            text.reserveCapacity(10_500_000)
+            for i in 0..<200_000 { text += #"{"title":"F\#(f) r\#(i)","body":"Text \#(i) of \#(f)."}"# + "\n" }
+            let tmp = state + "/inbox/.big\(f).tmp"
+            try Data(text.utf8).write(to: URL(fileURLWithPath: tmp))
+            rename(tmp, state + "/inbox/big\(f).ndjson")
+        }
+        var peak = baseline
+        let start = Date()
+        while Date().timeIntervalSince(start) < Double(bigNdjsonSeconds) {
+            peak = max(peak, rssMB(pid))
+            usleep(100_000)
+        }
+        peak = max(peak, hwmMB(pid))
+        try locker.execute("COMMIT")
+        print(String(format: "%d NDJSON files of 10 MB (200,000 records each), articles table locked %d s: newsd RSS %.0f MiB before, peak %.0f MiB (ceiling 512 MiB: %@)",
+                     bigNdjson, bigNdjsonSeconds, baseline, peak, (peak <= 512 ? "holds" : "DOES NOT HOLD") as NSString))
+        let report: [String: Double] = ["files": Double(bigNdjson), "rss_before_mb": baseline, "rss_peak_mb": peak]
+        try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]).write(to: URL(fileURLWithPath: json))
     }
 }

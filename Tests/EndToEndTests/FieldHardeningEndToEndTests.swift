@@ -403,4 +403,54 @@ import Glibc
         #expect(try eventually { try newsd.status().problems == [] })
         #expect(newsd.stop() == 0)
     }
+
+    /// An NDJSON file of `records` records of about 60 bytes each, tagged.
+    func ndjson(_ records: Int, _ tag: String) -> [UInt8] {
+        var text = ""
+        for i in 0..<records { text += #"{"title": "Item \#(tag) \#(i)", "body": "Body of item \#(i) in \#(tag)."}"# + "\n" }
+        return Array(text.utf8)
+    }
+
+    /// Item 12: memory is bounded in bytes. A large NDJSON file is parsed and written 500
+    /// records at a time, each chunk its own `ingest_log` row (claim key `…#N`); with the table
+    /// locked and a 1 MiB budget, claiming stops while parsed records fill the budget; after
+    /// the lock, and a kill -9 in the middle, every record is stored exactly once.
+    @Test func item12_largeNDJSONIsWrittenInChunksWithinTheByteBudget() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        let environment = ["NEWSD_PIPELINE_MAX_IN_FLIGHT_BYTES": "\(1 << 20)", "NEWSD_RETRY_MAX_MS": "500"]
+        try newsd.start(environment: environment)
+        let db = try PostgresConnection(conninfo: url)
+        try newsd.drop("one.ndjson", ndjson(5_000, "one"))
+        #expect(try eventually(60) { try newsd.status().totals.ingested == 5_000 })
+        #expect(
+            try db.query("SELECT count(*), count(*) FILTER (WHERE claim_key LIKE '%#9') FROM ingest_log WHERE file_name = 'one.ndjson'").rows
+                == [["10", "1"]])
+        #expect(eventually { newsd.files(in: newsd.archive).count == 1 })
+
+        // Locked: the budget fills, claiming stops short of the ten files dropped.
+        let locker = try PostgresConnection(conninfo: url)
+        try locker.execute("BEGIN")
+        try locker.execute("LOCK TABLE articles IN ACCESS EXCLUSIVE MODE")
+        for f in 0..<10 { try newsd.drop("big\(f).ndjson", ndjson(5_000, "big\(f)")) }
+        #expect(try eventually { try newsd.status().stages.first { $0.name == "bytes" }.map { $0.depth > (1 << 20) / 2 } == true })
+        // Full: the workers wait for room, and files dropped now wait in the inbox.
+        for i in 0..<5 { try newsd.drop("late\(i).txt", article(i, "late")) }
+        usleep(2_000_000)
+        let held = try newsd.status()
+        let bytes = held.stages.first { $0.name == "bytes" }
+        #expect(bytes?.capacity == 1 << 20)
+        #expect((bytes?.depth ?? .max) <= 1 << 20)
+        #expect(held.files.inbox == 5, "\(held.files)")
+        #expect(held.workers.busy == held.workers.total)
+        // Killed while chunks wait, and started again after the lock is gone.
+        newsd.stop(SIGKILL)
+        try locker.execute("COMMIT")
+        try newsd.start(environment: environment)
+        #expect(try eventually(120) { try newsd.status().files.inbox == 0 && newsd.status().files.claimed == 0 })
+        #expect(try db.query("SELECT count(*), count(DISTINCT content_hash) FROM articles").rows == [["55005", "55005"]])
+        #expect(try db.query("SELECT count(*), count(DISTINCT claim_key) FROM ingest_log").rows == [["115", "115"]])
+        #expect(newsd.files(in: newsd.failed).isEmpty)
+        #expect(newsd.stop() == 0)
+    }
 }

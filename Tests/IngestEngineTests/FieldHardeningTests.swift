@@ -224,4 +224,26 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
         #expect(try FileManager.default.contentsOfDirectory(atPath: state + "/failed").sorted() == [".reasons", "a.txt", "b.json"])
         #expect(old.listFailed(limit: 10).first { $0.id == "a.txt" }?.code == "not_text")
     }
+
+    /// Item 12: the byte budget admits what fits, one oversize record when nothing else is
+    /// held, and a waiter as soon as bytes come back.
+    @Test func item12_theByteBudgetBoundsBytes() throws {
+        let budget = ByteBudget(capacity: 100)
+        #expect(budget.tryReserve(60))
+        #expect(!budget.tryReserve(50))
+        #expect(budget.tryReserve(40))
+        #expect(budget.isFull)
+        budget.release(100)
+        #expect(budget.tryReserve(500))  // alone, though over the capacity
+        #expect(!budget.tryReserve(1))
+        let waited = DispatchSemaphore(value: 0)
+        DispatchQueue.global().async {
+            budget.reserve(10)
+            waited.signal()
+        }
+        #expect(waited.wait(timeout: .now() + 0.2) == .timedOut)
+        budget.release(500)
+        #expect(waited.wait(timeout: .now() + 10) == .success)
+        #expect(budget.snapshot.used == 10)
+    }
 }

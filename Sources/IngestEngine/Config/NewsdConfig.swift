@@ -34,6 +34,8 @@ public struct NewsdConfig: Sendable, Equatable {
     public var batchSize: Int
     public var flushIntervalMilliseconds: Int
     public var maxInFlight: Int
+    /// Bytes parsed records may hold while they wait to be written.
+    public var maxInFlightBytes: Int
     /// Database connections writing batches in parallel.
     public var writerConnections: Int
     public var retryInitialMilliseconds: Int
@@ -82,6 +84,7 @@ public struct NewsdConfig: Sendable, Equatable {
             batchSize: 100,
             flushIntervalMilliseconds: 20,
             maxInFlight: 1024,
+            maxInFlightBytes: 256 << 20,
             writerConnections: 2,
             retryInitialMilliseconds: 250,
             retryMaxMilliseconds: 30_000,
@@ -174,6 +177,7 @@ extension NewsdConfig {
         c.batchSize = try r.int("pipeline.batchSize", default: c.batchSize, in: 1...10_000)
         c.flushIntervalMilliseconds = try r.int("pipeline.flushIntervalMs", default: c.flushIntervalMilliseconds, in: 0...60_000)
         c.maxInFlight = try r.int("pipeline.maxInFlight", default: c.maxInFlight, in: 1...1_000_000)
+        c.maxInFlightBytes = try r.int("pipeline.maxInFlightBytes", default: c.maxInFlightBytes, in: 1 << 20...1 << 40)
         c.writerConnections = try r.int("database.writerConnections", default: c.writerConnections, in: 1...16)
         c.retryInitialMilliseconds = try r.int("retry.initialMs", default: c.retryInitialMilliseconds, in: 1...600_000)
         c.retryMaxMilliseconds = try r.int("retry.maxMs", default: c.retryMaxMilliseconds, in: 1...3_600_000)

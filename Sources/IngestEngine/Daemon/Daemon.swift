@@ -24,6 +24,17 @@ public final class Daemon: Sendable {
     private let spool: Spool
     private let stats: IngestStats
     private let slots: Slots
+    /// Bytes held by parsed records until they commit (`pipeline.maxInFlightBytes`), and the
+    /// chunks of large files in flight.
+    private let budget: ByteBudget
+    private let chunkGate = ByteBudget(capacity: Daemon.maxChunksInFlight)
+    private let finisher: Mutex<Finisher?> = Mutex(nil)
+    /// NDJSON files at least this large are parsed and written a chunk at a time.
+    static let chunkedFileBytes = 256 * 1024
+    /// Records in one chunk.
+    static let chunkRecords = 500
+    /// Chunks parsed and not yet committed, all files together.
+    static let maxChunksInFlight = 256
     private let parser: Mutex<DocumentParser>
     private let enricher: Mutex<Enricher>
     private let reloadConfig: @Sendable () async throws -> NewsdConfig
@@ -67,6 +78,7 @@ public final class Daemon: Sendable {
             logger.notice("moved failure reasons to the new layout", metadata: ["count": "\(moved)", "to": "\(config.failedPath)/\(Spool.reasonsFolder)"])
         }
         self.slots = Slots(capacity: config.maxInFlight)
+        self.budget = ByteBudget(capacity: config.maxInFlightBytes)
         self.parser = Mutex(DocumentParser(junk: try JunkRules(patterns: config.junkPatterns)))
         let enricher = try Self.makeEnricher(config)
         self.enricher = Mutex(enricher)
@@ -82,11 +94,13 @@ public final class Daemon: Sendable {
         self.queries = ArticleQueries(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds)
         self.follows = FollowHub(queries: queries)
         self.reclassifier = Reclassifier(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, logger: logger)
-        let finisher = Finisher(spool: spool, stats: stats, logger: logger, metrics: metrics) { [weak self] count in
+        let finisher = Finisher(spool: spool, stats: stats, logger: logger, metrics: metrics, budget: budget, chunkGate: chunkGate) {
+            [weak self] count in
             guard let self else { return }
-            self.slots.release(count)
+            if count > 0 { self.slots.release(count) }
             self.watcher.withLock { $0 }?.slotFreed()
         }
+        self.finisher.withLock { $0 = finisher }
         let writer = BatchWriter(config: config, finisher: finisher, stats: stats, logger: logger, metrics: metrics) { [weak self] in
             self?.databaseReady()
         }
@@ -95,7 +109,7 @@ public final class Daemon: Sendable {
             [weak self] file in self?.parse(file)
         }
         self.pool.withLock { $0 = pool }
-        let watcher = InboxWatcher(config: config, spool: spool, slots: slots, stats: stats, logger: logger) {
+        let watcher = InboxWatcher(config: config, spool: spool, slots: slots, budget: budget, stats: stats, logger: logger) {
             [weak self] file in
             guard let self else { return }
             if self.pool.withLock({ $0 })?.submit(file) != true {
@@ -327,8 +341,13 @@ public final class Daemon: Sendable {
             content = .failure(failure)
         case .success(let bytes):
             sha = Array(SHA256.hash(data: bytes))
+            let parser = self.parser.withLock { $0 }
+            if let chunks = try? parser.ndjsonChunks(bytes: bytes, minBytes: Self.chunkedFileBytes) {
+                writeInChunks(file, read, sha: sha!, chunks)
+                return
+            }
             let processor = FileProcessor(
-                parser: parser.withLock { $0 }, enricher: enricher.withLock { $0 }, maxSeconds: config.withLock { $0.parserMaxSeconds })
+                parser: parser, enricher: enricher.withLock { $0 }, maxSeconds: config.withLock { $0.parserMaxSeconds })
             switch processor.process(bytes) {
             case .success(let document):
                 content = .document(
@@ -346,7 +365,64 @@ public final class Daemon: Sendable {
             firstSeen: file.claimedAt, attempts: file.attempts, content: content)
         record.mayBeRecorded = file.recovered
         record.prepare()
-        writer.withLock { $0 }?.submit(PendingWrite(file: file, record: record))
+        let held = record.estimatedBytes
+        budget.reserve(held)
+        writer.withLock { $0 }?.submit(PendingWrite(file: file, record: record, heldBytes: held))
+    }
+
+    /// A large NDJSON file: read, enriched and handed to the writer `chunkRecords` records at a
+    /// time, each chunk waiting for room in the byte budget, so the pipeline holds a few chunks
+    /// of it, never its 200,000 articles at once. Each chunk is a record of its own
+    /// (`ChunkedFile`); the file leaves the spool after the last one committed.
+    private func writeInChunks(_ file: ClaimedFile, _ read: ReadFile, sha: [UInt8], _ start: NDJSONChunks) {
+        var chunks = start
+        let tracker = ChunkedFile()
+        let enricher = self.enricher.withLock { $0 }
+        let allowance = config.withLock { $0.parserMaxSeconds }
+        let baseKey = read.claimKey + ":" + hexString(Array(sha.prefix(8)))
+        var index = 0
+        while true {
+            let first = chunks.recordsRead
+            let content: IngestRecord.Content
+            do {
+                guard let records = try chunks.next(maxRecords: Self.chunkRecords, deadline: ParseDeadline(seconds: allowance)) else { break }
+                var articles: [Article] = []
+                var failures: [IngestRecord.RecordFailure] = []
+                for (i, r) in records.enumerated() {
+                    switch r {
+                    case .success(let a):
+                        var enriched = a
+                        enriched.enrichment = enricher.enrich(a)
+                        articles.append(enriched)
+                    case .failure(let f):
+                        failures.append(IngestRecord.RecordFailure(index: first + i, failure: f))
+                    }
+                }
+                if articles.isEmpty {
+                    content = .failure(
+                        IngestFailure(.badRecord, "none of records \(first)–\(first + records.count - 1) is an article; first problem: \(failures[0].failure.reason)"))
+                } else {
+                    content = .document(format: .ndjson, articles: articles, recordFailures: failures)
+                }
+            } catch {
+                content = .failure(error)
+            }
+            var record = IngestRecord(
+                claimKey: baseKey + "#\(index)", fileName: file.display, sizeBytes: index == 0 ? read.size : 0, sha256: sha,
+                firstSeen: file.claimedAt, attempts: file.attempts, content: content)
+            record.mayBeRecorded = file.recovered
+            record.prepare()
+            let held = record.estimatedBytes
+            chunkGate.reserve(1)
+            budget.reserve(held)
+            tracker.produced()
+            writer.withLock { $0 }?.submit(PendingWrite(file: file, record: record, heldBytes: held, chunk: tracker))
+            index += 1
+            if case .failure(let f) = content, f.code == .parseTimeout { break }
+        }
+        if tracker.markDone() { finisher.withLock { $0 }?.finishChunkedFileNow(PendingWrite(file: file, record: IngestRecord(
+            claimKey: baseKey, fileName: file.display, sizeBytes: read.size, sha256: sha, firstSeen: file.claimedAt,
+            attempts: file.attempts, content: .failure(IngestFailure(.empty, "the NDJSON file holds no records")))), tracker) }
     }
 
     /// The system ran short of descriptors or memory while reading a claimed file: not the
@@ -559,6 +635,7 @@ public final class Daemon: Sendable {
                 .init(name: "claimed", depth: slotSnapshot.used, capacity: slotSnapshot.capacity),
                 .init(name: "parse", depth: poolSnapshot.queued + poolSnapshot.busy, capacity: poolSnapshot.capacity),
                 .init(name: "write", depth: writerDepth.waiting, capacity: writerDepth.capacity),
+                .init(name: "bytes", depth: budget.snapshot.used, capacity: budget.snapshot.capacity),
             ],
             workers: .init(busy: poolSnapshot.busy, total: poolSnapshot.workers),
             totals: .init(ingested: s.ingested, duplicates: s.duplicates, failed: s.failed, retries: s.retries),

@@ -24,6 +24,8 @@ public final class InboxWatcher: @unchecked Sendable {
     private let logger: Logger
     private let stats: IngestStats
     private let slots: Slots
+    /// The byte budget: claiming waits while parsed records fill it.
+    private let budget: ByteBudget?
     private let submit: @Sendable (ClaimedFile) -> Void
 
     private var ignore: IgnoreRules
@@ -49,9 +51,10 @@ public final class InboxWatcher: @unchecked Sendable {
     private var pumpScheduled = false
 
     init(
-        config: NewsdConfig, spool: Spool, slots: Slots, stats: IngestStats, logger: Logger,
+        config: NewsdConfig, spool: Spool, slots: Slots, budget: ByteBudget? = nil, stats: IngestStats, logger: Logger,
         submit: @escaping @Sendable (ClaimedFile) -> Void
     ) {
+        self.budget = budget
         self.spool = spool
         self.slots = slots
         self.stats = stats
@@ -264,6 +267,10 @@ public final class InboxWatcher: @unchecked Sendable {
     /// Claims as long as there are slots and candidates.
     private func pump() {
         while claiming && !paused {
+            // Parsed records fill the byte budget: claim again once some are written (the
+            // finisher's hand-back calls slotFreed). Files already claimed (recovered from the
+            // spool included) are not held back by this.
+            if budget?.isFull == true, recovery == nil { return }
             guard slots.reserve() else { return }
             guard let (name, recovered) = nextCandidate() else {
                 slots.release()

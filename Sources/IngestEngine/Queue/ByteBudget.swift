@@ -11,6 +11,8 @@ import Synchronization
 /// bytes back), so a worker waiting here cannot deadlock the pipeline.
 public final class ByteBudget: Sendable {
     private let state: Mutex<(used: Int, capacity: Int)>
+    /// Workers waiting for room.
+    private let waiting = Mutex(0)
     private let condition = NSCondition()
 
     /// A budget of `capacity` bytes.
@@ -29,6 +31,9 @@ public final class ByteBudget: Sendable {
 
     /// Takes `bytes`, waiting until they fit.
     public func reserve(_ bytes: Int) {
+        if tryReserve(bytes) { return }
+        waiting.withLock { $0 += 1 }
+        defer { waiting.withLock { $0 -= 1 } }
         condition.lock()
         defer { condition.unlock() }
         while !tryReserve(bytes) { condition.wait() }
@@ -46,8 +51,8 @@ public final class ByteBudget: Sendable {
         condition.unlock()
     }
 
-    /// Whether claiming should wait: the budget is used up.
-    public var isFull: Bool { state.withLock { $0.used >= $0.capacity } }
+    /// Whether claiming should wait: the budget is used up, or a worker waits for room.
+    public var isFull: Bool { state.withLock { $0.used >= $0.capacity } || waiting.withLock { $0 } > 0 }
 
     /// Bytes held and the capacity.
     public var snapshot: (used: Int, capacity: Int) { state.withLock { ($0.used, $0.capacity) } }

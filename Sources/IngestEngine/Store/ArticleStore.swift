@@ -99,6 +99,17 @@ extension StoredOutcome {
 }
 
 extension IngestRecord {
+    /// About how many bytes this record holds until it is written: each article's text three
+    /// times (title and body, paragraphs, the row's values) and a fixed share for the structures
+    /// around it (enrichment, row values, strings' headers). Measured by `ingest-bench
+    /// --big-ndjson` (docs/GUARANTEES.md).
+    public var estimatedBytes: Int {
+        guard case .document(_, let articles, let failures) = content else { return 1024 }
+        var n = 1024 + failures.count * 256
+        for a in articles { n += 1536 + 3 * (a.title.utf8.count + a.body.utf8.count) }
+        return n
+    }
+
     /// Computes the articles' column values now (see `prepared`).
     public mutating func prepare() {
         guard case .document(let format, let articles, _) = content else { return }

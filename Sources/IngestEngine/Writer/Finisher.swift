@@ -2,6 +2,7 @@
 import Foundation
 import Logging
 import NewsCore
+import NewsSystem
 
 /// Moves files out of the spool once their batch committed, counts the outcome, logs one line
 /// per file, and hands the files' slots back to the inbox watcher, once per batch (a hand-back
@@ -19,20 +20,102 @@ final class Finisher: Sendable {
     private let retryQueue = DispatchQueue(label: "newsd.finisher.retry")
 
     private let metrics: NewsdMetrics?
+    /// Bytes and chunks held by records until they commit (`pipeline.maxInFlightBytes`).
+    private let budget: ByteBudget?
+    private let chunkGate: ByteBudget?
 
-    init(spool: Spool, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil, done: @escaping @Sendable (Int) -> Void) {
+    init(
+        spool: Spool, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil, budget: ByteBudget? = nil,
+        chunkGate: ByteBudget? = nil, done: @escaping @Sendable (Int) -> Void
+    ) {
         self.metrics = metrics
+        self.budget = budget
+        self.chunkGate = chunkGate
         self.spool = spool
         self.stats = stats
         self.logger = logger
         self.done = done
     }
 
-    /// Finishes a committed batch's files; one hand-back for all that left the spool.
+    /// Finishes a committed batch's files; one hand-back for all that left the spool, and the
+    /// batch's bytes back to the budget (the watcher is told either way: claiming may resume).
     func finish<S: Sequence>(_ batch: S) where S.Element == (PendingWrite, StoredOutcome) {
         var left = 0
-        for (item, outcome) in batch where finish(item, outcome) { left += 1 }
-        if left > 0 { done(left) }
+        var bytes = 0
+        var chunks = 0
+        for (item, outcome) in batch {
+            bytes += item.heldBytes
+            if let chunk = item.chunk {
+                chunks += 1
+                finishChunk(item, outcome)
+                if chunk.chunkFinished(outcome), finishChunkedFile(item, chunk) { left += 1 }
+                continue
+            }
+            if finish(item, outcome) { left += 1 }
+        }
+        budget?.release(bytes)
+        chunkGate?.release(chunks)
+        if left > 0 || bytes > 0 { done(left) }
+    }
+
+    /// One chunk of a large file committed: counted and logged; the file stays in the spool.
+    private func finishChunk(_ item: PendingWrite, _ outcome: StoredOutcome) {
+        switch outcome {
+        case .stored(let articles):
+            let new = articles.filter(\.isNew).count
+            stats.record(ingested: new, duplicates: articles.count - new)
+            metrics?.articles.increment(by: new)
+        case .failed(let failure):
+            logger.warning(
+                "chunk failed", metadata: ["file": "\(item.file.display)", "claim": "\(item.record.claimKey)", "code": "\(failure.code.rawValue)", "reason": "\(failure.reason)"])
+        case .alreadyRecorded:
+            break
+        }
+        if case .document(_, _, let failures) = item.record.content {
+            for f in failures.prefix(20) {
+                logger.warning(
+                    "record skipped",
+                    metadata: ["file": "\(item.file.display)", "record": "\(f.index)", "code": "\(f.failure.code.rawValue)", "reason": "\(f.failure.reason)"])
+            }
+        }
+    }
+
+    /// The producer of a chunked file saw every chunk committed already: the file is moved now.
+    func finishChunkedFileNow(_ item: PendingWrite, _ chunk: ChunkedFile) {
+        if finishChunkedFile(item, chunk) { done(1) }
+    }
+
+    /// Every chunk of a large file committed: the file leaves the spool, to the archive if any
+    /// chunk stored an article, else to failed/ with the first chunk's failure. False when the
+    /// move failed and was scheduled again (its slot is handed back when it succeeds).
+    private func finishChunkedFile(_ item: PendingWrite, _ chunk: ChunkedFile) -> Bool {
+        let file = item.file
+        let totals = chunk.totals
+        var meta: Logger.Metadata = ["file": "\(file.display)", "articles_new": "\(totals.stored)", "articles_duplicate": "\(totals.duplicates)"]
+        do {
+            if totals.stored + totals.duplicates > 0 || totals.failure == nil {
+                let dest = try spool.finishCommitted(file.name)
+                meta["moved_to"] = "\(dest ?? "deleted")"
+                (totals.stored > 0 ? metrics?.ingested : metrics?.duplicates)?.increment()
+                logger.info("ingested in chunks", metadata: meta)
+            } else if let failure = totals.failure {
+                let name = try spool.finishFailed(file, failure: failure, size: item.record.sizeBytes, sha256: item.record.sha256)
+                meta["code"] = "\(failure.code.rawValue)"
+                meta["moved_to"] = "\(spool.failed.path)/\(displayName(name))"
+                stats.record(failedFiles: 1)
+                metrics?.failed.increment()
+                logger.warning("failed", metadata: meta)
+            }
+            return true
+        } catch {
+            meta["error"] = "\(error)"
+            logger.error("cannot move the file out of the spool; it stays claimed and will be retried", metadata: meta)
+            stats.recordError("cannot move \(file.display) out of the spool: \(error)")
+            retryQueue.asyncAfter(deadline: .now() + .seconds(5)) {
+                if self.finishChunkedFile(item, chunk) { self.done(1) }
+            }
+            return false
+        }
     }
 
     /// Finishes one file; false when its move failed and was scheduled again (its slot is
@@ -94,11 +177,13 @@ final class Finisher: Sendable {
             meta["error"] = "\(error)"
             logger.error("cannot move the file out of the spool; it stays claimed and will be retried", metadata: meta)
             stats.recordError("cannot move \(file.display) out of the spool: \(error)")
-            retryQueue.asyncAfter(deadline: .now() + .seconds(5)) { self.finish([(item, outcome)]) }
+            // Its bytes went back to the budget with its batch: the retry holds none.
+            var again = item
+            again.heldBytes = 0
+            let retry = again
+            retryQueue.asyncAfter(deadline: .now() + .seconds(5)) { self.finish([(retry, outcome)]) }
             return false
         }
         return true
     }
 }
-
-import NewsSystem
