@@ -229,10 +229,12 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
     /// held, and a waiter as soon as bytes come back.
     @Test func item12_theByteBudgetBoundsBytes() throws {
         let budget = ByteBudget(capacity: 100)
-        #expect(budget.tryReserve(60))
+        #expect(budget.tryReserve(40))
+        #expect(!budget.isFull)
+        #expect(budget.tryReserve(20))
+        #expect(budget.isFull)  // half used: claiming waits
         #expect(!budget.tryReserve(50))
         #expect(budget.tryReserve(40))
-        #expect(budget.isFull)
         budget.release(100)
         #expect(budget.tryReserve(500))  // alone, though over the capacity
         #expect(!budget.tryReserve(1))

@@ -3,8 +3,8 @@ import Synchronization
 
 /// The pipeline's bound in bytes (`pipeline.maxInFlightBytes`): parsed records waiting to be
 /// written hold their estimated size here from the moment a parse worker hands them over until
-/// their transaction committed. When it is full the inbox watcher stops claiming, and a worker
-/// with a record to hand over waits: memory is bounded in bytes, not only in files. A record
+/// their transaction committed. When half of it is used the inbox watcher stops claiming, and
+/// when it is full a worker with a record to hand over waits: memory is bounded in bytes, not only in files. A record
 /// larger than the whole budget is let through alone, when nothing else is held.
 ///
 /// Nothing that holds bytes here needs a parse worker to make progress (only the writer gives
@@ -51,8 +51,9 @@ public final class ByteBudget: Sendable {
         condition.unlock()
     }
 
-    /// Whether claiming should wait: the budget is used up, or a worker waits for room.
-    public var isFull: Bool { state.withLock { $0.used >= $0.capacity } || waiting.withLock { $0 } > 0 }
+    /// Whether claiming should wait: half the budget is used (the other half is room for the
+    /// records of files already claimed), or a worker waits for room.
+    public var isFull: Bool { state.withLock { $0.used * 2 >= $0.capacity } || waiting.withLock { $0 } > 0 }
 
     /// Bytes held and the capacity.
     public var snapshot: (used: Int, capacity: Int) { state.withLock { ($0.used, $0.capacity) } }
