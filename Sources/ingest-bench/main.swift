@@ -64,6 +64,9 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Size in bytes of each pathological file and of the normal article.")
     var pathologicalBytes = 1 << 20
 
+    @Option(help: ArgumentHelp("With --pathological: parse only this shape, 20 times (for a profiler).", visibility: .hidden))
+    var pathologicalShape: String?
+
     @Option(help: "Drop this many 10 MB NDJSON files of 200,000 records each into a newsd whose articles table is locked, and report its peak RSS over --big-ndjson-seconds, then stop (0: skip).")
     var bigNdjson = 0
 
@@ -666,6 +669,10 @@ extension IngestBench {
                 if best > 2 { break }  // one pass tells enough
             }
             return (best, outcome)
+        }
+        if let shape = pathologicalShape, let input = Pathological.all(size: pathologicalBytes).first(where: { $0.name == shape }) {
+            for _ in 0..<20 { _ = try? parser.parse(bytes: input.bytes) }
+            return
         }
         let (normal, normalOutcome) = seconds(Pathological.normalArticle(size: pathologicalBytes))
         print(String(format: "%-30@ %9.1f ms  (%@)", "normal article" as NSString, normal * 1000, normalOutcome as NSString))

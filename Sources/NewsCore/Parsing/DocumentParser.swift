@@ -124,10 +124,13 @@ public struct DocumentParser: Sendable {
         case "{":
             // One object over the whole file, or one object per line: NDJSON when the first
             // line alone is a complete object and more lines follow.
-            let lines = text.split(whereSeparator: \.isNewline).filter { !$0.allSatisfy(\.isWhitespace) }
-            if lines.count > 1,
-                (try? JSONSerialization.jsonObject(with: Data(lines[0].utf8))) as? [String: Any] != nil
-            {
+            // Only the first line is read, and only as far as the next non-blank character after
+            // it: splitting the whole text into lines cost a third of a 1 MB NDJSON file's parse.
+            let utf8 = text.utf8
+            guard let brace = utf8.firstIndex(of: 0x7B) else { return .json }
+            let lineEnd = utf8[brace...].firstIndex { $0 == 0x0A || $0 == 0x0D } ?? utf8.endIndex
+            let moreLines = utf8[lineEnd...].contains { $0 != 0x0A && $0 != 0x0D && $0 != 0x20 && $0 != 0x09 }
+            if moreLines, (try? JSONSerialization.jsonObject(with: Data(utf8[brace..<lineEnd]))) as? [String: Any] != nil {
                 return .ndjson
             }
             return .json

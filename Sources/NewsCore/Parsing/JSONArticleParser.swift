@@ -44,7 +44,7 @@ public struct JSONArticleParser: Sendable {
             if a == b { continue }
             // An object cut short is not JSON: say so without the cost of a parse error.
             let cutShort = bytes[a] == 0x7B && bytes[b - 1] != 0x7D
-            guard !cutShort,
+            guard !cutShort, JSONSyntax.isValid(bytes[a..<b]),
                 let object = try? JSONSerialization.jsonObject(with: Data(bytes[a..<b]), options: [.fragmentsAllowed])
             else {
                 results.append(.failure(IngestFailure(.badRecord, "line \(cursor.line) is not valid JSON")))

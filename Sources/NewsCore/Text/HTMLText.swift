@@ -8,40 +8,58 @@ public enum HTMLText {
         return ["<p>", "<p ", "<br", "</p>", "<div", "</div>", "<li>", "<h1", "<h2", "<span"].contains { lower.contains($0) }
     }
 
-    /// Plain text of an HTML fragment. Linear in the input: each `<` looks for its `>` only up
-    /// to the last `>` of the text, so a text of many `<` and no `>` is read once, not once per `<`.
+    /// Plain text of an HTML fragment. Linear in the input, and over its UTF-8 bytes: text runs
+    /// are copied whole, and each `<` looks for its `>` only up to the last `>` of the text, so a
+    /// text of many `<` and no `>` is read once, not once per `<`.
     public static func plainText(_ html: String) -> String {
-        var out = ""
-        out.reserveCapacity(html.utf8.count)
-        var i = html.startIndex
-        let lastClose = html.lastIndex(of: ">")
-        var skipUntil: String? = nil
-        while i < html.endIndex {
-            let c = html[i]
-            if c == "<", let lastClose, i < lastClose, let close = html[i...].firstIndex(of: ">") {
-                let inner = html[html.index(after: i)..<close].prefix(16).lowercased()
-                let name = String(inner.prefix { !$0.isWhitespace && $0 != "/" || $0 == "/" && inner.first == "/" }.prefix(12))
-                let bare = name.hasSuffix("/") ? String(name.dropLast()) : name
-                if let end = skipUntil {
-                    if bare == end { skipUntil = nil }
-                } else if bare == "script" || bare == "style" {
-                    skipUntil = "/" + bare
-                } else if blockTags.contains(bare) {
-                    out += "\n\n"
-                }
-                i = html.index(after: close)
+        let b = Array(html.utf8)
+        let n = b.count
+        var out: [UInt8] = []
+        out.reserveCapacity(n)
+        let lastClose = b.lastIndex(of: 0x3E) ?? -1
+        var skipUntil: [UInt8]? = nil
+        var i = 0
+        while i < n {
+            guard let open = b[i...].firstIndex(of: 0x3C) else {
+                if skipUntil == nil { out.append(contentsOf: b[i...]) }
+                break
+            }
+            if skipUntil == nil { out.append(contentsOf: b[i..<open]) }
+            guard open < lastClose, let close = b[(open + 1)...].firstIndex(of: 0x3E) else {
+                // A `<` with no `>` after it is text.
+                if skipUntil == nil { out.append(0x3C) }
+                i = open + 1
                 continue
             }
-            if skipUntil == nil { out.append(c) }
-            i = html.index(after: i)
+            let bare = tagName(b[(open + 1)..<close])
+            if let end = skipUntil {
+                if bare == end { skipUntil = nil }
+            } else if bare == Array("script".utf8) || bare == Array("style".utf8) {
+                skipUntil = [0x2F] + bare
+            } else if blockTags.contains(bare) {
+                out.append(contentsOf: [0x0A, 0x0A])
+            }
+            i = close + 1
         }
-        return decodeEntities(out)
+        return decodeEntities(String(decoding: out, as: UTF8.self))
     }
 
-    private static let blockTags: Set<String> = [
-        "p", "/p", "br", "div", "/div", "li", "/li", "h1", "h2", "h3", "h4", "h5", "h6",
-        "/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "blockquote", "/blockquote", "tr", "/tr",
-    ]
+    /// The lowercased name of a tag from what stands between `<` and `>` (`/p` for a closing
+    /// tag, `br` for `br/`), at most 12 bytes.
+    private static func tagName(_ inner: ArraySlice<UInt8>) -> [UInt8] {
+        var name: [UInt8] = []
+        let closing = inner.first == 0x2F
+        for (k, c) in inner.prefix(16).enumerated() {
+            if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || (c == 0x2F && !(closing && k == 0)) { break }
+            name.append(c >= 0x41 && c <= 0x5A ? c | 0x20 : c)
+            if name.count == 12 { break }
+        }
+        return name
+    }
+
+    private static let blockTags: Set<[UInt8]> = Set(
+        ["p", "/p", "br", "div", "/div", "li", "/li", "h1", "h2", "h3", "h4", "h5", "h6",
+         "/h1", "/h2", "/h3", "/h4", "/h5", "/h6", "blockquote", "/blockquote", "tr", "/tr"].map { Array($0.utf8) })
 
     /// Decodes numeric references (`&#39;`, `&#x2019;`) and every HTML5 named reference
     /// (`&amp;`, `&frac12;`, `&NotSquareSupersetEqual;`). A reference that names nothing, or a
