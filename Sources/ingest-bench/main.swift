@@ -688,6 +688,7 @@ extension IngestBench {
         print(String(format: "worst: %.1f× a normal article (ceiling 10×: %@)", worst, worst <= 10 ? "holds" : "DOES NOT HOLD"))
         let data = try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted])
         try data.write(to: URL(fileURLWithPath: json))
+        if worst > 10 { throw ExitCode(1) }
     }
 }
 
@@ -733,5 +734,6 @@ extension IngestBench {
                      bigNdjson, bigNdjsonSeconds, baseline, peak, (peak <= 512 ? "holds" : "DOES NOT HOLD") as NSString))
         let report: [String: Double] = ["files": Double(bigNdjson), "rss_before_mb": baseline, "rss_peak_mb": peak]
         try JSONSerialization.data(withJSONObject: report, options: [.sortedKeys, .prettyPrinted]).write(to: URL(fileURLWithPath: json))
+        if peak > 512 { throw ExitCode(1) }
     }
 }

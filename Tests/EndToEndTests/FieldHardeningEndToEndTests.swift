@@ -237,21 +237,24 @@ import Glibc
         #expect(newsd.stop() == 0)
     }
 
-    /// Item 4: running out of descriptors is transient. With a limit of 64 and control clients
-    /// holding them, files that cannot be opened stay claimed and are read again once
+    /// Item 4: running out of descriptors is transient. With a limit of 64 and 120 control
+    /// clients holding them (`scripts/suite fd`: 1,024 and 1,600), files that cannot be opened stay claimed and are read again once
     /// descriptors are free; none goes to failed/. Before, every one became `unreadable:
     /// Too many open files` in failed/.
     @Test func item04_descriptorExhaustionFailsNoFile() throws {
+        // scripts/suite fd: systemd's default limit, 1,024, and 1,600 held connections.
+        let limit = SuiteSize.int("NEWSD_FD_LIMIT", 64)
+        let clients = SuiteSize.int("NEWSD_FD_CLIENTS", 120)
         let url = try TestPostgres.start().createDatabase()
         let newsd = try NewsdInstance(databaseURL: url)
         try newsd.start(
-            environment: ["NEWSD_CONTROL_MAX_CLIENTS": "10000", "NEWSD_RETRY_MAX_MS": "1000"],
-            wrapper: ["/usr/bin/prlimit", "--nofile=64:64", "--"])
+            environment: ["NEWSD_CONTROL_MAX_CLIENTS": "100000", "NEWSD_RETRY_MAX_MS": "1000"],
+            wrapper: ["/usr/bin/prlimit", "--nofile=\(limit):\(limit)", "--"])
         try newsd.drop("first.txt", article(0, "fd"))
         #expect(try eventually { try newsd.status().totals.ingested == 1 })
         // Followers waiting 4 s each hold one of newsd's descriptors apiece.
         var held: [RawUnixClient] = []
-        for _ in 0..<120 {
+        for _ in 0..<clients {
             guard let c = try? RawUnixClient(path: newsd.socket) else { break }
             c.send(Array(#"{"v":1,"command":"follow","args":{"wait":"4"}}"#.utf8) + [0x0A])
             held.append(c)
