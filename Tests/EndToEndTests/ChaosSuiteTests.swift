@@ -154,7 +154,7 @@ import Glibc
         #expect(try db.query("SELECT count(*) FROM articles WHERE source_file LIKE 'good-%'").scalar == "\(good)")
         // Bad files: each in failed/ with its reason; pathological ones stored or failed, once.
         var reasons: [String: String] = [:]
-        for name in (try? FileManager.default.contentsOfDirectory(atPath: newsd.failed + "/.reasons")) ?? [] {
+        for name in (try? FileManager.default.contentsOfDirectory(atPath: newsd.failed + "/.reasons")) ?? [] where !name.hasPrefix(".") {
             let data = try Data(contentsOf: URL(fileURLWithPath: newsd.failed + "/.reasons/" + name))
             let sidecar = try JSONDecoder().decode(FailedSidecar.self, from: data)
             reasons[sidecar.originalName] = sidecar.code

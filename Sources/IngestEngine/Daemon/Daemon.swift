@@ -624,6 +624,10 @@ public final class Daemon: Sendable {
         }
         if s.databaseState != "connected" {
             problems.append("database \(s.databaseState)" + (s.databaseError.map { ": \($0.message)" } ?? ""))
+        } else if let failing = s.writesFailing {
+            // Connected again, but no batch has been written since the last failure (a lock
+            // held past lock_timeout, say): not healthy yet.
+            problems.append("database writes failing: \(failing.message)")
         }
         var report = StatusReport(
             version: NewsdVersion.current,

@@ -15,6 +15,9 @@ public final class IngestStats: Sendable {
         /// The latest time the system ran short of descriptors or memory (status lists it as a
         /// problem for 30 seconds after).
         var resourceShortage: StatusReport.ErrorEvent?
+        /// Set when a batch failed and none has been written since (a lock held, an outage):
+        /// a reconnect alone does not clear it.
+        var writesFailing: StatusReport.ErrorEvent?
         /// Ingested articles per second for the last 300 seconds, indexed by second % 300.
         var buckets = [Int](repeating: 0, count: 300)
         var bucketSecond = [Int](repeating: -1, count: 300)
@@ -57,6 +60,16 @@ public final class IngestStats: Sendable {
                 s.lastError = event
             }
         }
+    }
+
+    /// A batch could not be written (it is kept and retried).
+    public func recordWriteFailure(_ message: String, now: Date = Date()) {
+        state.withLock { $0.writesFailing = StatusReport.ErrorEvent(message: message, at: now.timeIntervalSince1970) }
+    }
+
+    /// A batch was written: writes work again.
+    public func recordWriteSuccess() {
+        state.withLock { if $0.writesFailing != nil { $0.writesFailing = nil } }
     }
 
     /// Remembers that reading a file failed for want of descriptors or memory.

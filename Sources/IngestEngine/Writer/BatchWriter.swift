@@ -329,6 +329,7 @@ public final class BatchWriter: @unchecked Sendable {
                         self.failedTransiently(error, batch: result.unwritten)
                     } else {
                         self.backoffMilliseconds = self.retryInitial
+                        self.stats.recordWriteSuccess()
                     }
                     self.schedule()
                 }
@@ -424,6 +425,7 @@ public final class BatchWriter: @unchecked Sendable {
         // Unreachable: reconnecting. Reachable but refusing what newsd needs (schema,
         // privileges): an error that someone must fix, shown as such in status.
         stats.setDatabase(error.isTransientDatabaseError ? "reconnecting" : "error", error: message)
+        if !batch.isEmpty { stats.recordWriteFailure(message) }
         metrics?.transientErrors.increment()
         if !batch.isEmpty { stats.recordRetry() }
         if backingOff { return }  // another lane failed too; one pause is enough (published then)
