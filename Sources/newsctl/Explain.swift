@@ -120,7 +120,8 @@ struct Explain: AsyncParsableCommand {
                     if !e.keywords.isEmpty { out.append("    keywords   \(e.keywords.joined(separator: ", "))") }
                     for kind in NamedEntity.Kind.allCases {
                         let list = e.entities.filter { $0.kind == kind }.map { "\($0.name) ×\($0.mentions)" }
-                        if !list.isEmpty { out.append("    \(kind.rawValue.padding(toLength: 10, withPad: " ", startingAt: 0)) \(list.joined(separator: ", "))") }
+                        let label = kind == .organization ? "org" : kind.rawValue  // fits the 10-column labels
+                        if !list.isEmpty { out.append("    \(label.padding(toLength: 10, withPad: " ", startingAt: 0)) \(list.joined(separator: ", "))") }
                     }
                     out.append("    simhash    \(String(e.simhash, radix: 16))")
                 }

@@ -109,6 +109,9 @@ struct Run: AsyncParsableCommand {
         } catch let error as ConfigLoadError {
             logger.critical("invalid configuration", metadata: ["error": "\(error)"])
             throw ExitCode(ExitCodes.config)
+        } catch let error as DescriptorLimitError {
+            logger.critical("open-file limit too low", metadata: ["error": "\(error)"])
+            throw ExitCode(ExitCodes.config)
         } catch let error as ModelFileError {
             logger.critical("cannot load the topic model named by classifier.model", metadata: ["error": "\(error)"])
             throw ExitCode(ExitCodes.config)

@@ -29,6 +29,9 @@ import Glibc
         let seed = UInt64(SuiteSize.int("NEWSD_CHAOS_SEED", Int.random(in: 1..<1_000_000)))
         print("chaos suite: \(Int(seconds)) s, seed \(seed)")
         var random = SeededRandom(state: seed)
+        // NEWSD_CHAOS_FAULTS=kill,descriptorPressure narrows the mix (to chase one fault).
+        let named = (ProcessInfo.processInfo.environment["NEWSD_CHAOS_FAULTS"] ?? "").split(separator: ",").compactMap { Fault(rawValue: String($0)) }
+        let faults = named.isEmpty ? Fault.allCases : named
         let pg = try TestPostgres.makePrivate()
         let url = try pg.createDatabase()
         let newsd = try NewsdInstance(databaseURL: url)
@@ -69,7 +72,7 @@ import Glibc
         while Date().timeIntervalSince(started) < seconds {
             usleep(UInt32(random.below(3_000) + 1_000) * 1000)
             peakRSS = max(peakRSS, Self.rssBytes(newsd.pid))
-            let fault = Fault.allCases[random.below(Fault.allCases.count)]
+            let fault = faults[random.below(faults.count)]
             counts[fault.rawValue, default: 0] += 1
             switch fault {
             case .kill:

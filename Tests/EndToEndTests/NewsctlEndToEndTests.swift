@@ -137,6 +137,8 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         func asNobody(_ args: [String]) throws -> CommandResult {
             try runCommand("/usr/sbin/runuser", ["-u", "nobody", "--", bin + "/newsctl"] + args + ["--socket", newsd.socket])
         }
+        // Healthy first (start returns once newsd answers, perhaps before the database is).
+        #expect(try eventually { try newsd.newsctl(["status"]).status == 0 })
         let status = try asNobody(["status"])
         #expect(status.status == 0, "\(status.output)")
         #expect(status.output.contains("newsd "))

@@ -56,6 +56,11 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
             (#"{"v":1,"command":"queue","args":{"limt":"5"}}"#, #"queue: argument "limt": not an argument of queue"#),
             (#"{"v":1,"command":"search","args":{"query":"x","limit":"-5"}}"#, #"search: argument "limit": -5 is outside 1…1000"#),
             (#"{"v":1,"command":"search","args":{"query":"x","since":"yesterday"}}"#, #"search: argument "since": "yesterday" is neither YYYY-MM-DD nor an ISO 8601 time"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","since":"2026-02-30"}}"#, #"search: argument "since": "2026-02-30" is neither YYYY-MM-DD nor an ISO 8601 time"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","until":"2025-02-29T10:00:00Z"}}"#, #"search: argument "until": "2025-02-29T10:00:00Z" is neither YYYY-MM-DD nor an ISO 8601 time"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","until":"2026-01-01T24:30:00Z"}}"#, #"search: argument "until": "2026-01-01T24:30:00Z" is neither YYYY-MM-DD nor an ISO 8601 time"#),
+            (#"{"v":1,"command":"show","args":{"id":"+1"}}"#, #"show: argument "id": "+1" is not a whole number"#),
+            (#"{"v":1,"command":"queue","args":{"limit":"-"}}"#, #"queue: argument "limit": "-" is not a whole number"#),
             (#"{"v":1,"command":"search","args":{"query":"   "}}"#, #"search: argument "query": search needs a query"#),
             (#"{"v":1,"command":"stats","args":{"days":"-9223372036854775808"}}"#, #"stats: argument "days": -9223372036854775808 is outside 1…3650"#),
             (#"{"v":1,"command":"follow","args":{"wait":"nan"}}"#, #"follow: argument "wait": "nan" is not a number"#),
@@ -69,6 +74,11 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
             let r = idle.answer(request)
             #expect(r.ok == false, "\(request)")
             #expect(r.error == ControlErrorBody(code: "bad_request", message: message), "\(request)")
+        }
+        // Real days and times pass validation (search then needs the database, which is absent).
+        for since in ["2024-02-29", "2000-02-29", "2026-12-31T23:59:59Z", "2026-11-24T10:00:00+02:00"] {
+            let r = idle.answer(#"{"v":1,"command":"search","args":{"query":"x","since":"\#(since)"}}"#)
+            #expect(r.error?.code != "bad_request", "\(since): \(String(describing: r.error))")
         }
         // Admin commands keep their access check first, then the same validation.
         #expect(idle.answer(#"{"v":1,"command":"retry","args":{"all":"maybe"}}"#).error?.code == "forbidden")

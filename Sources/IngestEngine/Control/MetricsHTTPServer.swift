@@ -3,6 +3,7 @@ import Foundation
 import CNewsdSystem
 import Logging
 import NewsSystem
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -11,8 +12,12 @@ import Glibc
 /// `metrics.listen`: a minimal HTTP/1.0 endpoint serving `GET /metrics` (Prometheus text format)
 /// on a loopback address, for a Prometheus server on the same host. Anything else gets 404 or
 /// 400; requests over 8 KiB or slower than 2 seconds are dropped; every connection is closed
-/// after one answer.
+/// after one answer. At most `maxConnections` requests are served at once (each holds a thread
+/// and a descriptor for up to 2 seconds); a connection past that is closed unanswered.
 final class MetricsHTTPServer: @unchecked Sendable {
+    /// Requests served at once; a Prometheus server sends one per scrape.
+    static let maxConnections = 8
+    private let serving = Atomic<Int>(0)
     // @unchecked: `source` is touched only on `queue`.
     private let queue = DispatchQueue(label: "newsd.metrics-http")
     private let host: String
@@ -94,8 +99,16 @@ final class MetricsHTTPServer: @unchecked Sendable {
                 if errno == EINTR { continue }
                 return
             }
+            guard serving.add(1, ordering: .relaxed).newValue <= Self.maxConnections else {
+                serving.subtract(1, ordering: .relaxed)
+                close(fd)
+                continue
+            }
             // A serial queue of its own: it gets a thread even when parse workers hold the pool's.
-            DispatchQueue(label: "newsd.metrics-http.request").async { [self] in serve(fd) }
+            DispatchQueue(label: "newsd.metrics-http.request").async { [self] in
+                serve(fd)
+                serving.subtract(1, ordering: .relaxed)
+            }
         }
     }
 

@@ -117,9 +117,20 @@ public final class Daemon: Sendable {
             }
         }
         self.watcher.withLock { $0 = watcher }
+        let descriptors = DescriptorBudget(
+            limit: DescriptorBudget.currentLimit(), workers: config.workers, writerConnections: config.writerConnections)
+        guard let maxClients = descriptors.maxClients(configured: config.controlMaxClients) else {
+            throw DescriptorLimitError(budget: descriptors, workers: config.workers)
+        }
+        if maxClients < config.controlMaxClients {
+            logger.warning(
+                "control.maxClients lowered to fit the open-file limit",
+                metadata: ["configured": "\(config.controlMaxClients)", "max_clients": "\(maxClients)", "open_file_limit": "\(descriptors.limit)",
+                           "kept_for_newsd": "\(descriptors.ownUse)"])
+        }
         let control = ControlServer(
             path: config.socketPath, mode: config.socketMode, group: config.socketGroup,
-            policy: try AccessPolicy(adminUsers: config.adminUsers), maxClients: config.controlMaxClients, logger: logger
+            policy: try AccessPolicy(adminUsers: config.adminUsers), maxClients: maxClients, logger: logger
         ) {
             [weak self] call, peer, reply in
             guard let self else { return reply(ControlResponse(ok: false, error: ControlErrorBody(code: "internal", message: "shutting down"))) }
@@ -385,12 +396,14 @@ public final class Daemon: Sendable {
             let first = chunks.recordsRead
             let content: IngestRecord.Content
             do {
-                guard let records = try chunks.next(maxRecords: Self.chunkRecords, deadline: ParseDeadline(seconds: allowance)) else { break }
+                let deadline = ParseDeadline(seconds: allowance)  // per chunk: parsing and enriching it
+                guard let records = try chunks.next(maxRecords: Self.chunkRecords, deadline: deadline) else { break }
                 var articles: [Article] = []
                 var failures: [IngestRecord.RecordFailure] = []
                 for (i, r) in records.enumerated() {
                     switch r {
                     case .success(let a):
+                        try deadline.check()
                         var enriched = a
                         enriched.enrichment = enricher.enrich(a)
                         articles.append(enriched)

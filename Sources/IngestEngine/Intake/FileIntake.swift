@@ -130,13 +130,14 @@ public struct FileProcessor: Sendable {
     /// The document, each article enriched, or why the file cannot become an article.
     public func process(_ bytes: [UInt8]) -> Result<ParsedDocument, IngestFailure> {
         do {
-            var document = try parser.parse(bytes: bytes, deadline: ParseDeadline(seconds: maxSeconds))
-            document.records = document.records.map { record in
-                record.map { article in
-                    var a = article
-                    a.enrichment = enricher.enrich(article)
-                    return a
-                }
+            // One allowance for the whole file: parsing and the enrichment of every record.
+            let deadline = ParseDeadline(seconds: maxSeconds)
+            var document = try parser.parse(bytes: bytes, deadline: deadline)
+            for i in document.records.indices {
+                guard case .success(var article) = document.records[i] else { continue }
+                try deadline.check()
+                article.enrichment = enricher.enrich(article)
+                document.records[i] = .success(article)
             }
             return .success(document)
         } catch {

@@ -1,5 +1,6 @@
-/// How long parsing one file may take (`parser.maxSeconds`). Every parser is linear in its
-/// input; this is the net under that rule: the loops over lines and records check it, and a
+/// How long parsing and enriching one file may take (`parser.maxSeconds`; for a large NDJSON
+/// file, one chunk of it). Every parser is linear in its input; this is the net under that
+/// rule: the loops over lines and records, and enrichment before each record, check it, and a
 /// file past it fails with `parse_timeout` so the worker moves on to the next file. libxml2
 /// and JSONSerialization cannot be interrupted: their input is capped instead (file size,
 /// attributes per element, nesting depth).

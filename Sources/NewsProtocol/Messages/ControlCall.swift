@@ -162,7 +162,11 @@ public enum ControlCall: Sendable, Equatable {
 
         func int64(_ key: String, in range: ClosedRange<Int64>) throws(ControlErrorBody) -> Int64? {
             guard let text = try text(key, maxBytes: 32) else { return nil }
-            guard let n = Int64(text) else { throw bad(key, "\"\(text)\" is not a whole number") }
+            // Digits with an optional minus, nothing else: `+1`, ` 1` or `1_000` are refused.
+            let digits = text.utf8.first == UInt8(ascii: "-") ? text.utf8.dropFirst() : text.utf8[...]
+            guard !digits.isEmpty, digits.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), let n = Int64(text) else {
+                throw bad(key, "\"\(text)\" is not a whole number")
+            }
             guard range.contains(n) else { throw bad(key, "\(n) is outside \(range.lowerBound)…\(range.upperBound)") }
             return n
         }
@@ -193,11 +197,36 @@ public enum ControlCall: Sendable, Equatable {
             guard let text = try text(key, maxBytes: 64) else { return nil }
             let date = (try? Date(text, strategy: .iso8601))
                 ?? (try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()))
-            guard let date else { throw bad(key, "\"\(text)\" is neither YYYY-MM-DD nor an ISO 8601 time") }
+            guard let date, Self.fieldsInRange(text) else {
+                throw bad(key, "\"\(text)\" is neither YYYY-MM-DD nor an ISO 8601 time")
+            }
             guard date.timeIntervalSince1970 > -62_135_596_800, date.timeIntervalSince1970 < 253_402_300_800 else {
                 throw bad(key, "\"\(text)\" is outside the years 1 to 9999")
             }
             return date
+        }
+
+        /// The parser rolls over out-of-range fields (`2026-02-30` would be March 2nd): the day
+        /// must exist in its month, and a time's hour, minute and second be in range.
+        static func fieldsInRange(_ text: String) -> Bool {
+            let b = Array(text.utf8)
+            func number(_ at: Int, _ count: Int) -> Int? {
+                guard at + count <= b.count else { return nil }
+                var n = 0
+                for c in b[at..<(at + count)] {
+                    guard c >= 0x30 && c <= 0x39 else { return nil }
+                    n = n * 10 + Int(c - 0x30)
+                }
+                return n
+            }
+            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), (1...12).contains(month) else { return false }
+            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
+            let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
+            guard (1...days).contains(day) else { return false }
+            guard b.count > 10 else { return true }
+            guard let hour = number(11, 2), let minute = number(14, 2) else { return false }
+            let second = number(17, 2) ?? 0
+            return hour <= 23 && minute <= 59 && second <= 59
         }
 
         func checkAllRead() throws(ControlErrorBody) {
