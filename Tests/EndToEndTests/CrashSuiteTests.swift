@@ -34,8 +34,8 @@ func burstFiles(_ n: Int) throws -> [(name: String, bytes: [UInt8], fails: Bool)
     let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
     return (0..<n).map { i in
         if i % 97 == 96 { return ("burst-\(i).bin", [0x89, 0x50, 0x4E, 0x47, 0, 0, 0, 13] + [UInt8](repeating: UInt8(i % 251), count: 300), true) }
-        let text = sample.replacingOccurrences(of: "Putin thanks Trump", with: "Story \(i): Putin thanks Trump")
-            .replacingOccurrences(of: "Mr Putin and Mr Trump spoke", with: "In item \(i), Mr Putin and Mr Trump spoke")
+        let text = sample.replacingOccurrences(of: "Harbour ferry service", with: "Story \(i): Harbour ferry service")
+            .replacingOccurrences(of: "Councillors approved the plan", with: "In item \(i), councillors approved the plan")
         return ("burst-\(i).txt", Array(text.utf8), false)
     }
 }

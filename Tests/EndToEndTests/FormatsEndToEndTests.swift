@@ -80,7 +80,7 @@ import Testing
         try Data(try sampleArticleBytes()).write(to: URL(fileURLWithPath: seed))
         let text = try runCommand(binDir + "/newsctl", ["explain", seed])
         #expect(text.status == 0)
-        #expect(text.output.contains("[0] Putin thanks Trump for foiling new year attacks\n    paragraphs 16, words 325"))
+        #expect(text.output.contains("[0] Harbour ferry service to resume after council vote\n    paragraphs 16, words 367"))
 
         let json = try runCommand(binDir + "/newsctl", ["explain", "--json", seed])
         let report = try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any]

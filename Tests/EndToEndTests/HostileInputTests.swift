@@ -64,7 +64,7 @@ private func dropRaw(_ dir: String, _ name: [UInt8], _ bytes: [UInt8]) throws {
             (Array(String(repeating: "n", count: 251).utf8) + Array(".txt".utf8), String(repeating: "n", count: 251) + ".txt"),
         ]
         for (i, (raw, display)) in oddNames.enumerated() {
-            let text = String(decoding: sample, as: UTF8.self).replacingOccurrences(of: "Putin thanks", with: "Name test \(i): Putin thanks")
+            let text = String(decoding: sample, as: UTF8.self).replacingOccurrences(of: "Harbour ferry", with: "Name test \(i): Harbour ferry")
             try dropRaw(newsd.inbox, raw, Array(text.utf8))
             expected[display] = "stored"
         }

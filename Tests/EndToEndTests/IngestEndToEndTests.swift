@@ -23,12 +23,12 @@ import Glibc
 
         let rows = try db.query("SELECT title, body, paragraph_count, source_file FROM articles")
         #expect(rows.rows.count == 1)
-        #expect(rows.value(0, "title") == "Putin thanks Trump for foiling new year attacks")
+        #expect(rows.value(0, "title") == "Harbour ferry service to resume after council vote")
         #expect(rows.value(0, "paragraph_count") == "16")
         #expect(rows.value(0, "source_file") == "seed.txt")
         let body = rows.value(0, "body") ?? ""
-        #expect(body.hasPrefix("Russia’s President Vladimir Putin"))
-        #expect(body.hasSuffix("links to a wider group."))
+        #expect(body.hasPrefix("The ferry between Kingsport and the island of Marrow"))
+        #expect(body.hasSuffix("to explain the new timetable."))
         #expect(!body.contains("Share:"))
 
         let log = try db.query("SELECT file_name, outcome, error_code FROM ingest_log ORDER BY file_name")

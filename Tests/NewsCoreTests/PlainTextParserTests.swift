@@ -1,18 +1,35 @@
 import Foundation
 import Testing
+import TestSupport
 
 @testable import NewsCore
 
 /// The shared fixtures live beside the checkout, in ../shared.
 func sharedFixture(_ name: String) throws -> [UInt8] {
-    let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-    return Array(try Data(contentsOf: root.deletingLastPathComponent().appendingPathComponent("shared/fixtures/\(name)")))
+    Array(try Data(contentsOf: sharedRoot.appendingPathComponent("fixtures/\(name)")))
 }
 
 @Suite struct PlainTextParserTests {
     let parser = PlainTextParser()
 
-    @Test func parsesTheSeedArticleExactly() throws {
+    /// The project's sample, in the seed's shape: the repeated title dropped, sixteen
+    /// paragraphs, the trailing page junk gone.
+    @Test func parsesTheSampleArticleExactly() throws {
+        let article = try parser.parse(bytes: try sampleArticleBytes())
+        #expect(article.title == "Harbour ferry service to resume after council vote")
+        #expect(article.paragraphs.count == 16)
+        #expect(article.paragraphs.first?.hasPrefix("The ferry between Kingsport and the island of Marrow will run again from March") == true)
+        #expect(article.paragraphs.last == "The council will hold a public meeting at Marrow Village Hall on 14 February to explain the new timetable.")
+        #expect(article.paragraphs[4] == "\"Islanders have been cut off from their jobs, their schools and their hospital appointments for five months,\" she told the chamber.")
+        #expect(!article.body.contains("Share:"))
+        #expect(!article.body.contains("Content is protected"))
+        #expect(!article.paragraphs.contains(article.title))
+        #expect(article.wordCount == 367)
+        #expect(article.body.components(separatedBy: "\n\n").count == 16)
+    }
+
+    @Test(.enabled(if: sharedExists("fixtures/seed-article.txt"), "../shared/fixtures/seed-article.txt is absent (a clone standing alone)"))
+    func parsesTheSeedArticleExactly() throws {
         let article = try parser.parse(bytes: try sharedFixture("seed-article.txt"))
         #expect(article.title == "Putin thanks Trump for foiling new year attacks")
         #expect(article.paragraphs.count == 16)
