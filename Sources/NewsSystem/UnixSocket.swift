@@ -4,6 +4,22 @@ import Glibc
 
 /// Helpers for AF_UNIX stream sockets, shared by the control server and newsctl.
 public enum UnixSocket {
+    /// The supplementary groups of a connected peer, as the kernel recorded them when it
+    /// connected (SO_PEERGROUPS, Linux 4.13); empty if the kernel cannot say.
+    public static func peerGroups(_ fd: Int32) -> [UInt32] {
+        let soPeerGroups: Int32 = 59  // <asm-generic/socket.h>
+        var groups = [gid_t](repeating: 0, count: 64)
+        for _ in 0..<2 {
+            var length = socklen_t(groups.count * MemoryLayout<gid_t>.size)
+            if getsockopt(fd, SOL_SOCKET, soPeerGroups, &groups, &length) == 0 {
+                return Array(groups.prefix(Int(length) / MemoryLayout<gid_t>.size))
+            }
+            guard errno == ERANGE else { return [] }
+            groups = [gid_t](repeating: 0, count: Int(length) / MemoryLayout<gid_t>.size + 1)
+        }
+        return []
+    }
+
     /// The longest path a `sockaddr_un` holds (including the terminating NUL).
     public static var maxPathBytes: Int { MemoryLayout.size(ofValue: sockaddr_un().sun_path) }
 

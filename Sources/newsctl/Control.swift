@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import NewsProtocol
 
-/// Commands that change newsd's state; they need root, newsd's user or `control.adminUsers`
+/// Commands that change newsd's state; they need root, newsd's user, `control.adminUsers` or `control.adminGroup`
 /// (exit 77 otherwise).
 protocol SimpleControlCommand: ParsableCommand {
     var client: ClientOptions { get }

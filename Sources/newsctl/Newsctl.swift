@@ -11,7 +11,8 @@ struct Newsctl: AsyncParsableCommand {
             newsctl talks to newsd over its control socket (default \(ControlProtocol.defaultSocketPath), \
             or NEWSD_CONTROL_SOCKET). Read-only commands (status, queue, show, search, stats, \
             follow, metrics) are open to whoever may open the socket; the others need root, \
-            newsd's user or a user in control.adminUsers. Every command takes --json. Exit codes \
+            newsd's user, a user in control.adminUsers or a member of control.adminGroup. \
+            Every command takes --json. Exit codes \
             follow sysexits(3): 64 usage, 69 newsd not running, 70 newsd refused the request, \
             75 time-out, 76 protocol error, 77 permission denied.
             """,

@@ -151,4 +151,35 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         #expect(try newsd.newsctl(["pause"]).status == 0)
         #expect(newsd.logText.contains("control command refused"))
     }
+
+    /// `control.adminGroup`: a member of the group (supplementary or primary, as the kernel
+    /// reports it for the socket) may run the commands that change state; the same user
+    /// without the group may not.
+    @Test(.enabled(if: getuid() == 0, "needs root to run newsctl as another user"))
+    func membersOfTheAdminGroupMayChangeState() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        chmod(newsd.state, 0o755)
+        let config = newsd.state + "/newsd.json"
+        try #"{"control": {"mode": "0666", "adminGroup": "4242"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        try newsd.start(["--config", config])
+        let bin = newsd.state + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        #expect(try runCommand("/bin/cp", [binDir + "/newsctl", bin + "/newsctl"]).status == 0)
+        chmod(bin, 0o755)
+        chmod(bin + "/newsctl", 0o755)
+        let nobody = getpwnam("nobody")!.pointee.pw_uid
+        func run(_ ids: [String], _ args: [String]) throws -> CommandResult {
+            try runCommand("/usr/bin/setpriv", ["--reuid=\(nobody)"] + ids + ["--", bin + "/newsctl"] + args + ["--socket", newsd.socket])
+        }
+        let outsider = try run(["--regid=65534", "--clear-groups"], ["pause"])
+        #expect(outsider.status == 77)
+        #expect(outsider.output.contains("a member of control.adminGroup (4242)"), "\(outsider.output)")
+        #expect(try run(["--regid=65534", "--clear-groups"], ["status", "--json"]).status != 77)
+        let member = try run(["--regid=65534", "--groups=4242"], ["pause"])
+        #expect(member.status == 0, "\(member.output)")
+        #expect(try newsd.status().state == "paused")
+        #expect(try run(["--regid=4242", "--clear-groups"], ["resume"]).status == 0)
+        #expect(try newsd.status().state == "running")
+    }
 }

@@ -52,6 +52,8 @@ public struct NewsdConfig: Sendable, Equatable {
     /// Users (names or numbers) besides root and the daemon's own user who may run commands
     /// that change newsd's state.
     public var adminUsers: [String]
+    /// A group (name or number) whose members may run those commands too; empty: none.
+    public var adminGroup: String
     /// Control connections open at once (admins have a few more).
     public var controlMaxClients: Int
     public var logLevel: String
@@ -95,6 +97,7 @@ public struct NewsdConfig: Sendable, Equatable {
             socketGroup: "",
             metricsListen: "",
             adminUsers: [],
+            adminGroup: "",
             controlMaxClients: 64,
             logLevel: "info",
             shutdownTimeoutMilliseconds: 15_000,
@@ -194,6 +197,7 @@ extension NewsdConfig {
         c.socketMode = socketMode
         c.socketGroup = try r.string("control.group", default: c.socketGroup)
         c.adminUsers = try r.stringArray("control.adminUsers", default: c.adminUsers)
+        c.adminGroup = try r.string("control.adminGroup", default: c.adminGroup)
         c.controlMaxClients = try r.int("control.maxClients", default: c.controlMaxClients, in: 1...100_000)
         c.metricsListen = try r.string("metrics.listen", default: c.metricsListen)
         c.logLevel = try r.string("log.level", default: c.logLevel)

@@ -14,9 +14,12 @@ import Glibc
 public struct PeerCredentials: Sendable, Equatable {
     public var pid: Int32
     public var uid: UInt32
+    /// The peer's supplementary groups (SO_PEERGROUPS), as the kernel holds them.
+    public var groups: [UInt32]
     public var gid: UInt32
 
-    public init(pid: Int32, uid: UInt32, gid: UInt32) {
+    public init(pid: Int32, uid: UInt32, gid: UInt32, groups: [UInt32] = []) {
+        self.groups = groups
         self.pid = pid
         self.uid = uid
         self.gid = gid
@@ -27,9 +30,25 @@ public struct PeerCredentials: Sendable, Equatable {
 public struct AccessPolicy: Sendable, Equatable {
     /// Users allowed to run every command: root, the daemon's own user, `control.adminUsers`.
     public var adminUIDs: Set<UInt32>
+    /// `control.adminGroup`: a peer in this group (its primary or a supplementary group, as the
+    /// kernel reports them for the socket) may run every command.
+    public var adminGID: UInt32?
+    /// The group's name as configured, for the refusal's sentence.
+    public var adminGroupName: String
 
-    /// Resolves `control.adminUsers` (names or numbers); unknown names are an error.
-    public init(adminUsers: [String], ownUID: UInt32 = geteuid()) throws {
+    /// Resolves `control.adminUsers` (names or numbers) and `control.adminGroup` (a name or
+    /// number; empty: none); unknown names are an error.
+    public init(adminUsers: [String], adminGroup: String = "", ownUID: UInt32 = geteuid()) throws {
+        adminGroupName = adminGroup
+        if adminGroup.isEmpty {
+            adminGID = nil
+        } else if let gid = UInt32(adminGroup) {
+            adminGID = gid
+        } else if let gr = getgrnam(adminGroup) {
+            adminGID = gr.pointee.gr_gid
+        } else {
+            throw ConfigLoadError(key: "control.adminGroup", problem: "no group named \"\(adminGroup)\"")
+        }
         var uids: Set<UInt32> = [0, ownUID]
         for user in adminUsers {
             if let uid = UInt32(user) {
@@ -43,14 +62,22 @@ public struct AccessPolicy: Sendable, Equatable {
         adminUIDs = uids
     }
 
+    /// Whether `peer` may run every command.
+    public func isAdmin(_ peer: PeerCredentials) -> Bool {
+        if adminUIDs.contains(peer.uid) { return true }
+        guard let adminGID else { return false }
+        return peer.gid == adminGID || peer.groups.contains(adminGID)
+    }
+
     /// Nil when `peer` may run `command`, else the refusal.
     public func check(_ command: ControlCommand, _ peer: PeerCredentials) -> ControlErrorBody? {
-        guard !command.isReadOnly, !adminUIDs.contains(peer.uid) else { return nil }
+        guard !command.isReadOnly, !isAdmin(peer) else { return nil }
         let own = geteuid()
         let user = getpwuid(own).map { String(cString: $0.pointee.pw_name) } ?? "uid \(own)"
+        let group = adminGID == nil ? "" : ", a member of control.adminGroup (\(adminGroupName))"
         return ControlErrorBody(
             code: "forbidden",
-            message: "\"\(command.rawValue)\" changes newsd's state and needs root, the \(user) user or a user in control.adminUsers; "
+            message: "\"\(command.rawValue)\" changes newsd's state and needs root, the \(user) user\(group) or a user in control.adminUsers; "
                 + "you are uid \(peer.uid) (read-only commands such as status are open to you)")
     }
 }
@@ -94,7 +121,9 @@ public final class ControlServer: @unchecked Sendable {
         var answered = false
         let acceptedAt = ContinuousClock.now
         let uid: UInt32
-        init(source: DispatchSourceRead, timer: DispatchSourceTimer, uid: UInt32) {
+        let admin: Bool
+        init(source: DispatchSourceRead, timer: DispatchSourceTimer, uid: UInt32, admin: Bool) {
+            self.admin = admin
             self.source = source
             self.timer = timer
             self.uid = uid
@@ -197,13 +226,13 @@ public final class ControlServer: @unchecked Sendable {
                 close(fd)
                 continue
             }
-            let peer = PeerCredentials(pid: pid, uid: uid, gid: gid)
+            let peer = PeerCredentials(pid: pid, uid: uid, gid: gid, groups: policy.adminGID == nil ? [] : UnixSocket.peerGroups(fd))
             // Room: control.maxClients connections in all, and a quarter of that for any one
             // user who is not an admin, so one hostile user cannot shut the others out. Root,
             // newsd's user and the admin users have a few more, so `status` gets through. Past a
             // limit, the connection of that scope idle longest is closed; if none is idle (every
             // one is being answered or has data waiting), the new one is refused.
-            let admin = policy.adminUIDs.contains(uid)
+            let admin = policy.isAdmin(peer)
             let own = admin ? 0 : connections.values.count { $0.uid == uid }
             let full = connections.count >= maxClients + (admin ? Self.adminReserve : 0)
             if full || own >= perUserLimit {
@@ -216,7 +245,7 @@ public final class ControlServer: @unchecked Sendable {
             }
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
             let timer = DispatchSource.makeTimerSource(queue: queue)
-            let connection = Connection(source: source, timer: timer, uid: uid)
+            let connection = Connection(source: source, timer: timer, uid: uid, admin: admin)
             connections[fd] = connection
             source.setEventHandler { [weak self] in self?.readable(fd, peer) }
             source.setCancelHandler { close(fd) }
@@ -239,7 +268,7 @@ public final class ControlServer: @unchecked Sendable {
         var peek: UInt8 = 0
         for (fd, c) in connections.filter({ !$0.value.answered }).sorted(by: { $0.value.acceptedAt < $1.value.acceptedAt }) {
             if let onlyUID, c.uid != onlyUID { continue }
-            if !forAdmin && policy.adminUIDs.contains(c.uid) { continue }
+            if !forAdmin && c.admin { continue }
             if recv(fd, &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0 { continue }  // data or EOF waiting
             return fd
         }

@@ -130,7 +130,7 @@ public final class Daemon: Sendable {
         }
         let control = ControlServer(
             path: config.socketPath, mode: config.socketMode, group: config.socketGroup,
-            policy: try AccessPolicy(adminUsers: config.adminUsers), maxClients: maxClients, logger: logger
+            policy: try AccessPolicy(adminUsers: config.adminUsers, adminGroup: config.adminGroup), maxClients: maxClients, logger: logger
         ) {
             [weak self] call, peer, reply in
             guard let self else { return reply(ControlResponse(ok: false, error: ControlErrorBody(code: "internal", message: "shutting down"))) }

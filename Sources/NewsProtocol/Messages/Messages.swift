@@ -18,7 +18,7 @@ public enum ControlCommand: String, CaseIterable, Sendable {
     case pause, resume, drain, reload, retry, drop, reclassify
 
     /// Read-only commands are open to anyone who can connect to the socket; the others need
-    /// root, newsd's own user, or a user named in `control.adminUsers`.
+    /// root, newsd's own user, a user named in `control.adminUsers` or a member of `control.adminGroup`.
     public var isReadOnly: Bool {
         switch self {
         case .status, .queue, .show, .search, .stats, .follow, .metrics: true
