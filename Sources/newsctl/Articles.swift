@@ -2,13 +2,14 @@ import ArgumentParser
 import Foundation
 import NewsProtocol
 
-/// A day (YYYY-MM-DD) or an ISO 8601 time, passed on as ISO 8601.
+/// A day (YYYY-MM-DD, midnight UTC) or an ISO 8601 time with its zone, checked as newsd
+/// checks it (`ControlTime`) and passed on as written.
 func isoArgument(_ text: String?, _ option: String) throws -> String? {
     guard let text else { return nil }
-    guard let date = Reclassify.parse(text) else {
-        throw ValidationError("\(option): \"\(text)\" is neither YYYY-MM-DD nor an ISO 8601 time")
+    guard ControlTime.parse(text) != nil else {
+        throw ValidationError("\(option): \"\(text)\" is neither YYYY-MM-DD nor an ISO 8601 time with its zone (2026-11-24T10:00:00Z)")
     }
-    return date.formatted(.iso8601)
+    return text
 }
 
 struct Show: ParsableCommand {

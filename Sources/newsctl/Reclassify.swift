@@ -15,7 +15,7 @@ struct Reclassify: ParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
-    @Option(help: "Only articles ingested on or after this date (YYYY-MM-DD, local midnight) or ISO 8601 time.")
+    @Option(help: "Only articles ingested on or after this day (YYYY-MM-DD, midnight UTC) or ISO 8601 time with its zone.")
     var since: String?
 
     @Flag(help: "Also re-score articles the current model already scored.")
@@ -25,22 +25,12 @@ struct Reclassify: ParsableCommand {
     var wait = true
 
     func validate() throws {
-        if let since, Self.parse(since) == nil {
-            throw ValidationError("--since: \"\(since)\" is neither YYYY-MM-DD nor an ISO 8601 time")
-        }
-    }
-
-    static func parse(_ text: String) -> Date? {
-        if let d = try? Date(text, strategy: .iso8601) { return d }
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.dateFormat = "yyyy-MM-dd"
-        return f.date(from: text)
+        _ = try isoArgument(since, "--since")
     }
 
     func run() throws {
         var args: [String: String] = [:]
-        if let since, let date = Self.parse(since) { args["since"] = date.formatted(.iso8601) }
+        if let since = try isoArgument(since, "--since") { args["since"] = since }
         if all { args["all"] = "true" }
         let started = try client.call("reclassify", args: args)
         guard var progress = started.reclassify else {

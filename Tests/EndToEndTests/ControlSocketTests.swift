@@ -62,6 +62,36 @@ import Glibc
         #expect(ok.contains("newsd_files_total{outcome=\"ingested\"} 1"))
         #expect(try httpGet(port: port, path: "/").hasPrefix("HTTP/1.0 404"))
 
+        // Clients trickling a byte a second into every one of the 8 request slots are cut off
+        // at 2 s in all (before, each byte renewed the time-out, for hours); then /metrics
+        // answers again.
+        var tricklers: [Int32] = []
+        defer { tricklers.forEach { close($0) } }
+        for _ in 0..<8 {
+            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = sockaddr_in()
+            addr.sin_family = sa_family_t(AF_INET)
+            addr.sin_port = port.bigEndian
+            inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
+            let rc = withUnsafePointer(to: &addr) { p in
+                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+            }
+            #expect(rc == 0)
+            tricklers.append(fd)
+        }
+        var closedBy = [Int?](repeating: nil, count: 8)
+        for second in 0..<10 where closedBy.contains(nil) {
+            for (i, fd) in tricklers.enumerated() where closedBy[i] == nil {
+                var byte: UInt8 = 0x47  // "G", one at a time
+                if send(fd, &byte, 1, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) < 0 { closedBy[i] = second; continue }
+                var peek: UInt8 = 0
+                if recv(fd, &peek, 1, Int32(MSG_DONTWAIT)) == 0 { closedBy[i] = second }
+            }
+            sleep(1)
+        }
+        #expect(closedBy.allSatisfy { $0 != nil && $0! <= 5 }, "seconds until newsd closed each trickling client: \(closedBy)")
+        #expect(try httpGet(port: port, path: "/metrics").hasPrefix("HTTP/1.0 200 OK\r\n"))
+
         // Anything but loopback is refused at start-up as a configuration error.
         try #"{"metrics": {"listen": "0.0.0.0:9464"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
         let other = try NewsdInstance(databaseURL: url)

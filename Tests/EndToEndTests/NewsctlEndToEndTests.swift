@@ -181,5 +181,13 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         #expect(try newsd.status().state == "paused")
         #expect(try run(["--regid=4242", "--clear-groups"], ["resume"]).status == 0)
         #expect(try newsd.status().state == "running")
+
+        // The overflow group (what a user namespace shows for unmapped groups) is refused.
+        try #"{"control": {"adminGroup": "65534"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let other = try NewsdInstance(databaseURL: url)
+        let refused = try runCommand(
+            binDir + "/newsd", ["run", "--config", config, "--state-dir", other.state, "--socket", other.socket, "--database-url", url])
+        #expect(refused.status == 78)
+        #expect(refused.output.contains("control.adminGroup"), "\(refused.output)")
     }
 }

@@ -55,10 +55,10 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
             (#"{"v":1,"command":"queue","args":{"limit":"99999999999999999999999"}}"#, #"queue: argument "limit": "99999999999999999999999" is not a whole number"#),
             (#"{"v":1,"command":"queue","args":{"limt":"5"}}"#, #"queue: argument "limt": not an argument of queue"#),
             (#"{"v":1,"command":"search","args":{"query":"x","limit":"-5"}}"#, #"search: argument "limit": -5 is outside 1…1000"#),
-            (#"{"v":1,"command":"search","args":{"query":"x","since":"yesterday"}}"#, #"search: argument "since": "yesterday" is neither YYYY-MM-DD nor an ISO 8601 time"#),
-            (#"{"v":1,"command":"search","args":{"query":"x","since":"2026-02-30"}}"#, #"search: argument "since": "2026-02-30" is neither YYYY-MM-DD nor an ISO 8601 time"#),
-            (#"{"v":1,"command":"search","args":{"query":"x","until":"2025-02-29T10:00:00Z"}}"#, #"search: argument "until": "2025-02-29T10:00:00Z" is neither YYYY-MM-DD nor an ISO 8601 time"#),
-            (#"{"v":1,"command":"search","args":{"query":"x","until":"2026-01-01T24:30:00Z"}}"#, #"search: argument "until": "2026-01-01T24:30:00Z" is neither YYYY-MM-DD nor an ISO 8601 time"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","since":"yesterday"}}"#, #"search: argument "since": "yesterday" is neither YYYY-MM-DD nor an ISO 8601 time with its zone (2026-11-24T10:00:00Z)"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","since":"2026-02-30"}}"#, #"search: argument "since": "2026-02-30" is neither YYYY-MM-DD nor an ISO 8601 time with its zone (2026-11-24T10:00:00Z)"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","until":"2025-02-29T10:00:00Z"}}"#, #"search: argument "until": "2025-02-29T10:00:00Z" is neither YYYY-MM-DD nor an ISO 8601 time with its zone (2026-11-24T10:00:00Z)"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","until":"2026-01-01T24:30:00Z"}}"#, #"search: argument "until": "2026-01-01T24:30:00Z" is neither YYYY-MM-DD nor an ISO 8601 time with its zone (2026-11-24T10:00:00Z)"#),
             (#"{"v":1,"command":"show","args":{"id":"+1"}}"#, #"show: argument "id": "+1" is not a whole number"#),
             (#"{"v":1,"command":"queue","args":{"limit":"-"}}"#, #"queue: argument "limit": "-" is not a whole number"#),
             (#"{"v":1,"command":"search","args":{"query":"   "}}"#, #"search: argument "query": search needs a query"#),
@@ -95,6 +95,25 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
         #expect(listed.ok && listed.queue?.map(\.id) == ["claimed.txt"])
         // A database the handler cannot reach is "unavailable", not a crash.
         #expect(idle.answer(#"{"v":1,"command":"show","args":{"id":"9223372036854775807"}}"#).error?.code == "unavailable")
+    }
+
+    /// Item 1: times are read strictly, by newsd and newsctl alike: every field in range, a
+    /// zone with every time, nothing after it; Foundation's readers rolled `2026-02-30` over to
+    /// March 2nd and read `2026-11-24 10:00:00Z` as midnight.
+    @Test func item01_timesAreReadStrictly() throws {
+        let good: [(String, Double)] = [
+            ("2026-11-24", 1_795_478_400), ("2026-11-24T10:00:00Z", 1_795_514_400), ("2026-11-24T10:00Z", 1_795_514_400),
+            ("2026-11-24T10:00:00+02:00", 1_795_507_200), ("2026-11-24T10:00:00.5-01:30", 1_795_519_800.5),
+            ("2024-02-29T23:59:59Z", 1_709_251_199), ("1970-01-01", 0), ("0001-01-01", -62_135_596_800),
+        ]
+        for (text, seconds) in good { #expect(ControlTime.parse(text)?.timeIntervalSince1970 == seconds, "\(text)") }
+        let bad = [
+            "2026-02-30", "2025-02-29", "2026-13-01", "2026-00-10", "0000-01-01", "2026-11-24T24:30:00Z", "2026-11-24T10:60:00Z",
+            "2026-11-24T23:59:60Z", "2026-11-24T10:00:00", "2026-11-24 10:00:00Z", "2026-11-24t10:00:00Z", "2026-11-24X10:00:00Z",
+            "2026-11-24T10:00:00+25:00", "2026-11-24T10:00:00+05:99", "2026-11-24T10:00:00 Z", "2026-11-24T10:00:00ZZZ",
+            "2026-11-24T10:00:00.Z", "20261124", "2026-W48-2", "2026-328", "+2026-11-24", "2026-11-24 ", "",
+        ]
+        for text in bad { #expect(ControlTime.parse(text) == nil, "\(text)") }
     }
 
     /// Item 1: every command, with every argument it takes set to a spread of hostile values,

@@ -76,7 +76,7 @@ import Testing
                 _ = try parser.parse(bytes: Array(input.utf8), deadline: .passed)
             } catch {
                 #expect(error.code == .parseTimeout)
-                #expect(error.reason.hasPrefix("parsing took longer than 0.0 s (parser.maxSeconds)"))
+                #expect(error.reason.hasPrefix("parsing and enriching took longer than 0.0 s (parser.maxSeconds)"))
             }
             #expect(try parser.parse(bytes: Array(input.utf8), deadline: ParseDeadline(seconds: 600)).articles.isEmpty == false)
         }

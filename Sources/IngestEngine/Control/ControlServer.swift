@@ -49,6 +49,11 @@ public struct AccessPolicy: Sendable, Equatable {
         } else {
             throw ConfigLoadError(key: "control.adminGroup", problem: "no group named \"\(adminGroup)\"")
         }
+        // The overflow group is what a user namespace shows for every group it does not map:
+        // naming it would make unrelated users admins.
+        if let gid = adminGID, gid == 65534 || gid == UInt32.max {
+            throw ConfigLoadError(key: "control.adminGroup", problem: "\"\(adminGroup)\" is gid \(gid), the group unmapped ids show as; name a group of its own")
+        }
         var uids: Set<UInt32> = [0, ownUID]
         for user in adminUsers {
             if let uid = UInt32(user) {

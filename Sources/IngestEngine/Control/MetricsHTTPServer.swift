@@ -96,7 +96,13 @@ final class MetricsHTTPServer: @unchecked Sendable {
         while true {
             let fd = newsd_accept(listenFD)
             if fd < 0 {
-                if errno == EINTR { continue }
+                let code = errno
+                if code == EINTR { continue }
+                if code == EMFILE || code == ENFILE || code == ENOMEM || code == ENOBUFS, let source {
+                    // The listening socket stays readable: wait a moment rather than spin.
+                    source.suspend()
+                    queue.asyncAfter(deadline: .now() + .milliseconds(100)) { source.resume() }
+                }
                 return
             }
             guard serving.add(1, ordering: .relaxed).newValue <= Self.maxConnections else {
@@ -112,14 +118,23 @@ final class MetricsHTTPServer: @unchecked Sendable {
         }
     }
 
-    /// Reads one request (blocking, with a time limit) and answers it.
+    /// Reads one request and answers it, within 2 seconds in all: a client trickling bytes
+    /// cannot hold one of the `maxConnections` slots longer.
     private func serve(_ fd: Int32) {
         defer { close(fd) }
         _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)  // accepted non-blocking; read with time-outs
-        UnixSocket.setTimeouts(fd, seconds: 2)
+        let deadline = ContinuousClock.now + .seconds(2)
+        /// Sets the socket's time-outs to what is left of the 2 s; false once nothing is.
+        func timeLeft() -> Bool {
+            let left = deadline - ContinuousClock.now
+            guard left > .milliseconds(1) else { return false }
+            UnixSocket.setTimeouts(fd, seconds: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+            return true
+        }
         var request: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 2048)
         while request.count < 8192 {
+            guard timeLeft() else { return }
             let n = recv(fd, &chunk, chunk.count, 0)
             if n <= 0 { return }
             request.append(contentsOf: chunk[0..<n])
@@ -138,6 +153,13 @@ final class MetricsHTTPServer: @unchecked Sendable {
         }
         let payload = Array(text.utf8)
         let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
-        try? UnixSocket.writeAll(fd, Array(head.utf8) + payload)
+        let bytes = Array(head.utf8) + payload
+        var offset = 0
+        while offset < bytes.count, timeLeft() {
+            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { return }
+            offset += n
+        }
     }
 }

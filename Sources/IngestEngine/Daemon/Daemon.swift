@@ -319,6 +319,12 @@ public final class Daemon: Sendable {
             if new.maxInFlight != old.maxInFlight { needRestart.append("pipeline.maxInFlight") }
             if new.writerConnections != old.writerConnections { needRestart.append("database.writerConnections") }
             if new.duplicateMaxDistance != old.duplicateMaxDistance { needRestart.append("duplicates.maxDistance") }
+            if new.adminUsers != old.adminUsers { needRestart.append("control.adminUsers") }
+            if new.adminGroup != old.adminGroup { needRestart.append("control.adminGroup") }
+            if new.controlMaxClients != old.controlMaxClients { needRestart.append("control.maxClients") }
+            if new.socketMode != old.socketMode { needRestart.append("control.mode") }
+            if new.socketGroup != old.socketGroup { needRestart.append("control.group") }
+            if new.metricsListen != old.metricsListen { needRestart.append("metrics.listen") }
             logger.notice(
                 "configuration reloaded",
                 metadata: needRestart.isEmpty ? [:] : ["needs_restart": "\(needRestart.joined(separator: ","))"])

@@ -17,6 +17,10 @@ public struct DescriptorBudget: Sendable, Equatable {
 
     /// Fewest control connections newsd runs with; a lower limit stops start-up.
     public static let minimumClients = 8
+    /// Descriptors a control connection may hold: its socket, and one more while its request
+    /// is answered (`status` counts the inbox and failed/ through a directory descriptor,
+    /// `queue` reads failure records).
+    public static let perClient = 2
 
     /// The fixed part of newsd's own use: standard streams, libdispatch's epoll, eventfd,
     /// timer and signal descriptors, inotify, the state folders, the listening sockets, the
@@ -38,7 +42,7 @@ public struct DescriptorBudget: Sendable, Equatable {
     }
 
     /// Control connections the limit leaves room for, admins' reserve included.
-    public var roomForClients: Int { limit == Int.max ? Int.max : max(0, limit - ownUse) }
+    public var roomForClients: Int { limit == Int.max ? Int.max : max(0, limit - ownUse) / Self.perClient }
 
     /// `configured` (control.maxClients), lowered to what the limit leaves once the admins'
     /// reserve is set aside; nil when that is under `minimumClients`.
@@ -49,7 +53,7 @@ public struct DescriptorBudget: Sendable, Equatable {
     }
 
     /// The smallest limit newsd starts with.
-    public var smallestLimit: Int { ownUse + ControlServer.adminReserve + Self.minimumClients }
+    public var smallestLimit: Int { ownUse + Self.perClient * (ControlServer.adminReserve + Self.minimumClients) }
 }
 
 /// The open-file limit leaves too little for newsd: start-up stops (exit 78, as for a bad

@@ -27,7 +27,7 @@ public struct ParseDeadline: Sendable {
         if isPast {
             throw IngestFailure(
                 .parseTimeout,
-                "parsing took longer than \(seconds) s (parser.maxSeconds); the file is set aside so it cannot hold a worker")
+                "parsing and enriching took longer than \(seconds) s (parser.maxSeconds); the file is set aside so it cannot hold a worker")
         }
     }
 }

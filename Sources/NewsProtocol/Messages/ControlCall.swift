@@ -191,42 +191,17 @@ public enum ControlCall: Sendable, Equatable {
             }
         }
 
-        /// An ISO 8601 time (`2026-11-24T10:00:00Z`) or a day (`2026-11-24`, midnight UTC),
-        /// between the years 1 and 9999 (what PostgreSQL's timestamptz holds either way).
+        /// A day (`2026-11-24`, midnight UTC) or an RFC 3339 time (`2026-11-24T10:00:00Z`),
+        /// read strictly (`ControlTime`), between the years 1 and 9999.
         func date(_ key: String) throws(ControlErrorBody) -> Date? {
             guard let text = try text(key, maxBytes: 64) else { return nil }
-            let date = (try? Date(text, strategy: .iso8601))
-                ?? (try? Date(text, strategy: Date.ISO8601FormatStyle().year().month().day()))
-            guard let date, Self.fieldsInRange(text) else {
-                throw bad(key, "\"\(text)\" is neither YYYY-MM-DD nor an ISO 8601 time")
+            guard let date = ControlTime.parse(text) else {
+                throw bad(key, "\"\(text)\" is neither YYYY-MM-DD nor an ISO 8601 time with its zone (2026-11-24T10:00:00Z)")
             }
             guard date.timeIntervalSince1970 > -62_135_596_800, date.timeIntervalSince1970 < 253_402_300_800 else {
                 throw bad(key, "\"\(text)\" is outside the years 1 to 9999")
             }
             return date
-        }
-
-        /// The parser rolls over out-of-range fields (`2026-02-30` would be March 2nd): the day
-        /// must exist in its month, and a time's hour, minute and second be in range.
-        static func fieldsInRange(_ text: String) -> Bool {
-            let b = Array(text.utf8)
-            func number(_ at: Int, _ count: Int) -> Int? {
-                guard at + count <= b.count else { return nil }
-                var n = 0
-                for c in b[at..<(at + count)] {
-                    guard c >= 0x30 && c <= 0x39 else { return nil }
-                    n = n * 10 + Int(c - 0x30)
-                }
-                return n
-            }
-            guard let year = number(0, 4), let month = number(5, 2), let day = number(8, 2), (1...12).contains(month) else { return false }
-            let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0)
-            let days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31][month - 1]
-            guard (1...days).contains(day) else { return false }
-            guard b.count > 10 else { return true }
-            guard let hour = number(11, 2), let minute = number(14, 2) else { return false }
-            let second = number(17, 2) ?? 0
-            return hour <= 23 && minute <= 59 && second <= 59
         }
 
         func checkAllRead() throws(ControlErrorBody) {
