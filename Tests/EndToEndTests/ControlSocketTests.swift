@@ -67,18 +67,7 @@ import Glibc
         // answers again.
         var tricklers: [Int32] = []
         defer { tricklers.forEach { close($0) } }
-        for _ in 0..<8 {
-            let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-            var addr = sockaddr_in()
-            addr.sin_family = sa_family_t(AF_INET)
-            addr.sin_port = port.bigEndian
-            inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr)
-            let rc = withUnsafePointer(to: &addr) { p in
-                p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-            }
-            #expect(rc == 0)
-            tricklers.append(fd)
-        }
+        for _ in 0..<8 { tricklers.append(try tcpConnect(port: port)) }
         var closedBy = [Int?](repeating: nil, count: 8)
         for second in 0..<10 where closedBy.contains(nil) {
             for (i, fd) in tricklers.enumerated() where closedBy[i] == nil {

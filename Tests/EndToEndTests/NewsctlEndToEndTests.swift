@@ -120,20 +120,7 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
     /// Access control by SO_PEERCRED: another user may read but not change newsd's state.
     @Test(.enabled(if: getuid() == 0, "needs root to run newsctl as another user"))
     func aNonAdminUserMayReadButNotChangeState() throws {
-        let url = try TestPostgres.start().createDatabase()
-        let newsd = try NewsdInstance(databaseURL: url)
-        chmod(newsd.state, 0o755)
-        let config = newsd.state + "/newsd.json"
-        try #"{"control": {"mode": "0666"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        try newsd.start(["--config", config])
-        // A copy of newsctl that the other user can run, wherever the build is.
-        let bin = newsd.state + "/bin"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        // cp in a process of its own: a copy written by this (multi-threaded, spawning) process
-        // could be held open by a concurrently spawned child and fail to execute (ETXTBSY).
-        #expect(try runCommand("/bin/cp", [binDir + "/newsctl", bin + "/newsctl"]).status == 0)
-        chmod(bin, 0o755)
-        chmod(bin + "/newsctl", 0o755)
+        let (newsd, _, bin, _) = try startForOtherUsers(#"{"control": {"mode": "0666"}}"#)
         func asNobody(_ args: [String]) throws -> CommandResult {
             try runCommand("/usr/sbin/runuser", ["-u", "nobody", "--", bin + "/newsctl"] + args + ["--socket", newsd.socket])
         }
@@ -157,17 +144,7 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
     /// without the group may not.
     @Test(.enabled(if: getuid() == 0, "needs root to run newsctl as another user"))
     func membersOfTheAdminGroupMayChangeState() throws {
-        let url = try TestPostgres.start().createDatabase()
-        let newsd = try NewsdInstance(databaseURL: url)
-        chmod(newsd.state, 0o755)
-        let config = newsd.state + "/newsd.json"
-        try #"{"control": {"mode": "0666", "adminGroup": "4242"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        try newsd.start(["--config", config])
-        let bin = newsd.state + "/bin"
-        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
-        #expect(try runCommand("/bin/cp", [binDir + "/newsctl", bin + "/newsctl"]).status == 0)
-        chmod(bin, 0o755)
-        chmod(bin + "/newsctl", 0o755)
+        let (newsd, url, bin, config) = try startForOtherUsers(#"{"control": {"mode": "0666", "adminGroup": "4242"}}"#)
         let nobody = getpwnam("nobody")!.pointee.pw_uid
         func run(_ ids: [String], _ args: [String]) throws -> CommandResult {
             try runCommand("/usr/bin/setpriv", ["--reuid=\(nobody)"] + ids + ["--", bin + "/newsctl"] + args + ["--socket", newsd.socket])
@@ -189,5 +166,25 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
             binDir + "/newsd", ["run", "--config", config, "--state-dir", other.state, "--socket", other.socket, "--database-url", url])
         #expect(refused.status == 78)
         #expect(refused.output.contains("control.adminGroup"), "\(refused.output)")
+    }
+
+    /// newsd started with `configJSON`, its state folder open to all, and a copy of newsctl
+    /// that another user can run (wherever the build is): newsd, its database, the copy's
+    /// folder and the configuration file.
+    private func startForOtherUsers(_ configJSON: String) throws -> (NewsdInstance, String, String, String) {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        chmod(newsd.state, 0o755)
+        let config = newsd.state + "/newsd.json"
+        try configJSON.write(toFile: config, atomically: true, encoding: .utf8)
+        try newsd.start(["--config", config])
+        let bin = newsd.state + "/bin"
+        try FileManager.default.createDirectory(atPath: bin, withIntermediateDirectories: true)
+        // cp in a process of its own: a copy written by this (multi-threaded, spawning) process
+        // could be held open by a concurrently spawned child and fail to execute (ETXTBSY).
+        #expect(try runCommand("/bin/cp", [binDir + "/newsctl", bin + "/newsctl"]).status == 0)
+        chmod(bin, 0o755)
+        chmod(bin + "/newsctl", 0o755)
+        return (newsd, url, bin, config)
     }
 }

@@ -40,10 +40,9 @@ public final class RawUnixClient {
     public func readAll(seconds: Double) -> String { readUntilClosed(fd, seconds: seconds) }
 }
 
-/// A plain HTTP/1.0 GET to 127.0.0.1:`port`; returns the whole response (status line to body).
-public func httpGet(port: UInt16, path: String) throws -> String {
+/// A TCP connection to 127.0.0.1:`port`; the caller closes it.
+public func tcpConnect(port: UInt16) throws -> Int32 {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-    defer { close(fd) }
     var addr = sockaddr_in()
     addr.sin_family = sa_family_t(AF_INET)
     addr.sin_port = port.bigEndian
@@ -51,7 +50,18 @@ public func httpGet(port: UInt16, path: String) throws -> String {
     let rc = withUnsafePointer(to: &addr) { p in
         p.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
     }
-    guard rc == 0 else { throw TestPostgresError(message: "connect 127.0.0.1:\(port): errno \(errno)") }
+    guard rc == 0 else {
+        let code = errno
+        close(fd)
+        throw TestPostgresError(message: "connect 127.0.0.1:\(port): errno \(code)")
+    }
+    return fd
+}
+
+/// A plain HTTP/1.0 GET to 127.0.0.1:`port`; returns the whole response (status line to body).
+public func httpGet(port: UInt16, path: String) throws -> String {
+    let fd = try tcpConnect(port: port)
+    defer { close(fd) }
     let request = Array("GET \(path) HTTP/1.0\r\nHost: localhost\r\n\r\n".utf8)
     _ = request.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
     return readUntilClosed(fd, seconds: 10)
