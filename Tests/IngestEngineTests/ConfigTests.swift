@@ -70,6 +70,28 @@ import Testing
         }
     }
 
+    /// A key newsd does not read is refused with its path and the nearest known key; before,
+    /// `pipline` or a setting of another version was silently ignored.
+    @Test func unknownKeysAreRefusedWithTheNearestKnownOne() async throws {
+        for (json, key, hint) in [
+            (#"{"pipline": {"workers": 2}}"#, "pipline", ""),
+            (#"{"pipeline": {"workrs": 2}}"#, "pipeline.workrs", #"did you mean "pipeline.workers"?"#),
+            (#"{"control": {"adminGroups": "ops"}}"#, "control.adminGroups", #"did you mean "control.adminGroup"?"#),
+            (#"{"inbox": {"path": "/x/inbox", "settle": 5}}"#, "inbox.settle", ""),
+            (#"{"inbox": 5}"#, "inbox", ""),
+        ] {
+            let path = try write(json)
+            do {
+                _ = try await NewsdConfig.load(file: path, environment: [:])
+                Issue.record("accepted \(json)")
+            } catch let e as ConfigLoadError {
+                #expect(e.key == key, "for \(json)")
+                #expect(e.problem.hasPrefix("not a setting newsd knows"), "for \(json): \(e.problem)")
+                #expect(e.problem.hasSuffix(hint), "for \(json): \(e.problem)")
+            }
+        }
+    }
+
     @Test func malformedOrMissingFileIsAnError() async throws {
         let path = try write("{ not json")
         await #expect(throws: ConfigLoadError.self) { try await NewsdConfig.load(file: path, environment: [:]) }

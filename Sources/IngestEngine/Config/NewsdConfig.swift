@@ -152,9 +152,55 @@ extension NewsdConfig {
         }
         let problems = ProblemCollector()
         let reader = ConfigReader(providers: providers, accessReporter: problems)
-        let config = try Self.read(ValidatingReader(reader: reader, problems: problems))
+        let validating = ValidatingReader(reader: reader, problems: problems)
+        let config = try Self.read(validating)
+        if let file { try Self.refuseUnknownKeys(in: file, known: validating.keysRead) }
         return config
     }
+
+    /// A key in the file that newsd never reads is a mistake (`pipline.workers`, a setting of
+    /// another version): refused with its path and the nearest known key, not ignored.
+    private static func refuseUnknownKeys(in file: String, known: Set<String>) throws {
+        guard let data = FileManager.default.contents(atPath: file),
+            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
+        else { return }  // the provider above has already read it; nothing more to say here
+        var unknown: [String] = []
+        func walk(_ object: [String: Any], _ prefix: String) {
+            for (key, value) in object {
+                let path = prefix.isEmpty ? key : prefix + "." + key
+                if known.contains(path) { continue }
+                if let inner = value as? [String: Any], known.contains(where: { $0.hasPrefix(path + ".") }) {
+                    walk(inner, path)
+                } else {
+                    unknown.append(path)
+                }
+            }
+        }
+        walk(root, "")
+        guard let first = unknown.sorted().first else { return }
+        let nearest = known.min { editDistance($0, first) < editDistance($1, first) }
+        let hint = nearest.map { editDistance($0, first) <= max(2, first.count / 4) ? "; did you mean \"\($0)\"?" : "" } ?? ""
+        throw ConfigLoadError(key: first, problem: "not a setting newsd knows (in \(file))\(hint)")
+    }
+
+    /// Levenshtein distance, for the suggestion above (keys are short).
+    private static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a.utf8), b = Array(b.utf8)
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var row = Array(0...b.count)
+        for i in 1...a.count {
+            var previous = row[0]
+            row[0] = i
+            for j in 1...b.count {
+                let current = row[j]
+                row[j] = min(row[j] + 1, row[j - 1] + 1, previous + (a[i - 1] == b[j - 1] ? 0 : 1))
+                previous = current
+            }
+        }
+        return row[b.count]
+    }
+
 
     private static func read(_ r: ValidatingReader) throws -> NewsdConfig {
         let state = try r.string("stateDirectory", default: "/var/lib/newsd")
@@ -226,11 +272,19 @@ extension NewsdConfig {
 
 /// Reads typed values and turns conversion failures, which swift-configuration reports to the
 /// access reporter rather than throwing, into `ConfigLoadError`s naming the key.
-private struct ValidatingReader {
+private final class ValidatingReader {
     let reader: ConfigReader
     let problems: ProblemCollector
+    /// Every key asked for: what the file may contain.
+    private(set) var keysRead: Set<String> = []
+
+    init(reader: ConfigReader, problems: ProblemCollector) {
+        self.reader = reader
+        self.problems = problems
+    }
 
     private func check(_ key: String) throws {
+        keysRead.insert(key)
         if let problem = problems.take(key) { throw ConfigLoadError(key: key, problem: problem) }
     }
 
