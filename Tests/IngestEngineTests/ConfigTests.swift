@@ -60,13 +60,18 @@ import Testing
             (#"{"inbox": {"path": "relative/inbox"}}"#, "inbox.path"),
             (#"{"retry": {"initialMs": 500, "maxMs": 100}}"#, "retry.maxMs"),
         ] {
-            let path = try write(json)
-            do {
-                _ = try await NewsdConfig.load(file: path, environment: [:])
-                Issue.record("accepted \(json)")
-            } catch let e as ConfigLoadError {
-                #expect(e.key == key, "for \(json)")
-            }
+            #expect(try await loadError(json)?.key == key, "for \(json)")
+        }
+    }
+
+    /// The error loading a file of `json` throws (nil, recorded as an issue, if it loads).
+    private func loadError(_ json: String) async throws -> ConfigLoadError? {
+        do {
+            _ = try await NewsdConfig.load(file: try write(json), environment: [:])
+            Issue.record("accepted \(json)")
+            return nil
+        } catch let e as ConfigLoadError {
+            return e
         }
     }
 
@@ -80,15 +85,10 @@ import Testing
             (#"{"inbox": {"path": "/x/inbox", "settle": 5}}"#, "inbox.settle", ""),
             (#"{"inbox": 5}"#, "inbox", ""),
         ] {
-            let path = try write(json)
-            do {
-                _ = try await NewsdConfig.load(file: path, environment: [:])
-                Issue.record("accepted \(json)")
-            } catch let e as ConfigLoadError {
-                #expect(e.key == key, "for \(json)")
-                #expect(e.problem.hasPrefix("not a setting newsd knows"), "for \(json): \(e.problem)")
-                #expect(e.problem.hasSuffix(hint), "for \(json): \(e.problem)")
-            }
+            let e = try await loadError(json)
+            #expect(e?.key == key, "for \(json)")
+            #expect(e?.problem.hasPrefix("not a setting newsd knows") == true, "for \(json): \(String(describing: e))")
+            #expect(e?.problem.hasSuffix(hint) == true, "for \(json): \(String(describing: e))")
         }
     }
 
