@@ -62,6 +62,16 @@ import Glibc
         #expect(ok.contains("newsd_files_total{outcome=\"ingested\"} 1"))
         #expect(try httpGet(port: port, path: "/").hasPrefix("HTTP/1.0 404"))
 
+        // /healthz: alive; /readyz: ready while running and connected, 503 with the reasons
+        // while paused.
+        #expect(try httpGet(port: port, path: "/healthz").hasPrefix("HTTP/1.0 200 OK\r\n"))
+        #expect(try httpGet(port: port, path: "/readyz").hasSuffix("\r\n\r\nready\n"))
+        #expect(try newsd.newsctl(["pause"]).status == 0)
+        let paused = try httpGet(port: port, path: "/readyz")
+        #expect(paused.hasPrefix("HTTP/1.0 503 Service Unavailable\r\n") && paused.hasSuffix("not ready: state paused\n"), "\(paused)")
+        #expect(try newsd.newsctl(["resume"]).status == 0)
+        #expect(try httpGet(port: port, path: "/readyz").hasPrefix("HTTP/1.0 200 OK\r\n"))
+
         // Clients trickling a byte a second into every one of the 8 request slots are cut off
         // at 2 s in all (before, each byte renewed the time-out, for hours); then /metrics
         // answers again.

@@ -24,10 +24,12 @@ final class MetricsHTTPServer: @unchecked Sendable {
     private let port: UInt16
     private let logger: Logger
     private let body: @Sendable () -> String
+    /// Why newsd is not ready (`/readyz`); empty when it is.
+    private let unready: @Sendable () -> [String]
     private var source: DispatchSourceRead?
 
     /// Parses `HOST:PORT` (IPv4 loopback, or `[::1]:PORT`); other hosts are refused.
-    init(listen: String, logger: Logger, body: @escaping @Sendable () -> String) throws {
+    init(listen: String, logger: Logger, unready: @escaping @Sendable () -> [String] = { [] }, body: @escaping @Sendable () -> String) throws {
         guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]), port > 0 else {
             throw ConfigLoadError(key: "metrics.listen", problem: "\"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:9464")
         }
@@ -40,6 +42,7 @@ final class MetricsHTTPServer: @unchecked Sendable {
         self.port = port
         self.logger = logger
         self.body = body
+        self.unready = unready
     }
 
     func start() throws {
@@ -146,8 +149,16 @@ final class MetricsHTTPServer: @unchecked Sendable {
         let (status, type, text): (String, String, String)
         if line.count >= 2, line[0] == "GET", line[1] == "/metrics" || line[1].hasPrefix("/metrics?") {
             (status, type, text) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", body())
+        } else if line.count >= 2, line[0] == "GET", line[1] == "/healthz" {
+            // Alive: this answer is the proof.
+            (status, type, text) = ("200 OK", "text/plain; charset=utf-8", "ok\n")
+        } else if line.count >= 2, line[0] == "GET", line[1] == "/readyz" {
+            let reasons = unready()
+            (status, type, text) = reasons.isEmpty
+                ? ("200 OK", "text/plain; charset=utf-8", "ready\n")
+                : ("503 Service Unavailable", "text/plain; charset=utf-8", reasons.map { "not ready: \($0)\n" }.joined())
         } else if line.count >= 2, line[0] == "GET" {
-            (status, type, text) = ("404 Not Found", "text/plain; charset=utf-8", "newsd serves /metrics only\n")
+            (status, type, text) = ("404 Not Found", "text/plain; charset=utf-8", "newsd serves /metrics, /healthz and /readyz\n")
         } else {
             (status, type, text) = ("400 Bad Request", "text/plain; charset=utf-8", "bad request\n")
         }

@@ -142,7 +142,14 @@ public final class Daemon: Sendable {
         }
         self.control.withLock { $0 = control }
         if !config.metricsListen.isEmpty {
-            let http = try MetricsHTTPServer(listen: config.metricsListen, logger: logger) { [weak self] in
+            let http = try MetricsHTTPServer(
+                listen: config.metricsListen, logger: logger,
+                unready: { [weak self] in
+                    // Ready: database connected and writing, inbox watched, claiming not paused.
+                    guard let report = self?.status() else { return ["shutting down"] }
+                    return (report.problems ?? []) + (report.state == "running" ? [] : ["state \(report.state)"])
+                }
+            ) { [weak self] in
                 self?.metricsText() ?? ""
             }
             metricsHTTP.withLock { $0 = http }
