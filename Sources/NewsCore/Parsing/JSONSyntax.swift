@@ -71,28 +71,18 @@ enum JSONSyntax {
             skipSpace()
             guard i < end else { return false }
             switch b[i] {
-            case 0x7B:
+            case 0x7B, 0x5B:  // { or [: an object's first member, an array's first value
+                let isObject = b[i] == 0x7B
                 guard stack.count < maxDepth else { return false }
-                stack.append(true)
+                stack.append(isObject)
                 i += 1
                 skipSpace()
-                if i < end, b[i] == 0x7D {
+                if i < end, b[i] == (isObject ? 0x7D : 0x5D) {
                     i += 1
                     stack.removeLast()
                     return true
                 }
-                return member()
-            case 0x5B:
-                guard stack.count < maxDepth else { return false }
-                stack.append(false)
-                i += 1
-                skipSpace()
-                if i < end, b[i] == 0x5D {
-                    i += 1
-                    stack.removeLast()
-                    return true
-                }
-                return value()
+                return isObject ? member() : value()
             case 0x22: return string()
             case 0x74: return literal("true")
             case 0x66: return literal("false")
