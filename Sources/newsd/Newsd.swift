@@ -6,6 +6,7 @@ import NewsSystem
 import Logging
 import NewsProtocol
 import PostgresClient
+import Synchronization
 
 /// sysexits(3) codes newsd exits with.
 enum ExitCodes {
@@ -65,7 +66,7 @@ struct ConfigOptions: ParsableArguments {
 }
 
 @main
-struct Newsd: AsyncParsableCommand {
+struct Newsd: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "newsd",
         abstract: "News ingestion daemon: turns files dropped in an inbox into articles in PostgreSQL.",
@@ -80,6 +81,49 @@ struct Newsd: AsyncParsableCommand {
     )
 }
 
+/// A command whose work runs in a task of medium priority (QoS default), started from a plain
+/// `main`. An async `main` would run it in a user-initiated task, and libdispatch gives the
+/// threads of that class nice -2, which a service without privileges may not take: it would
+/// log "Failed to set thread priority for worker thread … errno=13" (EACCES) at every start.
+protocol MediumPriorityCommand: ParsableCommand {
+    func runAsync() async throws
+}
+
+extension MediumPriorityCommand {
+    func run() throws {
+        let command = UncheckedCommand(command: self)  // used by the task below only, while run() waits
+        let outcome = Outcome()
+        Task.detached(priority: .medium) {
+            do {
+                try await command.command.runAsync()
+                outcome.finish(.success(()))
+            } catch {
+                outcome.finish(.failure(error))
+            }
+        }
+        try outcome.wait().get()
+    }
+}
+
+private struct UncheckedCommand<C: MediumPriorityCommand>: @unchecked Sendable {
+    let command: C
+}
+
+private final class Outcome: Sendable {
+    private let result = Mutex<Result<Void, any Error>?>(nil)
+    private let done = DispatchSemaphore(value: 0)
+
+    func finish(_ r: Result<Void, any Error>) {
+        result.withLock { $0 = r }
+        done.signal()
+    }
+
+    func wait() -> Result<Void, any Error> {
+        done.wait()
+        return result.withLock { $0 }!
+    }
+}
+
 /// The level every handler reads (`log.level`; a reload sets it again).
 let logLevelControl = LogLevelControl(.info)
 
@@ -91,12 +135,12 @@ func bootstrapLogging(_ level: String) -> Logger {
     return Logger(label: "newsd")
 }
 
-struct Run: AsyncParsableCommand {
+struct Run: MediumPriorityCommand {
     static let configuration = CommandConfiguration(abstract: "Run the daemon (the default).")
 
     @OptionGroup var options: ConfigOptions
 
-    func run() async throws {
+    func runAsync() async throws {
         ProcessMemory.configureForDaemon()
         let config = try await options.load()
         let logger = bootstrapLogging(config.logLevel)
@@ -128,12 +172,12 @@ struct Run: AsyncParsableCommand {
     }
 }
 
-struct Migrate: AsyncParsableCommand {
+struct Migrate: MediumPriorityCommand {
     static let configuration = CommandConfiguration(abstract: "Apply database migrations and exit.")
 
     @OptionGroup var options: ConfigOptions
 
-    func run() async throws {
+    func runAsync() async throws {
         ProcessMemory.configureForDaemon()
         let config = try await options.load()
         let logger = bootstrapLogging(config.logLevel)
@@ -150,13 +194,13 @@ struct Migrate: AsyncParsableCommand {
     }
 }
 
-struct CheckConfig: AsyncParsableCommand {
+struct CheckConfig: MediumPriorityCommand {
     static let configuration = CommandConfiguration(
         commandName: "check-config", abstract: "Validate the configuration and print the effective settings.")
 
     @OptionGroup var options: ConfigOptions
 
-    func run() async throws {
+    func runAsync() async throws {
         let c = try await options.load()
         let lines: [(String, String)] = [
             ("inbox.path", c.inboxPath), ("inbox.ignore", c.ignorePatterns.joined(separator: " ")),

@@ -99,7 +99,7 @@ public final class ControlServer: @unchecked Sendable {
     /// when the parse workers hold every thread of the shared (non-overcommitting) pool, as they
     /// do under a large backlog; a concurrent queue would wait behind them, and `status` with it.
     private func requestQueue() -> DispatchQueue {
-        DispatchQueue(label: "newsd.control.request", qos: .userInitiated)
+        DispatchQueue(label: "newsd.control.request", qos: .default)
     }
     private let path: String
     private let mode: Int

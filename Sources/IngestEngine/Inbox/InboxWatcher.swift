@@ -19,7 +19,7 @@ import Glibc
 /// bounded whatever the number of waiting files.
 public final class InboxWatcher: @unchecked Sendable {
     // @unchecked: every mutable property is read and written only on `queue`.
-    private let queue = DispatchQueue(label: "newsd.inbox", qos: .userInitiated)
+    private let queue = DispatchQueue(label: "newsd.inbox", qos: .default)
     private let spool: Spool
     private let logger: Logger
     private let stats: IngestStats

@@ -99,7 +99,7 @@ public final class ChunkedFile: Sendable {
 public final class BatchWriter: @unchecked Sendable {
     // @unchecked: the properties below are read and written only on `queue` (the coordinator);
     // each lane's connection only on that lane's queue.
-    private let queue = DispatchQueue(label: "newsd.writer", qos: .userInitiated)
+    private let queue = DispatchQueue(label: "newsd.writer", qos: .default)
     private var pending: BoundedQueue<PendingWrite>
     /// Files submitted since the coordinator last looked, and what it published of its state:
     /// `submit` wakes the coordinator only when it would not look soon anyway (see `Intake`).
@@ -170,7 +170,7 @@ public final class BatchWriter: @unchecked Sendable {
         var failuresSeen = 0
         init(_ number: Int) {
             self.number = number
-            queue = DispatchQueue(label: "newsd.writer.\(number)", qos: .userInitiated)
+            queue = DispatchQueue(label: "newsd.writer.\(number)", qos: .default)
         }
     }
 
