@@ -66,6 +66,8 @@ public struct NewsdConfig: Sendable, Equatable {
     public var keywordCount: Int
     /// SimHash distance (bits) within which an article is a near-duplicate of an earlier one.
     public var duplicateMaxDistance: Int
+    /// How long archived days, failed files and `ingest_log` rows are kept (0: for ever).
+    public var retention = RetentionSettings()
 
     /// The built-in defaults, rooted at `stateDirectory`.
     public static func defaults(stateDirectory: String = "/var/lib/newsd") -> NewsdConfig {
@@ -141,9 +143,7 @@ extension NewsdConfig {
                 secretsSpecifier: .specific(["NEWSD_DATABASE_URL"])
             ).prefixKeys(with: "newsd"))
         if let file {
-            guard FileManager.default.fileExists(atPath: file) else {
-                throw ConfigLoadError(key: "--config", problem: "no such file: \(file)")
-            }
+            try checkReadableJSONObject(file)
             do {
                 providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(file)))
             } catch {
@@ -156,6 +156,32 @@ extension NewsdConfig {
         let config = try Self.read(validating)
         if let file { try Self.refuseUnknownKeys(in: file, known: validating.keysRead) }
         return config
+    }
+
+    /// The file exists, can be read, and holds a JSON object: said in words, before the
+    /// configuration library reads it (its errors name its own types and Foundation's domains).
+    private static func checkReadableJSONObject(_ file: String) throws {
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        if fd < 0 {
+            let e = errno
+            let why = String(cString: strerror(e)).lowercased()
+            let hint = e == EACCES ? " (newsd's user reads it through group newsd: chgrp newsd, chmod 0640)" : ""
+            throw ConfigLoadError(key: "--config", problem: "cannot read \(file): \(why)\(hint)")
+        }
+        close(fd)
+        guard let data = FileManager.default.contents(atPath: file) else {
+            throw ConfigLoadError(key: "--config", problem: "cannot read \(file)")
+        }
+        let root: Any
+        do {
+            root = try JSONSerialization.jsonObject(with: data)
+        } catch {
+            let detail = (error as NSError).userInfo["NSDebugDescription"] as? String ?? "it does not parse"
+            throw ConfigLoadError(key: "--config", problem: "\(file) is not valid JSON: \(detail)")
+        }
+        guard root is [String: Any] else {
+            throw ConfigLoadError(key: "--config", problem: "\(file) must hold a JSON object ({ \"database\": { … } })")
+        }
     }
 
     /// A key in the file that newsd never reads is a mistake (`pipline.workers`, a setting of
@@ -178,7 +204,16 @@ extension NewsdConfig {
         }
         walk(root, "")
         guard let first = unknown.sorted().first else { return }
-        let nearest = known.min { editDistance($0, first) < editDistance($1, first) }
+        // Candidates: every key and every section holding keys (`pipline` → `pipeline`).
+        var candidates = known
+        for key in known {
+            var parts = key.split(separator: ".").dropLast()
+            while !parts.isEmpty {
+                candidates.insert(parts.joined(separator: "."))
+                parts = parts.dropLast()
+            }
+        }
+        let nearest = candidates.min { editDistance($0, first) < editDistance($1, first) }
         let hint = nearest.map { editDistance($0, first) <= max(2, first.count / 4) ? "; did you mean \"\($0)\"?" : "" } ?? ""
         throw ConfigLoadError(key: first, problem: "not a setting newsd knows (in \(file))\(hint)")
     }
@@ -219,6 +254,9 @@ extension NewsdConfig {
         c.archiveMode = archiveMode
         c.archivePath = try r.string("archive.path", default: c.archivePath)
         c.failedPath = try r.string("failed.path", default: c.failedPath)
+        c.retention.archiveDays = try r.int("archive.retainDays", default: 0, in: 0...36_500)
+        c.retention.failedDays = try r.int("failed.retainDays", default: 0, in: 0...36_500)
+        c.retention.ingestLogDays = try r.int("ingestLog.retainDays", default: 0, in: 0...36_500)
         c.databaseURL = try r.string("database.url", default: c.databaseURL, secret: true)
         c.connectTimeoutSeconds = try r.int("database.connectTimeoutSeconds", default: c.connectTimeoutSeconds, in: 1...300)
         let workers = try r.int("pipeline.workers", default: 0, in: 0...256)
@@ -326,17 +364,41 @@ private final class ProblemCollector: AccessReporter {
     func report(_ event: AccessEvent) {
         let key = event.metadata.key.components.joined(separator: ".")
         var problem: String?
-        if let e = event.conversionError {
-            problem = "cannot be read as \(event.metadata.valueType): \(e)"
+        let expected = Self.expected("\(event.metadata.valueType)")
+        if event.conversionError != nil {
+            problem = "must be \(expected)"
         }
         for result in event.providerResults {
-            if case .failure(let e) = result.result {
-                problem = "\(result.providerName): \(e)"
+            if case .failure = result.result {
+                problem = "must be \(expected)\(Self.source(result.providerName, key: key))"
             }
         }
         if let problem {
             problems.withLock { if $0[key] == nil { $0[key] = problem } }
         }
+    }
+
+    /// The kind of value a type name stands for, in words.
+    static func expected(_ valueType: String) -> String {
+        switch valueType.lowercased() {
+        case "int": return "a whole number"
+        case "double": return "a number"
+        case "bool": return "true or false"
+        case "stringarray", "string array": return "a list of strings"
+        case "string": return "a string"
+        default: return "of type \(valueType)"
+        }
+    }
+
+    /// Where a value came from, for the message.
+    static func source(_ provider: String, key: String) -> String {
+        if provider.contains("Environment") {
+            return " (in the environment: NEWSD_" + key.replacingOccurrences(
+                of: "([a-z])([A-Z])", with: "$1_$2", options: .regularExpression
+            ).replacingOccurrences(of: ".", with: "_").uppercased() + ")"
+        }
+        if provider.contains("flags") { return " (on the command line)" }
+        return " (in the configuration file)"
     }
 
     func take(_ key: String) -> String? {

@@ -30,6 +30,14 @@ final class MetricsHTTPServer: @unchecked Sendable {
 
     /// Parses `HOST:PORT` (IPv4 loopback, or `[::1]:PORT`); other hosts are refused.
     init(listen: String, logger: Logger, unready: @escaping @Sendable () -> [String] = { [] }, body: @escaping @Sendable () -> String) throws {
+        (host, port) = try Self.address(listen)
+        self.logger = logger
+        self.body = body
+        self.unready = unready
+    }
+
+    /// The loopback host and port of `metrics.listen`, or the reason it is not one.
+    static func address(_ listen: String) throws(ConfigLoadError) -> (host: String, port: UInt16) {
         guard let colon = listen.lastIndex(of: ":"), let port = UInt16(listen[listen.index(after: colon)...]), port > 0 else {
             throw ConfigLoadError(key: "metrics.listen", problem: "\"\(listen)\" is not HOST:PORT, e.g. 127.0.0.1:9464")
         }
@@ -38,11 +46,7 @@ final class MetricsHTTPServer: @unchecked Sendable {
         guard host == "::1" || host == "localhost" || host.hasPrefix("127.") else {
             throw ConfigLoadError(key: "metrics.listen", problem: "\"\(host)\" is not a loopback address; metrics are served on 127.0.0.1 or ::1 only")
         }
-        self.host = host == "localhost" ? "127.0.0.1" : host
-        self.port = port
-        self.logger = logger
-        self.body = body
-        self.unready = unready
+        return (host == "localhost" ? "127.0.0.1" : host, port)
     }
 
     func start() throws {

@@ -46,6 +46,7 @@ public final class Daemon: Sendable {
     private let control: Mutex<ControlServer?> = Mutex(nil)
     private let metricsHTTP: Mutex<MetricsHTTPServer?> = Mutex(nil)
     private let reclassifier: Reclassifier
+    private let retention: Retention
     private let queries: ArticleQueries
     private let follows: FollowHub
     /// Counters, histograms and gauges (`newsctl metrics`).
@@ -94,6 +95,7 @@ public final class Daemon: Sendable {
         self.queries = ArticleQueries(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds)
         self.follows = FollowHub(queries: queries)
         self.reclassifier = Reclassifier(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, logger: logger)
+        self.retention = Retention(spool: spool, config: config, logger: logger)
         let finisher = Finisher(spool: spool, stats: stats, logger: logger, metrics: metrics, budget: budget, chunkGate: chunkGate) {
             [weak self] count in
             guard let self else { return }
@@ -166,6 +168,7 @@ public final class Daemon: Sendable {
         startNotifications()
         writer.withLock { $0 }!.connectEarly()
         try watcher.withLock { $0 }!.start()
+        retention.start()
         state.withLock { $0 = "running" }
         logger.notice(
             "newsd started",
@@ -261,6 +264,7 @@ public final class Daemon: Sendable {
             return t
         }
         running.all.forEach { $0.cancel() }
+        retention.stop()
         state.withLock { $0 = "stopping" }
         watcher.withLock { $0 }?.stop()
         writer.withLock { $0 }?.beginShutdown()
@@ -316,6 +320,8 @@ public final class Daemon: Sendable {
             applied.classifierModel = new.classifierModel
             applied.classifierMinConfidence = new.classifierMinConfidence
             applied.keywordCount = new.keywordCount
+            applied.retention = new.retention
+            retention.update(new.retention)
             config.withLock { $0 = applied }
             var needRestart: [String] = []
             if new.inboxPath != old.inboxPath { needRestart.append("inbox.path") }
@@ -346,7 +352,7 @@ public final class Daemon: Sendable {
     /// Parse stage: read the claimed file, parse it, hand the result to the writer.
     private func parse(_ file: ClaimedFile) {
         let started = ContinuousClock.now
-        defer { metrics.parseTime.record(duration: ContinuousClock.now - started) }
+        defer { metrics.parseTime.record(ContinuousClock.now - started) }
         guard let read = spool.read(file.name) else {
             logger.warning("claimed file disappeared from the spool before it was read", metadata: ["file": "\(file.display)"])
             stats.recordError("\(file.display) disappeared from the spool")

@@ -1,9 +1,9 @@
 import Foundation
-import CoreMetrics
-import Metrics
+import Synchronization
+import NewsProtocol
 import Prometheus
 
-/// newsd's metrics, recorded through swift-metrics and exposed in the Prometheus text format
+/// newsd's metrics, kept in a swift-prometheus registry and exposed in the Prometheus text format
 /// by a registry of newsd's own (`newsctl metrics`, and `metrics.listen` over HTTP).
 ///
 /// | metric | kind | labels |
@@ -15,51 +15,139 @@ import Prometheus
 /// | `newsd_database_errors_total` | counter | `kind`: transient, rejected |
 /// | `newsd_database_reconnects_total` | counter | successful (re)connections |
 /// | `newsd_queue_depth` | gauge | `stage`: inbox, claimed, parse, write, failed |
+/// | `newsd_build_info` | gauge (1) | `version`, `protocol` |
+/// | `process_*` | gauges, read at scrape time from /proc/self | cpu seconds, resident and virtual memory, open and maximum descriptors, threads, start time |
+///
+/// Each metric has a `# HELP` line. The metrics are made on the registry directly (the
+/// swift-metrics factory gives no help text) and are Prometheus's own types.
 public final class NewsdMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let factory: PrometheusMetricsFactory
 
-    let ingested: CoreMetrics.Counter, duplicates: CoreMetrics.Counter, failed: CoreMetrics.Counter, articles: CoreMetrics.Counter
-    let parseTime: CoreMetrics.Timer, writeTime: CoreMetrics.Timer, claimToCommit: CoreMetrics.Timer
-    let batchFiles: CoreMetrics.Recorder
-    let transientErrors: CoreMetrics.Counter, rejectedErrors: CoreMetrics.Counter, reconnects: CoreMetrics.Counter
-    private let depth: [String: CoreMetrics.Gauge]
+    let ingested: Counter, duplicates: Counter, failed: Counter, articles: Counter
+    let parseTime: DurationHistogram, writeTime: DurationHistogram, claimToCommit: DurationHistogram
+    let batchFiles: ValueHistogram
+    let transientErrors: Counter, rejectedErrors: Counter, reconnects: Counter
+    private let depth: [String: Gauge]
+    private let process: ProcessGauges
 
     /// Metrics recorded into a registry of their own (not the process-wide swift-metrics
     /// bootstrap, so tests and several daemons in one process stay apart).
     public init() {
-        registry = PrometheusCollectorRegistry()
-        var f = PrometheusMetricsFactory(registry: registry)
-        f.defaultDurationHistogramBuckets = [
+        let r = PrometheusCollectorRegistry()
+        registry = r
+        let files = "Files finished, by outcome: ingested (stored new articles), duplicate, failed (moved to failed/)."
+        ingested = r.makeCounter(name: "newsd_files_total", labels: [("outcome", "ingested")], help: files)
+        duplicates = r.makeCounter(name: "newsd_files_total", labels: [("outcome", "duplicate")], help: files)
+        failed = r.makeCounter(name: "newsd_files_total", labels: [("outcome", "failed")], help: files)
+        articles = r.makeCounter(name: "newsd_articles_total", help: "New articles stored.")
+        let buckets: [Duration] = [
             .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
             .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
         ]
-        f.valueHistogramBuckets = ["newsd_batch_files": [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000]]
-        factory = f
-        func counter(_ label: String, _ dims: [(String, String)] = []) -> CoreMetrics.Counter {
-            CoreMetrics.Counter(label: label, dimensions: dims, factory: f)
+        let stages =
+            "Seconds per stage: parse (read, parse and enrich one file), write (one batch transaction), claim_to_commit (a file's claim to its commit)."
+        func stage(_ name: String) -> DurationHistogram {
+            r.makeDurationHistogram(name: "newsd_stage_seconds", labels: [("stage", name)], buckets: buckets, help: stages)
         }
-        ingested = counter("newsd_files_total", [("outcome", "ingested")])
-        duplicates = counter("newsd_files_total", [("outcome", "duplicate")])
-        failed = counter("newsd_files_total", [("outcome", "failed")])
-        articles = counter("newsd_articles_total")
-        parseTime = CoreMetrics.Timer(label: "newsd_stage_seconds", dimensions: [("stage", "parse")], factory: f)
-        writeTime = CoreMetrics.Timer(label: "newsd_stage_seconds", dimensions: [("stage", "write")], factory: f)
-        claimToCommit = CoreMetrics.Timer(label: "newsd_stage_seconds", dimensions: [("stage", "claim_to_commit")], factory: f)
-        batchFiles = CoreMetrics.Recorder(label: "newsd_batch_files", dimensions: [], aggregate: true, factory: f)
-        transientErrors = counter("newsd_database_errors_total", [("kind", "transient")])
-        rejectedErrors = counter("newsd_database_errors_total", [("kind", "rejected")])
-        reconnects = counter("newsd_database_reconnects_total")
-        var gauges: [String: CoreMetrics.Gauge] = [:]
+        parseTime = stage("parse")
+        writeTime = stage("write")
+        claimToCommit = stage("claim_to_commit")
+        batchFiles = r.makeValueHistogram(
+            name: "newsd_batch_files", labels: [], buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+            help: "Files per committed batch.")
+        let errors = "Database errors: transient (connection lost, retried) or rejected (the server refused the statement)."
+        transientErrors = r.makeCounter(name: "newsd_database_errors_total", labels: [("kind", "transient")], help: errors)
+        rejectedErrors = r.makeCounter(name: "newsd_database_errors_total", labels: [("kind", "rejected")], help: errors)
+        reconnects = r.makeCounter(name: "newsd_database_reconnects_total", help: "Successful database (re)connections.")
+        var gauges: [String: Gauge] = [:]
         for stage in ["inbox", "claimed", "parse", "write", "failed"] {
-            gauges[stage] = CoreMetrics.Gauge(label: "newsd_queue_depth", dimensions: [("stage", stage)], factory: f)
+            gauges[stage] = r.makeGauge(
+                name: "newsd_queue_depth", labels: [("stage", stage)],
+                help: "Files waiting, by place: inbox, claimed, parse, write, failed (in failed/).")
         }
         depth = gauges
+        r.makeGauge(
+            name: "newsd_build_info", labels: [("version", NewsdVersion.current), ("protocol", String(ControlProtocol.version))],
+            help: "newsd's version and control protocol; always 1."
+        ).set(to: 1)
+        process = ProcessGauges(registry: r)
     }
 
     /// Sets the queue-depth gauges (read at scrape time).
-    func setDepth(_ stage: String, _ value: Int) { depth[stage]?.record(value) }
+    func setDepth(_ stage: String, _ value: Int) { depth[stage]?.set(to: Double(value)) }
 
-    /// The exposition text.
-    public func text() -> String { registry.emitToString() }
+    /// The exposition text, with the process gauges read now.
+    public func text() -> String {
+        process.update()
+        return registry.emitToString()
+    }
+}
+
+/// The standard `process_*` metrics of Prometheus clients, read from /proc/self at scrape time
+/// (the CPU time as a counter, the rest as gauges).
+final class ProcessGauges: Sendable {
+    let cpu: Counter
+    private let cpuCounted = Mutex<Double>(0)
+    let resident: Gauge, virtual: Gauge, openFDs: Gauge, maxFDs: Gauge, threads: Gauge, start: Gauge
+
+    init(registry r: PrometheusCollectorRegistry) {
+        cpu = r.makeCounter(name: "process_cpu_seconds_total", help: "User and system CPU time spent, in seconds.")
+        resident = r.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
+        virtual = r.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
+        openFDs = r.makeGauge(name: "process_open_fds", help: "Open file descriptors.")
+        maxFDs = r.makeGauge(name: "process_max_fds", help: "The open-file limit (RLIMIT_NOFILE, soft).")
+        threads = r.makeGauge(name: "process_threads", help: "Threads of the process.")
+        start = r.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch, in seconds.")
+        if let s = ProcessStat.read() { start.set(to: s.startTime) }
+    }
+
+    func update() {
+        if let s = ProcessStat.read() {
+            // A counter only goes up: add what was spent since the last scrape.
+            let added = cpuCounted.withLock { counted -> Double in
+                let delta = max(0, s.cpuSeconds - counted)
+                counted += delta
+                return delta
+            }
+            if added > 0 { cpu.increment(by: added) }
+            resident.set(to: s.residentBytes)
+            virtual.set(to: s.virtualBytes)
+            threads.set(to: s.threads)
+        }
+        if let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
+            openFDs.set(to: Double(max(0, names.count - 1)))  // less the descriptor that lists them
+        }
+        var limit = rlimit()
+        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 { maxFDs.set(to: Double(limit.rlim_cur)) }
+    }
+}
+
+/// Fields of /proc/self/stat (proc(5)), converted to seconds and bytes.
+struct ProcessStat {
+    var cpuSeconds: Double, residentBytes: Double, virtualBytes: Double, threads: Double, startTime: Double
+
+    static func read() -> ProcessStat? {
+        guard let text = try? String(contentsOfFile: "/proc/self/stat", encoding: .utf8),
+            let close = text.lastIndex(of: ")")
+        else { return nil }
+        // Fields after the command name, which may hold spaces: field 3 (state) is [0].
+        let f = text[text.index(after: close)...].split(separator: " ").map(String.init)
+        guard f.count > 22, let utime = Double(f[11]), let stime = Double(f[12]), let threads = Double(f[17]),
+            let started = Double(f[19]), let vsize = Double(f[20]), let rss = Double(f[21])
+        else { return nil }
+        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
+        let page = Double(sysconf(Int32(_SC_PAGESIZE)))
+        return ProcessStat(
+            cpuSeconds: (utime + stime) / ticks, residentBytes: rss * page, virtualBytes: vsize, threads: threads,
+            startTime: bootTime() + started / ticks)
+    }
+
+    /// Seconds since the epoch at boot (`btime` in /proc/stat).
+    private static func bootTime() -> Double {
+        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
+            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
+        }
+        return 0
+    }
 }

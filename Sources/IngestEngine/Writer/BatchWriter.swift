@@ -373,8 +373,8 @@ public final class BatchWriter: @unchecked Sendable {
             let conn = try ensureConnection(lane)
             let start = ContinuousClock.now
             outcomes = try ArticleStore.write(batch.map(\.record), on: conn, duplicates: duplicates)
-            metrics?.writeTime.record(duration: ContinuousClock.now - start)
-            metrics?.batchFiles.record(batch.count)
+            metrics?.writeTime.record(ContinuousClock.now - start)
+            metrics?.batchFiles.record(Double(batch.count))
         } catch where error.isTransientDatabaseError || !error.isRowDataError {
             // An outage, or an error that is not about these rows (a dropped column, a revoked
             // privilege): nothing is failed, the batch waits and is retried with backoff.

@@ -64,7 +64,7 @@ final class Finisher: Sendable {
         case .stored(let articles):
             let new = articles.filter(\.isNew).count
             stats.record(ingested: new, duplicates: articles.count - new)
-            metrics?.articles.increment(by: new)
+            metrics?.articles.increment(by: Int64(new))
         case .failed(let failure):
             logger.warning(
                 "chunk failed", metadata: ["file": "\(item.file.display)", "claim": "\(item.record.claimKey)", "code": "\(failure.code.rawValue)", "reason": "\(failure.reason)"])
@@ -151,7 +151,7 @@ final class Finisher: Sendable {
                 }
                 stats.record(ingested: new, duplicates: articles.count - new)
                 (new > 0 ? metrics?.ingested : metrics?.duplicates)?.increment()
-                metrics?.articles.increment(by: new)
+                metrics?.articles.increment(by: Int64(new))
                 metrics?.claimToCommit.recordNanoseconds(Int64(max(0, Date().timeIntervalSince(file.claimedAt)) * 1e9))
                 logger.info(new > 0 ? "ingested" : "duplicate of a stored article", metadata: storedMetadata())
             case .failed(let failure):
