@@ -92,8 +92,8 @@ import TestSupport
 
     @Test func problemsAreNamedInWordsWithTheirKeys() throws {
         let cases: [(String, String)] = [
-            (#"{"pipeline": {"workers": "many"}}"#, "pipeline.workers: must be a whole number (in the configuration file)"),
-            (#"{"parser": {"maxSeconds": "slow"}}"#, "parser.maxSeconds: must be a number (in the configuration file)"),
+            (#"{"pipeline": {"workers": "many"}}"#, "pipeline.workers: must be a whole number, not a string (in "),
+            (#"{"parser": {"maxSeconds": "slow"}}"#, "parser.maxSeconds: must be a number, not a string (in "),
             (#"{"pipeline": {"#, "is not valid JSON: Unexpected end of file"),
             (#"[1, 2]"#, "must hold a JSON object"),
             (#"{"pipline": {"workers": 2}}"#, #"pipline: not a setting newsd knows"#),
@@ -101,6 +101,12 @@ import TestSupport
             (#"{"classifier": {"model": "/nonexistent/topics.model"}}"#, "classifier.model: cannot read /nonexistent/topics.model"),
             (#"{"metrics": {"listen": "0.0.0.0:9464"}}"#, #"metrics.listen: "0.0.0.0" is not a loopback address"#),
             (#"{"parser": {"junkPatterns": ["(unclosed"]}}"#, "parser.junkPatterns:"),
+            // Values of the wrong kind that the configuration library would take or skip.
+            (#"{"archive": {"retainDays": true}}"#, "archive.retainDays: must be a whole number, not true"),
+            (#"{"database": {"url": {"x": "postgres://h/db"}}}"#, "database.url: must be a string, not an object"),
+            (#"{"inbox": {"ignore": ["*.tmp", 1]}}"#, "inbox.ignore: must be a list of strings; item 2 is the number 1"),
+            (#"{"database": [1, 2]}"#, "database: must be an object of settings"),
+            (#"{"control": {"adminGroup": "no-such-group-here"}}"#, #"control.adminGroup: no group named "no-such-group-here""#),
         ]
         for (body, expected) in cases {
             let r = try check(body)
@@ -111,6 +117,11 @@ import TestSupport
             }
         }
         #expect(try check(#"{"pipline": {"workers": 2}}"#).output.contains(#"did you mean "pipeline"?"#))
+        // Not a regular file (a FIFO would block a reader), or too big to be a configuration.
+        let dir = try runCommand(binDir + "/newsd", ["check-config", "--config", NSTemporaryDirectory()])
+        #expect(dir.status == 78 && dir.output.contains("is not a regular file"), "\(dir.output)")
+        let big = try check("{" + String(repeating: " ", count: 1 << 20) + "}")
+        #expect(big.status == 78 && big.output.contains("a configuration file is at most 1 MiB"), "\(big.output)")
         // Values from the environment say so.
         let env = try check("{}", env: ["NEWSD_PIPELINE_BATCH_SIZE": "lots", "PATH": "/usr/bin:/bin"])
         #expect(env.status == 78 && env.output.contains("pipeline.batchSize: must be a whole number (in the environment: NEWSD_PIPELINE_BATCH_SIZE)"), "\(env.output)")

@@ -79,17 +79,19 @@ import Testing
     /// `pipline` or a setting of another version was silently ignored.
     @Test func unknownKeysAreRefusedWithTheNearestKnownOne() async throws {
         for (json, key, hint) in [
-            (#"{"pipline": {"workers": 2}}"#, "pipline", ""),
+            (#"{"pipline": {"workers": 2}}"#, "pipline", #"did you mean "pipeline"?"#),
             (#"{"pipeline": {"workrs": 2}}"#, "pipeline.workrs", #"did you mean "pipeline.workers"?"#),
             (#"{"control": {"adminGroups": "ops"}}"#, "control.adminGroups", #"did you mean "control.adminGroup"?"#),
             (#"{"inbox": {"path": "/x/inbox", "settle": 5}}"#, "inbox.settle", ""),
-            (#"{"inbox": 5}"#, "inbox", ""),
         ] {
             let e = try await loadError(json)
             #expect(e?.key == key, "for \(json)")
             #expect(e?.problem.hasPrefix("not a setting newsd knows") == true, "for \(json): \(String(describing: e))")
             #expect(e?.problem.hasSuffix(hint) == true, "for \(json): \(String(describing: e))")
         }
+        // A section given a value, not settings.
+        let section = try await loadError(#"{"inbox": 5}"#)
+        #expect(section?.key == "inbox" && section?.problem.hasPrefix("must be an object of settings (inbox.") == true, "\(String(describing: section))")
     }
 
     @Test func malformedOrMissingFileIsAnError() async throws {

@@ -4,7 +4,8 @@ import NewsCore
 extension NewsdConfig {
     /// What `newsd check-config` checks beyond the values' types and ranges, by doing what
     /// start-up would do with them: the junk patterns compile, the topic model file loads,
-    /// `metrics.listen` is a loopback HOST:PORT. Every problem, each naming its key.
+    /// the users and groups named in `control.*` exist, `metrics.listen` is a loopback
+    /// HOST:PORT. Every problem, each naming its key.
     public func problems() -> [ConfigLoadError] {
         var found: [ConfigLoadError] = []
         do {
@@ -16,6 +17,16 @@ extension NewsdConfig {
             _ = try Daemon.makeEnricher(self)
         } catch {
             found.append(ConfigLoadError(key: "classifier.model", problem: error.message))
+        }
+        do {
+            _ = try AccessPolicy(adminUsers: adminUsers, adminGroup: adminGroup)
+        } catch let error as ConfigLoadError {
+            found.append(error)
+        } catch {
+            found.append(ConfigLoadError(key: "control.adminUsers", problem: "\(error)"))
+        }
+        if !socketGroup.isEmpty, UInt32(socketGroup) == nil, getgrnam(socketGroup) == nil {
+            found.append(ConfigLoadError(key: "control.group", problem: "no group named \"\(socketGroup)\""))
         }
         if !metricsListen.isEmpty {
             do {

@@ -143,7 +143,7 @@ extension NewsdConfig {
                 secretsSpecifier: .specific(["NEWSD_DATABASE_URL"])
             ).prefixKeys(with: "newsd"))
         if let file {
-            try checkReadableJSONObject(file)
+            try checkFile(file)
             do {
                 providers.append(try await FileProvider<JSONSnapshot>(filePath: .init(file)))
             } catch {
@@ -154,68 +154,100 @@ extension NewsdConfig {
         let reader = ConfigReader(providers: providers, accessReporter: problems)
         let validating = ValidatingReader(reader: reader, problems: problems)
         let config = try Self.read(validating)
-        if let file { try Self.refuseUnknownKeys(in: file, known: validating.keysRead) }
         return config
     }
 
-    /// The file exists, can be read, and holds a JSON object: said in words, before the
-    /// configuration library reads it (its errors name its own types and Foundation's domains).
-    private static func checkReadableJSONObject(_ file: String) throws {
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
+    /// Every setting newsd reads and the kind of value it takes, found by reading the
+    /// defaults: what a configuration file may hold.
+    static let schema: [String: ValueKind] = {
+        let reader = ValidatingReader(reader: ConfigReader(providers: [InMemoryProvider(values: [:])]), problems: ProblemCollector())
+        _ = try? read(reader)
+        return reader.kinds
+    }()
+
+    /// Configuration files are small; a larger one is a mistake (and would only be slow to parse).
+    static let maxFileBytes = 1 << 20
+
+    /// The file is a readable regular file of at most 1 MiB holding a JSON object whose every
+    /// key is a setting newsd reads (or a section of them) with a value of the right kind. Said
+    /// in words, before the configuration library reads it: its errors name its own types and
+    /// Foundation's, and it would take booleans for numbers and skip objects where a value
+    /// belongs.
+    private static func checkFile(_ file: String) throws {
+        // Not blocking: a FIFO named as the configuration must not hang start-up.
+        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
         if fd < 0 {
             let e = errno
+            if e == ENOENT { throw ConfigLoadError(key: "--config", problem: "no such file: \(file)") }
             let why = String(cString: strerror(e)).lowercased()
             let hint = e == EACCES ? " (newsd's user reads it through group newsd: chgrp newsd, chmod 0640)" : ""
             throw ConfigLoadError(key: "--config", problem: "cannot read \(file): \(why)\(hint)")
         }
-        close(fd)
-        guard let data = FileManager.default.contents(atPath: file) else {
-            throw ConfigLoadError(key: "--config", problem: "cannot read \(file)")
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+            throw ConfigLoadError(key: "--config", problem: "\(file) is not a regular file")
+        }
+        guard st.st_size <= maxFileBytes else {
+            throw ConfigLoadError(key: "--config", problem: "\(file) is \(st.st_size) bytes; a configuration file is at most 1 MiB")
+        }
+        var data = [UInt8](repeating: 0, count: Int(st.st_size))
+        var got = 0
+        while got < data.count {
+            let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, $0.count - got) }
+            if n < 0 && errno == EINTR { continue }
+            guard n > 0 else { break }
+            got += n
         }
         let root: Any
         do {
-            root = try JSONSerialization.jsonObject(with: data)
+            root = try JSONSerialization.jsonObject(with: Data(data[..<got]))
         } catch {
             let detail = (error as NSError).userInfo["NSDebugDescription"] as? String ?? "it does not parse"
             throw ConfigLoadError(key: "--config", problem: "\(file) is not valid JSON: \(detail)")
         }
-        guard root is [String: Any] else {
+        guard let object = root as? [String: Any] else {
             throw ConfigLoadError(key: "--config", problem: "\(file) must hold a JSON object ({ \"database\": { … } })")
+        }
+        try checkShape(object, prefix: "", file: file)
+    }
+
+    /// Keys and kinds of values, against `schema`.
+    static func checkShape(_ object: [String: Any], prefix: String, file: String) throws {
+        let schema = Self.schema
+        for key in object.keys.sorted() {
+            let value = object[key]!
+            let path = prefix.isEmpty ? key : prefix + "." + key
+            if let kind = schema[path] {
+                if let problem = kind.problem(with: value) { throw ConfigLoadError(key: path, problem: problem + " (in \(file))") }
+            } else if schema.keys.contains(where: { $0.hasPrefix(path + ".") }) {
+                guard let inner = value as? [String: Any] else {
+                    let example = schema.keys.filter { $0.hasPrefix(path + ".") }.sorted().prefix(2).joined(separator: ", ")
+                    throw ConfigLoadError(key: path, problem: "must be an object of settings (\(example), …), not \(ValueKind.describe(value)) (in \(file))")
+                }
+                try checkShape(inner, prefix: path, file: file)
+            } else {
+                throw ConfigLoadError(key: path, problem: "not a setting newsd knows (in \(file))\(suggestion(for: path))")
+            }
         }
     }
 
-    /// A key in the file that newsd never reads is a mistake (`pipline.workers`, a setting of
-    /// another version): refused with its path and the nearest known key, not ignored.
-    private static func refuseUnknownKeys(in file: String, known: Set<String>) throws {
-        guard let data = FileManager.default.contents(atPath: file),
-            let root = try? JSONSerialization.jsonObject(with: data) as? [String: Any]
-        else { return }  // the provider above has already read it; nothing more to say here
-        var unknown: [String] = []
-        func walk(_ object: [String: Any], _ prefix: String) {
-            for (key, value) in object {
-                let path = prefix.isEmpty ? key : prefix + "." + key
-                if known.contains(path) { continue }
-                if let inner = value as? [String: Any], known.contains(where: { $0.hasPrefix(path + ".") }) {
-                    walk(inner, path)
-                } else {
-                    unknown.append(path)
-                }
-            }
-        }
-        walk(root, "")
-        guard let first = unknown.sorted().first else { return }
+    /// `; did you mean "pipeline"?` when a key or section is close to `key`.
+    private static func suggestion(for key: String) -> String {
         // Candidates: every key and every section holding keys (`pipline` → `pipeline`).
-        var candidates = known
-        for key in known {
-            var parts = key.split(separator: ".").dropLast()
+        var candidates = Set(schema.keys)
+        for k in schema.keys {
+            var parts = k.split(separator: ".").dropLast()
             while !parts.isEmpty {
                 candidates.insert(parts.joined(separator: "."))
                 parts = parts.dropLast()
             }
         }
-        let nearest = candidates.min { editDistance($0, first) < editDistance($1, first) }
-        let hint = nearest.map { editDistance($0, first) <= max(2, first.count / 4) ? "; did you mean \"\($0)\"?" : "" } ?? ""
-        throw ConfigLoadError(key: first, problem: "not a setting newsd knows (in \(file))\(hint)")
+        candidates.remove(key)
+        guard let nearest = candidates.min(by: { editDistance($0, key) < editDistance($1, key) }),
+            editDistance(nearest, key) <= max(2, key.count / 4)
+        else { return "" }
+        return "; did you mean \"\(nearest)\"?"
     }
 
     /// Levenshtein distance, for the suggestion above (keys are short).
@@ -308,13 +340,51 @@ extension NewsdConfig {
     }
 }
 
+/// The kind of value a setting takes, and what is wrong with a JSON value for it.
+enum ValueKind: Sendable {
+    case int, double, string, stringArray
+
+    func problem(with value: Any) -> String? {
+        switch self {
+        case .int:
+            guard let n = value as? NSNumber, !Self.isBool(n), !["d", "f"].contains(String(cString: n.objCType)) else {
+                return "must be a whole number, not \(Self.describe(value))"
+            }
+        case .double:
+            guard let n = value as? NSNumber, !Self.isBool(n) else { return "must be a number, not \(Self.describe(value))" }
+        case .string:
+            guard value is String else { return "must be a string, not \(Self.describe(value))" }
+        case .stringArray:
+            guard let items = value as? [Any] else { return "must be a list of strings, not \(Self.describe(value))" }
+            if let i = items.firstIndex(where: { !($0 is String) }) {
+                return "must be a list of strings; item \(i + 1) is \(Self.describe(items[i]))"
+            }
+        }
+        return nil
+    }
+
+    static func isBool(_ n: NSNumber) -> Bool { String(cString: n.objCType) == "c" }
+
+    /// A JSON value in words: `true`, `a number`, `an object`, `null`.
+    static func describe(_ value: Any) -> String {
+        switch value {
+        case let n as NSNumber: return isBool(n) ? (n.boolValue ? "true" : "false") : "the number \(n)"
+        case is String: return "a string"
+        case is [Any]: return "a list"
+        case is [String: Any]: return "an object"
+        case is NSNull: return "null"
+        default: return "\(type(of: value))"
+        }
+    }
+}
+
 /// Reads typed values and turns conversion failures, which swift-configuration reports to the
 /// access reporter rather than throwing, into `ConfigLoadError`s naming the key.
-private final class ValidatingReader {
+final class ValidatingReader {
     let reader: ConfigReader
     let problems: ProblemCollector
-    /// Every key asked for: what the file may contain.
-    private(set) var keysRead: Set<String> = []
+    /// Every key asked for, with its kind: what the file may contain.
+    private(set) var kinds: [String: ValueKind] = [:]
 
     init(reader: ConfigReader, problems: ProblemCollector) {
         self.reader = reader
@@ -322,17 +392,18 @@ private final class ValidatingReader {
     }
 
     private func check(_ key: String) throws {
-        keysRead.insert(key)
         if let problem = problems.take(key) { throw ConfigLoadError(key: key, problem: problem) }
     }
 
     func string(_ key: String, default value: String, secret: Bool = false) throws -> String {
+        kinds[key] = .string
         let v = reader.string(forKey: ConfigKey(key), isSecret: secret, default: value)
         try check(key)
         return v
     }
 
     func int(_ key: String, default value: Int, in range: ClosedRange<Int>) throws -> Int {
+        kinds[key] = .int
         let v = reader.int(forKey: ConfigKey(key), default: value)
         try check(key)
         guard range.contains(v) else {
@@ -342,6 +413,7 @@ private final class ValidatingReader {
     }
 
     func double(_ key: String, default value: Double, in range: ClosedRange<Double>) throws -> Double {
+        kinds[key] = .double
         let v = reader.double(forKey: ConfigKey(key), default: value)
         try check(key)
         guard range.contains(v) else {
@@ -351,6 +423,7 @@ private final class ValidatingReader {
     }
 
     func stringArray(_ key: String, default value: [String]) throws -> [String] {
+        kinds[key] = .stringArray
         let v = reader.stringArray(forKey: ConfigKey(key), default: value)
         try check(key)
         return v
@@ -358,7 +431,7 @@ private final class ValidatingReader {
 }
 
 /// Collects, per key, the first lookup or conversion failure.
-private final class ProblemCollector: AccessReporter {
+final class ProblemCollector: AccessReporter {
     private let problems = Mutex<[String: String]>([:])
 
     func report(_ event: AccessEvent) {

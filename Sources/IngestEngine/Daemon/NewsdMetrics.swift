@@ -12,7 +12,7 @@ import Prometheus
 /// | `newsd_articles_total` | counter | new articles stored |
 /// | `newsd_stage_seconds` | histogram | `stage`: parse (read + parse + enrich), write (one batch transaction), claim_to_commit |
 /// | `newsd_batch_files` | histogram | files per committed batch |
-/// | `newsd_database_errors_total` | counter | `kind`: transient, rejected |
+/// | `newsd_database_errors_total` | counter | `kind`: transient (unreachable), refused (the server refuses newsd's writes), rejected (one row refused) |
 /// | `newsd_database_reconnects_total` | counter | successful (re)connections |
 /// | `newsd_queue_depth` | gauge | `stage`: inbox, claimed, parse, write, failed |
 /// | `newsd_build_info` | gauge (1) | `version`, `protocol` |
@@ -26,7 +26,7 @@ public final class NewsdMetrics: Sendable {
     let ingested: Counter, duplicates: Counter, failed: Counter, articles: Counter
     let parseTime: DurationHistogram, writeTime: DurationHistogram, claimToCommit: DurationHistogram
     let batchFiles: ValueHistogram
-    let transientErrors: Counter, rejectedErrors: Counter, reconnects: Counter
+    let transientErrors: Counter, refusedErrors: Counter, rejectedErrors: Counter, reconnects: Counter
     private let depth: [String: Gauge]
     private let process: ProcessGauges
 
@@ -55,8 +55,10 @@ public final class NewsdMetrics: Sendable {
         batchFiles = r.makeValueHistogram(
             name: "newsd_batch_files", labels: [], buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
             help: "Files per committed batch.")
-        let errors = "Database errors: transient (connection lost, retried) or rejected (the server refused the statement)."
+        let errors =
+            "Database errors: transient (unreachable, connection lost; retried), refused (the server refuses newsd's writes: schema, privileges, disk; retried until fixed), rejected (one article refused; its file goes to failed/)."
         transientErrors = r.makeCounter(name: "newsd_database_errors_total", labels: [("kind", "transient")], help: errors)
+        refusedErrors = r.makeCounter(name: "newsd_database_errors_total", labels: [("kind", "refused")], help: errors)
         rejectedErrors = r.makeCounter(name: "newsd_database_errors_total", labels: [("kind", "rejected")], help: errors)
         reconnects = r.makeCounter(name: "newsd_database_reconnects_total", help: "Successful database (re)connections.")
         var gauges: [String: Gauge] = [:]
@@ -142,12 +144,12 @@ struct ProcessStat {
             startTime: bootTime() + started / ticks)
     }
 
-    /// Seconds since the epoch at boot (`btime` in /proc/stat).
+    /// Seconds since the epoch at boot: the wall clock less the time since boot, both read
+    /// now (not /proc/stat, which the unit's ProcSubset=pid hides).
     private static func bootTime() -> Double {
-        guard let text = try? String(contentsOfFile: "/proc/stat", encoding: .utf8) else { return 0 }
-        for line in text.split(separator: "\n") where line.hasPrefix("btime ") {
-            return Double(line.dropFirst(6).trimmingCharacters(in: .whitespaces)) ?? 0
-        }
-        return 0
+        var real = timespec(), boot = timespec()
+        clock_gettime(CLOCK_REALTIME, &real)
+        clock_gettime(CLOCK_BOOTTIME, &boot)
+        return Double(real.tv_sec - boot.tv_sec) + Double(real.tv_nsec - boot.tv_nsec) / 1e9
     }
 }

@@ -34,14 +34,19 @@ public struct RetentionReport: Sendable, Equatable {
 
 /// Removes archived days, failed files and `ingest_log` rows past their retention: a minute
 /// after start-up, then every hour, each sweep logged. Ages come from names and times newsd
-/// wrote: an archive folder's day (its name, UTC), a failed file's reason (the sidecar's
-/// modification time, set when the file was moved to failed/), a row's `finished_at`. A time in
-/// the future is young, so a wrong clock removes nothing early.
+/// wrote: an archive folder's day (its name, UTC), a failed file's reason (the reason file's
+/// modification time, set when the file was moved to failed/; a failed file without a reason
+/// is kept), a row's `finished_at` (compared with the database's clock). A time in the future
+/// is young. A sweep first compares this machine's clock with the database's and is skipped,
+/// with a warning, when this one runs more than an hour ahead, so a clock set wrong removes
+/// nothing early; with the database unreachable, the sweep waits for the next hour.
 ///
-/// `ingest_log` is how a restarted newsd knows a claimed file was already committed; a row is
-/// kept while any file in the spool was claimed less than a day before it finished, whatever
-/// the setting, so a file that waited in the spool (newsd stopped for days) is still
-/// recognised when newsd comes back.
+/// An archive folder is removed only if it is a real directory (not a link) whose name is a
+/// date written as newsd writes it, and it holds only files (no folders); its files are
+/// unlinked one by one, then the folder. `ingest_log` is how a restarted newsd knows a claimed
+/// file was already committed: a row is kept while a file in the spool was claimed less than
+/// a day after it finished, whatever the setting, and if the spool cannot be listed no row
+/// is deleted.
 public final class Retention: Sendable {
     private let spool: Spool
     private let archivePath: String?
@@ -51,6 +56,8 @@ public final class Retention: Sendable {
     private let settings: Mutex<RetentionSettings>
     private let queue = DispatchQueue(label: "newsd.retention", qos: .utility)
     private let timer = Mutex<Timer?>(nil)
+    /// How far this machine's clock may run ahead of the database's before a sweep is skipped.
+    static let clockTolerance: Double = 3600
 
     private struct Timer: @unchecked Sendable { let source: DispatchSourceTimer }
 
@@ -81,15 +88,40 @@ public final class Retention: Sendable {
         timer.withLock { $0?.source.cancel(); $0 = nil }
     }
 
-    /// One sweep with the current settings; logged when it removed or failed anything.
+    /// One sweep with the current settings; logged when it removed or failed anything. `now`
+    /// is this machine's clock (a test passes its own).
     @discardableResult
     public func sweep(now: Date = Date()) -> RetentionReport {
         let s = settings.withLock { $0 }
         var report = RetentionReport()
         if s.isEmpty { return report }
+        let conn: PostgresConnection
+        do {
+            conn = try PostgresConnection(
+                conninfo: databaseURL, applicationName: "newsd retention", connectTimeoutSeconds: connectTimeoutSeconds)
+            let database = try Double(conn.query("SELECT extract(epoch FROM now())").scalar ?? "") ?? .nan
+            let ahead = now.timeIntervalSince1970 - database
+            guard ahead.isFinite, ahead <= Self.clockTolerance else {
+                conn.close()
+                report.errors.append(
+                    "this machine's clock is \(Int(ahead / 60)) minutes ahead of the database's; nothing removed until they agree")
+                log(report)
+                return report
+            }
+        } catch {
+            report.errors.append("the database cannot be reached to check the clock (\(error)); the sweep waits for the next hour")
+            log(report)
+            return report
+        }
+        defer { conn.close() }
         if s.archiveDays > 0, let archivePath { sweepArchive(archivePath, days: s.archiveDays, now: now, into: &report) }
         if s.failedDays > 0 { sweepFailed(days: s.failedDays, now: now, into: &report) }
-        if s.ingestLogDays > 0 { sweepIngestLog(days: s.ingestLogDays, now: now, into: &report) }
+        if s.ingestLogDays > 0 { sweepIngestLog(conn, days: s.ingestLogDays, into: &report) }
+        log(report)
+        return report
+    }
+
+    private func log(_ report: RetentionReport) {
         if report.archiveFolders + report.failedFiles + report.ingestLogRows > 0 {
             logger.notice(
                 "retention sweep removed what was past its time",
@@ -98,23 +130,24 @@ public final class Retention: Sendable {
                     "failed_files": "\(report.failedFiles)", "ingest_log_rows": "\(report.ingestLogRows)",
                 ])
         }
-        for e in report.errors { logger.warning("retention sweep could not remove something", metadata: ["error": "\(e)"]) }
-        return report
+        for e in report.errors { logger.warning("retention sweep left something in place", metadata: ["reason": "\(e)"]) }
     }
 
-    /// The day number (days since 1970, UTC) of an archive folder name `YYYY-MM-DD`, or nil.
+    /// The day number (days since 1970, UTC) of an archive folder name, if it is a date
+    /// written exactly as newsd writes one (`YYYY-MM-DD`, a day that exists).
     static func archiveDay(_ name: String) -> Int? {
         let parts = name.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-            parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }),
-            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), (1...12).contains(m), (1...31).contains(d)
+            parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
+            let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
         else { return nil }
         var t = tm()
         t.tm_year = Int32(y - 1900)
         t.tm_mon = Int32(m - 1)
         t.tm_mday = Int32(d)
         let seconds = timegm(&t)
-        guard seconds != -1 || (y == 1969 && m == 12 && d == 31) else { return nil }
+        let date = Date(timeIntervalSince1970: Double(seconds))
+        guard Spool.day(date) == name else { return nil }  // 2020-02-31 is not a day
         return Int((Double(seconds) / 86_400).rounded(.down))
     }
 
@@ -124,13 +157,38 @@ public final class Retention: Sendable {
         for name in names.sorted() {
             guard let day = Self.archiveDay(name), today - day > days else { continue }
             let folder = path + "/" + name
-            let files = (try? FileManager.default.contentsOfDirectory(atPath: folder).count) ?? 0
-            do {
-                try FileManager.default.removeItem(atPath: folder)
+            var st = stat()
+            guard lstat(folder, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { continue }  // a link or a file: not ours
+            guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
+                report.errors.append("\(folder): cannot be listed")
+                continue
+            }
+            // Only files (or links) in it, or it is not a folder newsd made: left whole.
+            let folders = entries.filter { entry in
+                var est = stat()
+                return lstat(folder + "/" + entry, &est) == 0 && est.st_mode & S_IFMT == S_IFDIR
+            }
+            if let first = folders.first {
+                report.errors.append("\(folder): holds a folder (\(first)), which newsd never makes there; left in place")
+                continue
+            }
+            var removed = 0
+            var kept: String?
+            for entry in entries {
+                // A file or a link: the link itself, never what it points to.
+                if unlink(folder + "/" + entry) == 0 || errno == ENOENT {
+                    removed += 1
+                } else {
+                    kept = "\(entry): \(String(cString: strerror(errno)))"
+                }
+            }
+            report.archiveFiles += removed
+            if let kept {
+                report.errors.append("\(folder): \(kept)")
+            } else if rmdir(folder) == 0 {
                 report.archiveFolders += 1
-                report.archiveFiles += files
-            } catch {
-                report.errors.append("\(folder): \(error.localizedDescription)")
+            } else {
+                report.errors.append("\(folder): \(String(cString: strerror(errno)))")
             }
         }
     }
@@ -143,9 +201,9 @@ public final class Retention: Sendable {
         var old: [[UInt8]] = []
         while let name = stream.next() {
             if name.first == 0x2E { continue }  // .reasons, temporary files
-            // The reason's time is when the file failed; without one, the file's own.
-            let st = (try? reasons.entryStat(name)) ?? (try? failed.entryStat(name))
-            guard let st else { continue }
+            // The reason's time is when the file failed. Without one, the file's own times say
+            // nothing of that (a rename keeps the writer's): kept.
+            guard let st = try? reasons.entryStat(name) else { continue }
             if Double(st.st_mtim.tv_sec) < cutoff { old.append(name) }
         }
         for name in old {
@@ -158,27 +216,32 @@ public final class Retention: Sendable {
         }
     }
 
-    private func sweepIngestLog(days: Int, now: Date, into report: inout RetentionReport) {
-        // Keep every row a file still in the spool could need: claimed a day or more before the
-        // oldest claim there.
-        var cutoff = now.timeIntervalSince1970 - Double(days) * 86_400
-        if let stream = try? spool.spool.stream() {
-            while let name = stream.next() {
-                if let st = try? spool.spool.entryStat(name) {
-                    cutoff = min(cutoff, Double(st.st_ctim.tv_sec) - 86_400)
-                }
-            }
-        }
+    private func sweepIngestLog(_ conn: PostgresConnection, days: Int, into report: inout RetentionReport) {
+        // Keep every row a file still in the spool could need: finished later than a day
+        // before the oldest claim there. No listing, no deletion.
+        var oldestClaim: Double?
         do {
-            let conn = try PostgresConnection(
-                conninfo: databaseURL, applicationName: "newsd retention", connectTimeoutSeconds: connectTimeoutSeconds)
-            defer { conn.close() }
-            // In slices, so a long-neglected table does not hold one lock for minutes.
+            let stream = try spool.spool.stream()
+            while let name = stream.next() {
+                guard let st = try spool.spool.entryStat(name) else { continue }
+                oldestClaim = min(oldestClaim ?? .infinity, Double(st.st_ctim.tv_sec))
+            }
+        } catch {
+            report.errors.append("ingest_log: the spool cannot be listed (\(error)); no row deleted")
+            return
+        }
+        let spoolFloor = oldestClaim.map { Int64($0 - 86_400) } ?? Int64.max
+        do {
+            // In slices, so a long-neglected table does not hold one lock for minutes. The age
+            // is the database's: the rows' times are its own.
             while true {
                 let deleted = try conn.query(
                     """
                     DELETE FROM ingest_log WHERE id IN (
-                        SELECT id FROM ingest_log WHERE finished_at < to_timestamp(\(Int64(cutoff))) LIMIT 10000)
+                        SELECT id FROM ingest_log
+                        WHERE finished_at < now() - make_interval(days => \(days))
+                          AND finished_at < to_timestamp(\(spoolFloor == Int64.max ? Int64(1) << 40 : spoolFloor))
+                        LIMIT 10000)
                     """
                 ).affected
                 report.ingestLogRows += deleted

@@ -426,7 +426,7 @@ public final class BatchWriter: @unchecked Sendable {
         // privileges): an error that someone must fix, shown as such in status.
         stats.setDatabase(error.isTransientDatabaseError ? "reconnecting" : "error", error: message)
         if !batch.isEmpty { stats.recordWriteFailure(message) }
-        metrics?.transientErrors.increment()
+        if error.isTransientDatabaseError { metrics?.transientErrors.increment() } else { metrics?.refusedErrors.increment() }
         if !batch.isEmpty { stats.recordRetry() }
         if backingOff { return }  // another lane failed too; one pause is enough (published then)
         logger.warning(
