@@ -46,16 +46,23 @@ import Glibc
     }
 }
 
+/// A newsd serving metrics on a loopback port of this test process's own (`portOffset` keeps
+/// tests apart), with one article stored.
+func startWithMetrics(portOffset: Int) throws -> (newsd: NewsdInstance, url: String, port: UInt16, config: String) {
+    let url = try TestPostgres.start().createDatabase()
+    let newsd = try NewsdInstance(databaseURL: url)
+    let port = UInt16(20_000 + Int((Int(getpid()) + portOffset) % 20_000))
+    let config = newsd.state + "/newsd.json"
+    try #"{"metrics": {"listen": "127.0.0.1:\#(port)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+    try newsd.start(["--config", config])
+    try newsd.drop("one.txt", article(1))
+    #expect(try eventually { try newsd.status().totals.ingested == 1 })
+    return (newsd, url, port, config)
+}
+
 @Suite struct MetricsHTTPTests {
     @Test func metricsAreServedOverHTTPOnLoopbackOnly() throws {
-        let url = try TestPostgres.start().createDatabase()
-        let newsd = try NewsdInstance(databaseURL: url)
-        let port = UInt16(20_000 + Int(getpid() % 20_000))
-        let config = newsd.state + "/newsd.json"
-        try #"{"metrics": {"listen": "127.0.0.1:\#(port)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        try newsd.start(["--config", config])
-        try newsd.drop("one.txt", article(1))
-        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        let (newsd, url, port, config) = try startWithMetrics(portOffset: 0)
         let ok = try httpGet(port: port, path: "/metrics")
         #expect(ok.hasPrefix("HTTP/1.0 200 OK\r\n"))
         #expect(ok.contains("Content-Type: text/plain; version=0.0.4"))

@@ -10,14 +10,7 @@ import TestSupport
     static let monitoring = repositoryRoot.appendingPathComponent("deploy/monitoring").path
 
     @Test func metricsHaveHelpBuildInfoAndProcessGaugesAndPassPromtool() throws {
-        let url = try TestPostgres.start().createDatabase()
-        let newsd = try NewsdInstance(databaseURL: url)
-        let port = UInt16(20_000 + Int((getpid() + 7) % 20_000))
-        let config = newsd.state + "/newsd.json"
-        try #"{"metrics": {"listen": "127.0.0.1:\#(port)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
-        try newsd.start(["--config", config])
-        try newsd.drop("one.txt", article(1))
-        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        let (newsd, _, port, _) = try startWithMetrics(portOffset: 7)
         let response = try httpGet(port: port, path: "/metrics")
         let text = String(response[response.range(of: "\r\n\r\n")!.upperBound...])
 
