@@ -2,6 +2,7 @@ import Configuration
 import Foundation
 import NewsCore
 import NewsProtocol
+import NewsSystem
 import Synchronization
 
 /// newsd's settings. Each has a documented default; `config/newsd.example.json` lists them all.
@@ -194,9 +195,13 @@ extension NewsdConfig {
         var data = [UInt8](repeating: 0, count: Int(st.st_size))
         var got = 0
         while got < data.count {
-            let n = data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, $0.count - got) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { break }
+            let n: Int
+            do {
+                n = try syscall("read", file) { data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, $0.count - got) } }
+            } catch {
+                throw ConfigLoadError(key: "--config", problem: "cannot read \(file): \(error.message.lowercased())")
+            }
+            if n == 0 { break }
             got += n
         }
         let root: Any
