@@ -6,7 +6,6 @@ import NewsSystem
 import Logging
 import NewsProtocol
 import PostgresClient
-import Synchronization
 
 /// sysexits(3) codes newsd exits with.
 enum ExitCodes {
@@ -91,37 +90,13 @@ protocol MediumPriorityCommand: ParsableCommand {
 
 extension MediumPriorityCommand {
     func run() throws {
-        let command = UncheckedCommand(command: self)  // used by the task below only, while run() waits
-        let outcome = Outcome()
-        Task.detached(priority: .medium) {
-            do {
-                try await command.command.runAsync()
-                outcome.finish(.success(()))
-            } catch {
-                outcome.finish(.failure(error))
-            }
-        }
-        try outcome.wait().get()
+        let command = UncheckedCommand(command: self)  // used by the task only, while run() waits
+        try waitForTask(priority: .medium) { try await command.command.runAsync() }
     }
 }
 
 private struct UncheckedCommand<C: MediumPriorityCommand>: @unchecked Sendable {
     let command: C
-}
-
-private final class Outcome: Sendable {
-    private let result = Mutex<Result<Void, any Error>?>(nil)
-    private let done = DispatchSemaphore(value: 0)
-
-    func finish(_ r: Result<Void, any Error>) {
-        result.withLock { $0 = r }
-        done.signal()
-    }
-
-    func wait() -> Result<Void, any Error> {
-        done.wait()
-        return result.withLock { $0 }!
-    }
 }
 
 /// The level every handler reads (`log.level`; a reload sets it again).

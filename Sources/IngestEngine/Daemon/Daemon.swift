@@ -522,15 +522,9 @@ public final class Daemon: Sendable {
             case .drain:
                 return startDrain(peer)
             case .reload:
-                let outcome = Mutex<String??>(nil)
-                let finished = DispatchSemaphore(value: 0)
-                Task {
-                    let error = await self.reload()
-                    outcome.withLock { $0 = .some(error) }
-                    finished.signal()
+                if let error = try waitForTask { await self.reload() } {
+                    return failure("reload_failed", "\(error); the running configuration is kept")
                 }
-                finished.wait()
-                if let error = outcome.withLock({ $0 }) ?? nil { return failure("reload_failed", "\(error); the running configuration is kept") }
                 return done("configuration and topic model reloaded")
             case .queue(let limit):
                 var r = ControlResponse(ok: true)
