@@ -20,7 +20,7 @@ struct Show: ParsableCommand {
     var id: Int64
 
     func run() throws {
-        let r = try client.call("show", args: ["id": String(id)])
+        let r = try client.call(.show, args: ["id": String(id)])
         guard let a = r.articles?.first else { client.fail("newsd answered without an article", code: 76, kind: "bad_response") }
         if client.json { return try client.printJSON(a) }
         print("#\(a.id) \(a.title)")
@@ -75,7 +75,7 @@ struct Search: ParsableCommand {
         if let s = try isoArgument(since, "--since") { args["since"] = s }
         if let u = try isoArgument(until, "--until") { args["until"] = u }
         if let source { args["source"] = source }
-        let found = try client.call("search", args: args).articles ?? []
+        let found = try client.call(.search, args: args).articles ?? []
         if client.json { return try client.printJSON(found) }
         if found.isEmpty { return print("no articles match") }
         for a in found {
@@ -93,7 +93,7 @@ struct Stats: ParsableCommand {
     var days = 14
 
     func run() throws {
-        guard let s = try client.call("stats", args: ["days": String(days)]).stats else {
+        guard let s = try client.call(.stats, args: ["days": String(days)]).stats else {
             client.fail("newsd answered without stats", code: 76, kind: "bad_response")
         }
         if client.json { return try client.printJSON(s) }
@@ -127,7 +127,7 @@ struct Follow: ParsableCommand {
             if let cursor { args["after"] = String(cursor) }
             var options = client
             options.timeout = max(client.timeout, 15)
-            let r = try options.call("follow", args: args)
+            let r = try options.call(.follow, args: args)
             for a in r.articles ?? [] {
                 if client.json {
                     print(String(decoding: try encoder.encode(a), as: UTF8.self))

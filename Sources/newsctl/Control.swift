@@ -11,7 +11,7 @@ protocol SimpleControlCommand: ParsableCommand {
 
 extension SimpleControlCommand {
     func run() throws {
-        let r = try client.call(Self.command.rawValue)
+        let r = try client.call(Self.command)
         if client.json {
             try client.printJSON(Outcome(ok: true, message: r.message ?? ""))
         } else {
@@ -63,21 +63,21 @@ struct Queue: ParsableCommand {
     var limit = 100
 
     func run() throws {
-        let entries = try client.call("queue", args: ["limit": String(limit)]).queue ?? []
+        let entries = try client.call(.queue, args: ["limit": String(limit)]).queue ?? []
         if client.json { return try client.printJSON(entries) }
         if entries.isEmpty { return print("queue is empty: nothing claimed, nothing in failed/") }
         print("ID".padding(toLength: 40, withPad: " ", startingAt: 0) + " PLACE    SIZE      AGE      ATTEMPTS REASON")
         for e in entries {
             let id = e.id.count > 39 ? String(e.id.prefix(38)) + "…" : e.id
             var line = id.padding(toLength: 40, withPad: " ", startingAt: 0) + " "
-            line += e.place.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
+            line += e.place.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
             line += String(e.sizeBytes).padding(toLength: 9, withPad: " ", startingAt: 0) + " "
             line += Status.duration(e.ageSeconds).padding(toLength: 8, withPad: " ", startingAt: 0) + " "
             line += (e.attempts.map(String.init) ?? "-").padding(toLength: 8, withPad: " ", startingAt: 0) + " "
             if let code = e.code { line += "\(code): \(e.reason ?? "")" }
             print(line)
         }
-        let claimed = entries.count { $0.place == "claimed" }
+        let claimed = entries.count { $0.place == .claimed }
         print("-- \(claimed) claimed, \(entries.count - claimed) failed")
     }
 }
@@ -114,7 +114,7 @@ struct Retry: ParsableCommand {
     @OptionGroup var selection: FailedSelection
 
     func run() throws {
-        let r = try client.call("retry", args: selection.args)
+        let r = try client.call(.retry, args: selection.args)
         if client.json { return try client.printJSON(r.queue ?? []) }
         for e in r.queue ?? [] { print("\(e.id) → inbox/\(e.originalName ?? e.id)") }
         print(r.message ?? "done")
@@ -139,7 +139,7 @@ struct Drop: ParsableCommand {
                 throw ExitCode(1)
             }
         }
-        let r = try client.call("drop", args: selection.args)
+        let r = try client.call(.drop, args: selection.args)
         if client.json { return try client.printJSON(r.queue ?? []) }
         for e in r.queue ?? [] { print("deleted \(e.id)") }
         print(r.message ?? "done")
@@ -152,7 +152,7 @@ struct MetricsCommand: ParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() throws {
-        let text = try client.call("metrics").metrics ?? ""
+        let text = try client.call(.metrics).metrics ?? ""
         if client.json { return try client.printJSON(["metrics": text]) }
         print(text, terminator: "")
     }

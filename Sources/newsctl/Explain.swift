@@ -79,7 +79,7 @@ struct Explain: AsyncParsableCommand {
     /// configuration newsd would load here; and where they came from.
     private func settings() async throws -> (NewsdConfig, String) {
         if config == nil,
-            let answer = try? ControlClient(socketPath: client.socket, timeoutSeconds: min(client.timeout, 3)).send(ControlRequest(command: "status")),
+            let answer = try? ControlClient(socketPath: client.socket, timeoutSeconds: min(client.timeout, 3)).send(ControlRequest(command: .status)),
             let intake = answer.status?.intake
         {
             return (NewsdConfig.defaults().applying(intake), "the settings of the newsd answering on \(client.socket) (pid \(answer.status?.pid ?? 0))")

@@ -37,7 +37,7 @@ struct ClientOptions: ParsableArguments {
     var timeout: Double = 10
 
     /// Sends `command`; prints a one-line explanation and exits non-zero when that fails.
-    func call(_ command: String, args: [String: String]? = nil) throws -> ControlResponse {
+    func call(_ command: ControlCommand, args: [String: String]? = nil) throws -> ControlResponse {
         let client = ControlClient(socketPath: socket, timeoutSeconds: timeout)
         let response: ControlResponse
         do {
@@ -54,8 +54,8 @@ struct ClientOptions: ParsableArguments {
             fail(error.description, code: code, kind: "client_error")
         }
         if !response.ok {
-            let e = response.error ?? ControlErrorBody(code: "unknown", message: "newsd refused the request")
-            fail(e.message, code: e.code == "forbidden" ? 77 : 70, kind: e.code)
+            let e = response.error ?? ControlErrorBody(code: .unknown, message: "newsd refused the request")
+            fail(e.message, code: e.code == .forbidden ? 77 : 70, kind: e.code.rawValue)
         }
         return response
     }

@@ -32,19 +32,19 @@ struct Reclassify: ParsableCommand {
         var args: [String: String] = [:]
         if let since = try isoArgument(since, "--since") { args["since"] = since }
         if all { args["all"] = "true" }
-        let started = try client.call("reclassify", args: args)
+        let started = try client.call(.reclassify, args: args)
         guard var progress = started.reclassify else {
             client.fail("newsd answered without a job", code: 76, kind: "bad_response")
         }
         if !client.json { print("reclassify: " + Self.describe(progress)) }
-        while wait && progress.state == "running" {
+        while wait && progress.state == .running {
             usleep(200_000)
-            guard let p = try client.call("status").status?.reclassify else { break }
+            guard let p = try client.call(.status).status?.reclassify else { break }
             if p.scanned != progress.scanned && !client.json { print("reclassify: " + Self.describe(p)) }
             progress = p
         }
         if client.json { try client.printJSON(progress) } else if wait { print("reclassify: " + Self.describe(progress)) }
-        if progress.state == "failed" { throw ExitCode(70) }
+        if progress.state == .failed { throw ExitCode(70) }
     }
 
     static func describe(_ p: ReclassifyProgress) -> String {

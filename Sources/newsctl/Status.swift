@@ -14,7 +14,7 @@ struct Status: ParsableCommand {
     @OptionGroup var client: ClientOptions
 
     func run() throws {
-        let response = try client.call("status")
+        let response = try client.call(.status)
         guard let s = response.status else {
             client.fail("newsd answered without a status", code: 76, kind: "bad_response")
         }

@@ -146,7 +146,7 @@ import Glibc
         // Everything settles: nothing in the inbox, nothing claimed.
         let settled = try eventually(180) {
             let s = try newsd.status()
-            return s.files.inbox == 0 && s.files.claimed == 0 && s.database.state == "connected"
+            return s.files.inbox == 0 && s.files.claimed == 0 && s.database.state == .connected
         }
         #expect(settled, "did not settle: \(String(describing: try? newsd.status()))")
         peakRSS = max(peakRSS, Self.rssBytes(newsd.pid))

@@ -128,7 +128,7 @@ private func startWithModel(_ model: String) throws -> (NewsdInstance, String, P
         let r = try newsd.newsctl(["reclassify", "--json"])
         #expect(r.status == 0, "\(r.output)")
         let progress = try JSONDecoder().decode(ReclassifyProgress.self, from: Data(r.output.utf8))
-        #expect(progress.state == "done" && progress.scanned == 1 && progress.updated == 1)
+        #expect(progress.state == .done && progress.scanned == 1 && progress.updated == 1)
         #expect(try db.query("SELECT count(*) FROM articles WHERE category = 'games'").scalar == "2")
         #expect(try db.query("SELECT count(DISTINCT model_id) FROM articles").scalar == "1")
         // --since a future day reads nothing; --all re-scores both.
@@ -137,14 +137,14 @@ private func startWithModel(_ model: String) throws -> (NewsdInstance, String, P
         let every = try newsd.newsctl(["reclassify", "--all", "--json"])
         #expect(try JSONDecoder().decode(ReclassifyProgress.self, from: Data(every.output.utf8)).updated == 2)
         #expect(try newsd.newsctl(["reclassify", "--since", "yesterday"]).status == 64)
-        #expect(try newsd.status().reclassify?.state == "done")
+        #expect(try newsd.status().reclassify?.state == .done)
         #expect(try newsd.status().model?.labels == ["games", "money"])
 
         // A model file that cannot be read is refused; the running model stays.
         try Data("not a model".utf8).write(to: URL(fileURLWithPath: work + "/custom.model"))
         kill(newsd.pid, SIGHUP)
         #expect(eventually { newsd.logText.contains("configuration reload failed") && newsd.logText.contains("bad magic") })
-        #expect(try newsd.status().state == "running")
+        #expect(try newsd.status().state == .running)
     }
 
     @Test func aMissingModelFileStopsStartUpWithExitCode78() throws {

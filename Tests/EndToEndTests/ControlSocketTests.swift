@@ -42,7 +42,7 @@ import Glibc
         // The slow one is cut off with a time-out error (5 s).
         #expect(slow.readAll(seconds: 15).contains(#""code":"timeout""#))
         #expect(idle.count == 100)
-        #expect(try newsd.status().state == "running")
+        #expect(try newsd.status().state == .running)
     }
 }
 

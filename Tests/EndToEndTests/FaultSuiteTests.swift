@@ -61,7 +61,7 @@ import Glibc
         #expect(try db.query("SELECT count(*) FROM ingest_log").scalar == "3")  // recorded, only the move waits
         #expect(newsd.files(in: newsd.spool).sorted() == ["broken.bin", "second.txt"])
         #expect(newsd.logText.contains("cannot move the file out of the spool; it stays claimed and will be retried"))
-        #expect(try newsd.status().state == "running")
+        #expect(try newsd.status().state == .running)
 
         // Fixed: the retries (every 5 s) move both.
         chmod(newsd.archive + "/" + day, 0o750)
@@ -118,7 +118,7 @@ private let canMountTmpfs: Bool = {
             return s.files.claimed == 1 && (s.lastError?.message.contains("No space left on device") ?? false)
         })
         #expect(FileManager.default.fileExists(atPath: stateDir + "/spool/broken.bin"))
-        #expect(try newsd.status().state == "running")
+        #expect(try newsd.status().state == .running)
         // Room again: the retry (every 5 s) moves it, reason file and all.
         unlink(mountPoint + "/filler")
         #expect(try eventually(30) { try newsd.status().files.claimed == 0 })

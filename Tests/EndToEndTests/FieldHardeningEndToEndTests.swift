@@ -40,7 +40,7 @@ import Glibc
         ] {
             let r = try ask(newsd, line)
             #expect(r.ok == false)
-            #expect(r.error?.code == "bad_request", "\(line)")
+            #expect(r.error?.code == .badRequest, "\(line)")
         }
         let cli = try newsd.newsctl(["queue", "--limit=-1"])
         #expect(cli.status == 70)
@@ -62,7 +62,7 @@ import Glibc
         #expect(try eventually { try newsd.status().totals.ingested == 1 })
         try db.execute("ALTER TABLE articles DROP COLUMN author")
         for i in 1...30 { try newsd.drop("f\(i).txt", article(i, "schema")) }
-        #expect(try eventually { try newsd.status().database.state == "error" })
+        #expect(try eventually { try newsd.status().database.state == .error })
         let s = try newsd.status()
         #expect(s.database.lastError?.message.contains("author") == true, "\(s.database)")
         #expect(s.problems?.first?.hasPrefix("database error: ") == true)
@@ -74,7 +74,7 @@ import Glibc
         #expect(newsd.files(in: newsd.failed).isEmpty)
         #expect(try db.query("SELECT count(*), count(DISTINCT content_hash) FROM articles").rows == [["31", "31"]])
         #expect(try db.query("SELECT count(*) FROM ingest_log WHERE outcome = 'ingested'").scalar == "31")
-        #expect(try eventually { try newsd.status().database.state == "connected" })
+        #expect(try eventually { try newsd.status().database.state == .connected })
         #expect(try newsd.newsctl(["status"]).status == 0)
         #expect(newsd.stop() == 0)
     }
@@ -96,7 +96,7 @@ import Glibc
         let newsd = try NewsdInstance(databaseURL: url + " user=\(role)")
         try newsd.start(environment: ["NEWSD_RETRY_MAX_MS": "500"])
         for i in 1...20 { try newsd.drop("p\(i).txt", article(i, "grant")) }
-        #expect(try eventually { try newsd.status().database.state == "error" })
+        #expect(try eventually { try newsd.status().database.state == .error })
         #expect(try newsd.status().database.lastError?.message.contains("permission denied") == true)
         #expect(try eventually { try newsd.status().files.claimed == 20 })
         #expect(newsd.files(in: newsd.failed).isEmpty)

@@ -111,7 +111,7 @@ private func dropRaw(_ dir: String, _ name: [UInt8], _ bytes: [UInt8]) throws {
             #expect(actual[name] == outcome, "\(name)")
         }
         #expect(actual.count == expected.count)
-        #expect(try newsd.status().state == "running")
+        #expect(try newsd.status().state == .running)
         #expect(try newsd.status().files.claimed == 0)
         // The stored texts are what they should be.
         #expect(try db.query("SELECT title FROM articles WHERE source_file = 'latin1.txt'").scalar == "Café prices rise")
@@ -157,7 +157,7 @@ private func dropRaw(_ dir: String, _ name: [UInt8], _ bytes: [UInt8]) throws {
             return s.files.inbox == 0 && s.files.claimed == 0 && newsd.files(in: newsd.archive).contains { $0.hasSuffix("kept.txt") }
         })
         let s = try newsd.status()
-        #expect(s.totals.failed == 0 && s.state == "running")
+        #expect(s.totals.failed == 0 && s.state == .running)
         // Each file either vanished before the claim or was stored: never half of both.
         #expect(s.totals.ingested == newsd.files(in: newsd.archive).count)
     }

@@ -50,8 +50,8 @@ import Glibc
         let status = try newsd.status()
         #expect(status.totals == .init(ingested: 1, duplicates: 1, failed: 1, retries: 0))
         #expect(status.files == .init(inbox: 0, claimed: 0, failed: 1))
-        #expect(status.database.state == "connected")
-        #expect(status.state == "running")
+        #expect(status.database.state == .connected)
+        #expect(status.state == .running)
         #expect(status.pid == newsd.pid)
 
         let human = try newsd.newsctl(["status"])
@@ -103,6 +103,6 @@ import Glibc
         let r = try runCommand(binDir + "/newsd", ["--state-dir", first.state, "--socket", first.socket, "--database-url", url])
         #expect(r.status == 69)
         #expect(r.output.contains("another newsd is answering"))
-        #expect(try first.status().state == "running")
+        #expect(try first.status().state == .running)
     }
 }

@@ -63,7 +63,7 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         #expect(try eventually { try newsd.status().totals.failed == 1 })
         let queue = try decode([QueueEntry].self, try newsd.newsctl(["queue", "--json"]))
         #expect(queue.map(\.id) == ["blob.bin"])
-        #expect(queue.first?.code == "not_text" && queue.first?.place == "failed" && queue.first?.attempts == 1)
+        #expect(queue.first?.code == "not_text" && queue.first?.place == .failed && queue.first?.attempts == 1)
         let human = try newsd.newsctl(["queue"])
         #expect(human.output.contains("blob.bin") && human.output.contains("not_text:"))
         let retried = try decode([QueueEntry].self, try newsd.newsctl(["retry", "--code", "not_text", "--json"]))
@@ -78,7 +78,7 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
 
         // pause keeps new files in the inbox; resume takes them.
         #expect(try newsd.newsctl(["pause"]).status == 0)
-        #expect(try newsd.status().state == "paused")
+        #expect(try newsd.status().state == .paused)
         #expect(try newsd.newsctl(["pause"]).status == 70)
         try newsd.drop("later.txt", article(1))
         #expect(try eventually { try newsd.status().files.inbox == 1 })
@@ -133,7 +133,7 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         #expect(pause.status == 77)
         #expect(pause.output.contains("\"pause\" changes newsd's state and needs root"))
         #expect(pause.output.contains("you are uid \(getpwnam("nobody")!.pointee.pw_uid)"))
-        #expect(try newsd.status().state == "running")
+        #expect(try newsd.status().state == .running)
         // The same command as root (the daemon's own user here) is allowed.
         #expect(try newsd.newsctl(["pause"]).status == 0)
         #expect(newsd.logText.contains("control command refused"))
@@ -155,9 +155,9 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         #expect(try run(["--regid=65534", "--clear-groups"], ["status", "--json"]).status != 77)
         let member = try run(["--regid=65534", "--groups=4242"], ["pause"])
         #expect(member.status == 0, "\(member.output)")
-        #expect(try newsd.status().state == "paused")
+        #expect(try newsd.status().state == .paused)
         #expect(try run(["--regid=4242", "--clear-groups"], ["resume"]).status == 0)
-        #expect(try newsd.status().state == "running")
+        #expect(try newsd.status().state == .running)
 
         // The overflow group (what a user namespace shows for unmapped groups) is refused.
         try #"{"control": {"adminGroup": "65534"}}"#.write(toFile: config, atomically: true, encoding: .utf8)

@@ -25,7 +25,7 @@ func article(_ i: Int, junk: String = "") -> [UInt8] {
         for i in 1...5 { try newsd.drop("during-\(i).txt", article(i)) }
         #expect(try eventually {
             let s = try newsd.status()
-            return s.database.state == "reconnecting" && s.files.claimed == 5
+            return s.database.state == .reconnecting && s.files.claimed == 5
         })
         let during = try newsd.status()
         #expect(during.database.lastError != nil)
@@ -37,7 +37,7 @@ func article(_ i: Int, junk: String = "") -> [UInt8] {
         try pg.startServer()
         #expect(try eventually { try newsd.status().totals.ingested == 6 })
         let after = try newsd.status()
-        #expect(after.database.state == "connected")
+        #expect(after.database.state == .connected)
         #expect(after.totals.retries >= 1)
         #expect(after.files.claimed == 0)
         let db = try PostgresConnection(conninfo: url)
@@ -91,7 +91,7 @@ func article(_ i: Int, junk: String = "") -> [UInt8] {
         try "{ broken".write(toFile: config, atomically: true, encoding: .utf8)
         kill(newsd.pid, SIGHUP)
         #expect(eventually { newsd.logText.contains("configuration reload failed") })
-        #expect(try newsd.status().state == "running")
+        #expect(try newsd.status().state == .running)
     }
 }
 

@@ -20,7 +20,7 @@ import Glibc
         let newsd = try NewsdInstance(databaseURL: url)
         try newsd.start(environment: ["NEWSD_RETRY_INITIAL_MS": "50", "NEWSD_RETRY_MAX_MS": "500", "NEWSD_PIPELINE_BATCH_SIZE": "20"])
         var db = try PostgresConnection(conninfo: url)
-        #expect(try eventually { try newsd.status().database.state == "connected" })
+        #expect(try eventually { try newsd.status().database.state == .connected })
         // A trigger holds the transaction that records "stall.txt" after its article row is
         // inserted and before COMMIT, so the crash lands exactly there.
         try db.query(
@@ -43,11 +43,11 @@ import Glibc
         for f in files[third..<(2 * third)] { try newsd.drop(f.name, f.bytes) }
         #expect(try eventually {
             let s = try newsd.status()
-            return s.database.state == "reconnecting" && s.database.lastError != nil
+            return s.database.state == .reconnecting && s.database.lastError != nil
         })
         sleep(UInt32(outage))
         let down = try newsd.status()
-        #expect(down.state == "running" && down.database.state == "reconnecting")
+        #expect(down.state == .running && down.database.state == .reconnecting)
         #expect(down.totals.failed <= expectedFailed)  // only the binary files: an outage fails nothing
         try pg.startServer()
         let back = Date()

@@ -73,28 +73,28 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
         for (request, message) in cases {
             let r = idle.answer(request)
             #expect(r.ok == false, "\(request)")
-            #expect(r.error == ControlErrorBody(code: "bad_request", message: message), "\(request)")
+            #expect(r.error == ControlErrorBody(code: .badRequest, message: message), "\(request)")
         }
         // Real days and times pass validation (search then needs the database, which is absent).
         for since in ["2024-02-29", "2000-02-29", "2026-12-31T23:59:59Z", "2026-11-24T10:00:00+02:00"] {
             let r = idle.answer(#"{"v":1,"command":"search","args":{"query":"x","since":"\#(since)"}}"#)
-            #expect(r.error?.code != "bad_request", "\(since): \(String(describing: r.error))")
+            #expect(r.error?.code != ControlErrorCode(rawValue: "bad_request"), "\(since): \(String(describing: r.error))")
         }
         // Admin commands keep their access check first, then the same validation.
-        #expect(idle.answer(#"{"v":1,"command":"retry","args":{"all":"maybe"}}"#).error?.code == "forbidden")
+        #expect(idle.answer(#"{"v":1,"command":"retry","args":{"all":"maybe"}}"#).error?.code == ControlErrorCode(rawValue: "forbidden"))
         #expect(
             idle.answer(#"{"v":1,"command":"retry","args":{"all":"maybe"}}"#, uid: 0).error
-                == ControlErrorBody(code: "bad_request", message: #"retry: argument "all": "maybe" is neither true nor false"#))
+                == ControlErrorBody(code: .badRequest, message: #"retry: argument "all": "maybe" is neither true nor false"#))
         #expect(
-            idle.answer(#"{"v":1,"command":"reclassify","args":{"since":"99999-01-01"}}"#, uid: 0).error?.code == "bad_request")
+            idle.answer(#"{"v":1,"command":"reclassify","args":{"since":"99999-01-01"}}"#, uid: 0).error?.code == ControlErrorCode(rawValue: "bad_request"))
         #expect(
             idle.answer(#"{"v":1,"command":"drop","args":{"code":""}}"#, uid: 0).error
-                == ControlErrorBody(code: "bad_request", message: #"drop: argument "code": "" is not a failure code (such as not_text)"#))
+                == ControlErrorBody(code: .badRequest, message: #"drop: argument "code": "" is not a failure code (such as not_text)"#))
         // In range, it is answered.
         let listed = idle.answer(#"{"v":1,"command":"queue","args":{"limit":"10000"}}"#)
         #expect(listed.ok && listed.queue?.map(\.id) == ["claimed.txt"])
         // A database the handler cannot reach is "unavailable", not a crash.
-        #expect(idle.answer(#"{"v":1,"command":"show","args":{"id":"9223372036854775807"}}"#).error?.code == "unavailable")
+        #expect(idle.answer(#"{"v":1,"command":"show","args":{"id":"9223372036854775807"}}"#).error?.code == ControlErrorCode(rawValue: "unavailable"))
     }
 
     /// Item 1: times are read strictly, by newsd and newsctl alike: every field in range, a
@@ -126,7 +126,7 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
         for command in ControlCommand.allCases where command != .drain && command != .reload && command != .follow {
             for key in keys {
                 for value in values {
-                    let request = ControlRequest(command: command.rawValue, args: [key: value])
+                    let request = ControlRequest(command: command, args: [key: value])
                     let line = try JSONEncoder().encode(request)
                     let r = idle.daemon.answer(line: line, peer: PeerCredentials(pid: 1, uid: 0, gid: 0))
                     #expect(r.ok || r.error != nil)
@@ -228,16 +228,16 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
             return Dictionary(uniqueKeysWithValues: (r.queue ?? []).map { ($0.id, $0.reason ?? "") })
         }
         #expect(queue() == ["x.json": "broken x.json", "x.json.json": "broken x.json.json", "y.txt": "broken y.txt"])
-        #expect(idle.daemon.status().files.failed == 3)
+        #expect(idle.daemon.status.report().files.failed == 3)
         let dropped = idle.answer(#"{"v":1,"command":"drop","args":{"ids":"x.json.json"}}"#, uid: 0)
         #expect(dropped.ok && dropped.queue?.map(\.id) == ["x.json.json"])
-        #expect(idle.daemon.status().files.failed == 2)
+        #expect(idle.daemon.status.report().files.failed == 2)
         let retried = idle.answer(#"{"v":1,"command":"retry","args":{"ids":"x.json"}}"#, uid: 0)
         #expect(retried.ok && retried.queue?.map(\.originalName) == ["x.json"])
         #expect(FileManager.default.fileExists(atPath: idle.state + "/inbox/x.json"))
-        #expect(idle.daemon.status().files.failed == 1)
+        #expect(idle.daemon.status.report().files.failed == 1)
         try FileManager.default.removeItem(atPath: failed + "/y.txt")
-        #expect(idle.daemon.status().files.failed == 0)
+        #expect(idle.daemon.status.report().files.failed == 0)
         #expect(try FileManager.default.contentsOfDirectory(atPath: failed + "/.reasons") == ["y.txt"])  // only rm'd by hand
 
         // The old layout: failed/a.txt beside failed/a.txt.json, and a failed input b.json that

@@ -14,7 +14,7 @@ extension NewsdConfig {
             found.append(ConfigLoadError(key: "parser.junkPatterns", problem: "\(error)"))
         }
         do {
-            _ = try Daemon.makeEnricher(self)
+            _ = try Enricher(config: self)
         } catch {
             found.append(ConfigLoadError(key: "classifier.model", problem: error.message))
         }

@@ -81,7 +81,7 @@ public struct AccessPolicy: Sendable, Equatable {
         let user = getpwuid(own).map { String(cString: $0.pointee.pw_name) } ?? "uid \(own)"
         let group = adminGID == nil ? "" : ", a member of control.adminGroup (\(adminGroupName))"
         return ControlErrorBody(
-            code: "forbidden",
+            code: .forbidden,
             message: "\"\(command.rawValue)\" changes newsd's state and needs root, the \(user) user\(group) or a user in control.adminUsers; "
                 + "you are uid \(peer.uid) (read-only commands such as status are open to you)")
     }
@@ -106,9 +106,8 @@ public final class ControlServer: @unchecked Sendable {
     private let group: String
     private let policy: AccessPolicy
     private let logger: Logger
-    /// Answers a call by calling `reply` once, now or later (`follow` waits without a thread).
-    typealias Handler = @Sendable (ControlCall, PeerCredentials, _ reply: @escaping @Sendable (ControlResponse) -> Void) -> Void
-    private let handler: Handler
+    /// Answers each validated call.
+    private let handler: CommandHandler
     private let maxClients: Int
     /// Connections beyond `maxClients` that only admins may open.
     static let adminReserve = 16
@@ -137,7 +136,7 @@ public final class ControlServer: @unchecked Sendable {
 
     init(
         path: String, mode: Int, group: String = "", policy: AccessPolicy, maxClients: Int = 64, logger: Logger,
-        handler: @escaping Handler
+        handler: CommandHandler
     ) {
         self.maxClients = maxClients
         self.path = path
@@ -242,7 +241,7 @@ public final class ControlServer: @unchecked Sendable {
             let full = connections.count >= maxClients + (admin ? Self.adminReserve : 0)
             if full || own >= perUserLimit {
                 if let idle = evictable(forAdmin: admin, onlyUID: full ? nil : uid) {
-                    respond(idle, ControlResponse(ok: false, error: ControlErrorBody(code: "busy", message: "closed to make room for a newer connection: no request received (control.maxClients)")))
+                    respond(idle, ControlResponse(ok: false, error: ControlErrorBody(code: .busy, message: "closed to make room for a newer connection: no request received (control.maxClients)")))
                 } else {
                     refuse(fd)
                     continue
@@ -256,7 +255,7 @@ public final class ControlServer: @unchecked Sendable {
             source.setCancelHandler { close(fd) }
             timer.schedule(deadline: .now() + requestTimeout)
             timer.setEventHandler { [weak self] in
-                self?.respond(fd, ControlResponse(ok: false, error: ControlErrorBody(code: "timeout", message: "no complete request within 5 seconds")))
+                self?.respond(fd, ControlResponse(ok: false, error: ControlErrorBody(code: .timeout, message: "no complete request within 5 seconds")))
             }
             source.resume()
             timer.resume()
@@ -285,7 +284,7 @@ public final class ControlServer: @unchecked Sendable {
     private func refuse(_ fd: Int32) {
         let body = ControlResponse(
             ok: false,
-            error: ControlErrorBody(code: "busy", message: "newsd already has \(maxClients) control connections (control.maxClients); try again"))
+            error: ControlErrorBody(code: .busy, message: "newsd already has \(maxClients) control connections (control.maxClients); try again"))
         if var bytes = try? Array(JSONEncoder().encode(body)) {
             bytes.append(0x0A)
             _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
@@ -331,7 +330,7 @@ public final class ControlServer: @unchecked Sendable {
         connection.buffer.append(contentsOf: chunk[0..<n])
         guard let newline = connection.buffer.firstIndex(of: 0x0A) else {
             if connection.buffer.count > ControlProtocol.maxRequestBytes {
-                respond(fd, ControlResponse(ok: false, error: ControlErrorBody(code: "too_large", message: "request exceeds \(ControlProtocol.maxRequestBytes) bytes")))
+                respond(fd, ControlResponse(ok: false, error: ControlErrorBody(code: .tooLarge, message: "request exceeds \(ControlProtocol.maxRequestBytes) bytes")))
             }
             return
         }
@@ -356,20 +355,33 @@ public final class ControlServer: @unchecked Sendable {
     /// command checked, its arguments validated (`ControlCall.decode`), then handled. No line a
     /// client can send gets past this as anything but a typed, in-range call or an error answer.
     func answer(_ line: Data, _ peer: PeerCredentials, reply: @escaping @Sendable (ControlResponse) -> Void) {
-        guard let request = try? JSONDecoder().decode(ControlRequest.self, from: line) else {
-            return reply(ControlResponse(ok: false, error: ControlErrorBody(code: "bad_request", message: "the request is not a JSON object with \"v\" and \"command\"")))
+        func refuse(_ code: ControlErrorCode, _ message: String) {
+            reply(ControlResponse(ok: false, error: ControlErrorBody(code: code, message: message)))
+        }
+        let request: ControlRequest
+        do {
+            request = try JSONDecoder().decode(ControlRequest.self, from: line)
+        } catch let unknown as ControlRequest.UnknownCommand {
+            guard unknown.v == ControlProtocol.version else { return refuse(.unsupportedVersion, Self.versionMessage(unknown.v)) }
+            return reply(ControlResponse(ok: false, error: unknown.answer))
+        } catch {
+            return refuse(.badRequest, "the request is not a JSON object with \"v\" and \"command\"")
         }
         if request.v != ControlProtocol.version {
-            return reply(ControlResponse(ok: false, error: ControlErrorBody(code: "unsupported_version", message: "this newsd speaks protocol version \(ControlProtocol.version), not \(request.v)")))
+            return refuse(.unsupportedVersion, Self.versionMessage(request.v))
         }
-        if let command = ControlCommand(rawValue: request.command), let refusal = policy.check(command, peer) {
-            logger.warning("control command refused", metadata: ["command": "\(request.command)", "uid": "\(peer.uid)", "pid": "\(peer.pid)"])
+        if let refusal = policy.check(request.command, peer) {
+            logger.warning("control command refused", metadata: ["command": "\(request.command.rawValue)", "uid": "\(peer.uid)", "pid": "\(peer.pid)"])
             return reply(ControlResponse(ok: false, error: refusal))
         }
         switch ControlCall.decode(request) {
-        case .success(let call): handler(call, peer, reply)
+        case .success(let call): handler.handle(call, peer, reply: reply)
         case .failure(let error): reply(ControlResponse(ok: false, error: error))
         }
+    }
+
+    private static func versionMessage(_ v: Int) -> String {
+        "this newsd speaks protocol version \(ControlProtocol.version), not \(v)"
     }
 
     /// `answer`, waiting for the reply (tests and the fuzz target).

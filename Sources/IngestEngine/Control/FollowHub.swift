@@ -109,6 +109,6 @@ final class FollowHub: @unchecked Sendable {
         return ControlResponse(
             ok: false,
             error: ControlErrorBody(
-                code: unavailable ? "unavailable" : "internal", message: unavailable ? "the database is unreachable: \(error)" : "\(error)"))
+                code: unavailable ? .unavailable : .internal, message: unavailable ? "the database is unreachable: \(error)" : "\(error)"))
     }
 }

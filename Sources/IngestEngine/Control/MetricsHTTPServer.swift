@@ -23,17 +23,15 @@ final class MetricsHTTPServer: @unchecked Sendable {
     private let host: String
     private let port: UInt16
     private let logger: Logger
-    private let body: @Sendable () -> String
-    /// Why newsd is not ready (`/readyz`); empty when it is.
-    private let unready: @Sendable () -> [String]
+    /// The metrics text and why newsd is not ready (`/readyz`).
+    private let status: StatusReporter
     private var source: DispatchSourceRead?
 
     /// Parses `HOST:PORT` (IPv4 loopback, or `[::1]:PORT`); other hosts are refused.
-    init(listen: String, logger: Logger, unready: @escaping @Sendable () -> [String] = { [] }, body: @escaping @Sendable () -> String) throws {
+    init(listen: String, logger: Logger, status: StatusReporter) throws {
         (host, port) = try Self.address(listen)
         self.logger = logger
-        self.body = body
-        self.unready = unready
+        self.status = status
     }
 
     /// The loopback host and port of `metrics.listen`, or the reason it is not one.
@@ -150,24 +148,24 @@ final class MetricsHTTPServer: @unchecked Sendable {
             }
         }
         let line = String(decoding: request.prefix { $0 != 13 && $0 != 10 }, as: UTF8.self).split(separator: " ")
-        let (status, type, text): (String, String, String)
+        let (code, type, text): (String, String, String)
         if line.count >= 2, line[0] == "GET", line[1] == "/metrics" || line[1].hasPrefix("/metrics?") {
-            (status, type, text) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", body())
+            (code, type, text) = ("200 OK", "text/plain; version=0.0.4; charset=utf-8", status.metricsText())
         } else if line.count >= 2, line[0] == "GET", line[1] == "/healthz" {
             // Alive: this answer is the proof.
-            (status, type, text) = ("200 OK", "text/plain; charset=utf-8", "ok\n")
+            (code, type, text) = ("200 OK", "text/plain; charset=utf-8", "ok\n")
         } else if line.count >= 2, line[0] == "GET", line[1] == "/readyz" {
-            let reasons = unready()
-            (status, type, text) = reasons.isEmpty
+            let reasons = status.unready()
+            (code, type, text) = reasons.isEmpty
                 ? ("200 OK", "text/plain; charset=utf-8", "ready\n")
                 : ("503 Service Unavailable", "text/plain; charset=utf-8", reasons.map { "not ready: \($0)\n" }.joined())
         } else if line.count >= 2, line[0] == "GET" {
-            (status, type, text) = ("404 Not Found", "text/plain; charset=utf-8", "newsd serves /metrics, /healthz and /readyz\n")
+            (code, type, text) = ("404 Not Found", "text/plain; charset=utf-8", "newsd serves /metrics, /healthz and /readyz\n")
         } else {
-            (status, type, text) = ("400 Bad Request", "text/plain; charset=utf-8", "bad request\n")
+            (code, type, text) = ("400 Bad Request", "text/plain; charset=utf-8", "bad request\n")
         }
         let payload = Array(text.utf8)
-        let head = "HTTP/1.0 \(status)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
+        let head = "HTTP/1.0 \(code)\r\nContent-Type: \(type)\r\nContent-Length: \(payload.count)\r\nConnection: close\r\n\r\n"
         let bytes = Array(head.utf8) + payload
         var offset = 0
         while offset < bytes.count, timeLeft() {

@@ -9,7 +9,7 @@ public final class IngestStats: Sendable {
         var duplicates = 0
         var failed = 0
         var retries = 0
-        var databaseState = "connecting"
+        var databaseState = DatabaseState.connecting
         var databaseError: StatusReport.ErrorEvent?
         var lastError: StatusReport.ErrorEvent?
         /// The latest time the system ran short of descriptors or memory (status lists it as a
@@ -51,7 +51,7 @@ public final class IngestStats: Sendable {
     public func recordRetry() { state.withLock { $0.retries += 1 } }
 
     /// Sets the database state; `error` (if any) becomes the database's last error.
-    public func setDatabase(_ databaseState: String, error: String? = nil, now: Date = Date()) {
+    public func setDatabase(_ databaseState: DatabaseState, error: String? = nil, now: Date = Date()) {
         state.withLock { s in
             s.databaseState = databaseState
             if let error {

@@ -26,7 +26,8 @@ public final class InboxWatcher: @unchecked Sendable {
     private let slots: Slots
     /// The byte budget: claiming waits while parsed records fill it.
     private let budget: ByteBudget?
-    private let submit: @Sendable (ClaimedFile) -> Void
+    /// The next stage: every claimed file goes there.
+    private let parse: ParseStage
 
     private var ignore: IgnoreRules
     private var settle: Int
@@ -52,14 +53,14 @@ public final class InboxWatcher: @unchecked Sendable {
 
     init(
         config: NewsdConfig, spool: Spool, slots: Slots, budget: ByteBudget? = nil, stats: IngestStats, logger: Logger,
-        submit: @escaping @Sendable (ClaimedFile) -> Void
+        parse: ParseStage
     ) {
         self.budget = budget
         self.spool = spool
         self.slots = slots
         self.stats = stats
         self.logger = logger
-        self.submit = submit
+        self.parse = parse
         self.ignore = IgnoreRules(patterns: config.ignorePatterns)
         self.settle = config.settleMilliseconds
         self.rescanInterval = config.rescanIntervalMilliseconds
@@ -67,6 +68,7 @@ public final class InboxWatcher: @unchecked Sendable {
 
     /// Starts watching: recovers the spool first, then claims from the inbox.
     func start() throws {
+        slots.onRelease { [weak self] in self?.slotFreed() }
         let fd = try syscall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
         let wd: Int32
         do {
@@ -268,33 +270,33 @@ public final class InboxWatcher: @unchecked Sendable {
     private func pump() {
         while claiming && !paused {
             // Parsed records fill the byte budget: claim again once some are written (the
-            // finisher's hand-back calls slotFreed). Files already claimed (recovered from the
+            // finisher's release of slots calls slotFreed). Files already claimed (recovered from the
             // spool included) are not held back by this.
             if budget?.isFull == true, recovery == nil { return }
             guard slots.reserve() else { return }
             guard let (name, recovered) = nextCandidate() else {
-                slots.release()
+                slots.unreserve()
                 return
             }
             if recovered {
                 let file = ClaimedFile(name: name, display: displayName(name), claimedAt: Date(), attempts: 2, recovered: true)
                 logger.notice("resuming a file left claimed by an earlier run", metadata: ["file": "\(file.display)"])
-                submit(file)
+                parse.submit(file)
                 continue
             }
             do {
                 switch try spool.claim(name) {
                 case .claimed:
-                    submit(ClaimedFile(name: name, display: displayName(name), claimedAt: Date(), attempts: 1, recovered: false))
+                    parse.submit(ClaimedFile(name: name, display: displayName(name), claimedAt: Date(), attempts: 1, recovered: false))
                 case .vanished:
-                    slots.release()
+                    slots.unreserve()
                 case .busy:
                     // Same name still in the spool: try again once something finishes.
                     passAfterFinish = true
-                    slots.release()
+                    slots.unreserve()
                 }
             } catch {
-                slots.release()
+                slots.unreserve()
                 logger.error("cannot claim a file", metadata: ["file": "\(displayName(name))", "error": "\(error)"])
                 stats.recordError("cannot claim \(displayName(name)): \(error)")
             }

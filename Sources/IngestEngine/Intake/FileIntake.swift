@@ -124,7 +124,7 @@ public struct FileProcessor: Sendable {
     public init(config: NewsdConfig) throws {
         self.init(
             parser: DocumentParser(junk: try JunkRules(patterns: config.junkPatterns)),
-            enricher: try Daemon.makeEnricher(config), maxSeconds: config.parserMaxSeconds)
+            enricher: try Enricher(config: config), maxSeconds: config.parserMaxSeconds)
     }
 
     /// The document, each article enriched, or why the file cannot become an article.

@@ -16,10 +16,11 @@ public final class WorkerPool<Job: Sendable>: Sendable {
 
     private let state: Mutex<State>
     private let dispatch: DispatchQueue
-    private let work: @Sendable (Job) -> Void
+    private let work: @Sendable (Job, WorkerPool<Job>) -> Void
 
     /// Creates a pool running `work` on at most `workers` threads, holding at most `capacity` jobs.
-    public init(label: String, workers: Int, capacity: Int, work: @escaping @Sendable (Job) -> Void) {
+    /// `work` is handed the pool too, so a job can queue itself again later.
+    public init(label: String, workers: Int, capacity: Int, work: @escaping @Sendable (Job, WorkerPool<Job>) -> Void) {
         self.state = Mutex(State(queue: BoundedQueue(capacity: capacity), workers: max(1, workers)))
         self.dispatch = DispatchQueue(label: label, qos: .utility, attributes: .concurrent)
         self.work = work
@@ -52,7 +53,7 @@ public final class WorkerPool<Job: Sendable>: Sendable {
                 return job
             }
             guard let job else { return }
-            work(job)
+            work(job, self)
             finishedOne = true
         }
     }

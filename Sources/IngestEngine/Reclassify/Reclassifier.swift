@@ -32,17 +32,17 @@ public final class Reclassifier: Sendable {
     /// `all` re-scores articles the model already scored too.
     func start(enricher: Enricher, since: Date?, all: Bool) -> Result<ReclassifyProgress, ControlErrorBody> {
         guard let model = enricher.model else {
-            return .failure(ControlErrorBody(code: "no_model", message: "no topic model is loaded (set classifier.model and reload)"))
+            return .failure(ControlErrorBody(code: .noModel, message: "no topic model is loaded (set classifier.model and reload)"))
         }
         let sinceText = since.map { $0.formatted(.iso8601) }
         let started: ReclassifyProgress? = progress.withLock { p in
-            if p?.state == "running" { return nil }
+            if p?.state == .running { return nil }
             p = ReclassifyProgress(
-                state: "running", modelID: model.id, since: sinceText, all: all, startedAt: Date().timeIntervalSince1970)
+                state: .running, modelID: model.id, since: sinceText, all: all, startedAt: Date().timeIntervalSince1970)
             return p
         }
         guard let started else {
-            return .failure(ControlErrorBody(code: "busy", message: "a reclassify job is already running"))
+            return .failure(ControlErrorBody(code: .busy, message: "a reclassify job is already running"))
         }
         logger.notice("reclassify started", metadata: ["model_id": "\(model.id)", "since": "\(sinceText ?? "all")", "all": "\(all)"])
         queue.async { self.run(enricher: enricher, since: since, all: all) }
@@ -105,14 +105,14 @@ public final class Reclassifier: Sendable {
                 }
             }
             let done = progress.withLock { p -> ReclassifyProgress? in
-                p?.state = "done"
+                p?.state = .done
                 p?.finishedAt = Date().timeIntervalSince1970
                 return p
             }
             logger.notice("reclassify finished", metadata: ["updated": "\(done?.updated ?? 0)", "model_id": "\(model.id)"])
         } catch {
             progress.withLock {
-                $0?.state = "failed"
+                $0?.state = .failed
                 $0?.error = "\(error)"
                 $0?.finishedAt = Date().timeIntervalSince1970
             }

@@ -16,7 +16,7 @@ extension Spool {
             guard let st = try? spool.entryStat(name) else { continue }
             out.append(
                 QueueEntry(
-                    id: displayName(name), place: "claimed", sizeBytes: Int(st.st_size),
+                    id: displayName(name), place: .claimed, sizeBytes: Int(st.st_size),
                     ageSeconds: max(0, now.timeIntervalSince1970 - Double(st.st_ctim.tv_sec))))
             if out.count >= limit * 4 { break }
         }
@@ -33,7 +33,7 @@ extension Spool {
             let sidecar = readSidecar(name)
             out.append(
                 QueueEntry(
-                    id: displayName(name), place: "failed", sizeBytes: Int(st.st_size),
+                    id: displayName(name), place: .failed, sizeBytes: Int(st.st_size),
                     ageSeconds: max(0, now.timeIntervalSince1970 - Double(st.st_mtim.tv_sec)), attempts: sidecar?.attempts,
                     code: sidecar?.code, reason: sidecar?.reason, originalName: sidecar?.originalName))
         }

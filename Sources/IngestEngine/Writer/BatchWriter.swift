@@ -129,8 +129,8 @@ public final class BatchWriter: @unchecked Sendable {
     private let logger: Logger
     private let metrics: NewsdMetrics?
 
-    /// Runs after each successful connection, once migrations have been applied.
-    private let onConnected: @Sendable () -> Void
+    /// Told after each successful connection, once migrations have been applied.
+    private let readiness: Readiness?
 
     /// The hand-off from the parse workers to the coordinator. Waking the coordinator for each
     /// file cost a thread wake-up and a context switch per file; now `submit` only appends, and
@@ -181,14 +181,14 @@ public final class BatchWriter: @unchecked Sendable {
         var unwritten: [PendingWrite] = []
     }
 
-    /// Creates a writer; it connects on the first batch. `onConnected` runs after each
-    /// successful connection, once migrations have been applied.
+    /// Creates a writer; it connects on the first batch (or `connectEarly`). `readiness` hears
+    /// of each successful connection, once migrations have been applied.
     init(
         config: NewsdConfig, finisher: Finisher, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil,
-        onConnected: @escaping @Sendable () -> Void = {}
+        readiness: Readiness? = nil
     ) {
         self.metrics = metrics
-        self.onConnected = onConnected
+        self.readiness = readiness
         // Claimed files, and the chunks of large files in flight (Daemon.maxChunksInFlight).
         pending = BoundedQueue(capacity: config.maxInFlight + 256)
         intake = Mutex(Intake(batchSize: config.batchSize))
@@ -357,9 +357,9 @@ public final class BatchWriter: @unchecked Sendable {
                 metadata: ["fingerprints": "\(duplicates.count)", "elapsed": "\(ContinuousClock.now - start)"])
         }
         lane.connection = conn
-        stats.setDatabase("connected")
+        stats.setDatabase(.connected)
         metrics?.reconnects.increment()
-        onConnected()
+        readiness?.databaseConnected()
         logger.info(
             "database connected", metadata: ["server_version": "\(conn.serverVersion)", "connection": "\(lane.number + 1)"])
         return conn
@@ -424,7 +424,7 @@ public final class BatchWriter: @unchecked Sendable {
         let message = "\(error)"
         // Unreachable: reconnecting. Reachable but refusing what newsd needs (schema,
         // privileges): an error that someone must fix, shown as such in status.
-        stats.setDatabase(error.isTransientDatabaseError ? "reconnecting" : "error", error: message)
+        stats.setDatabase(error.isTransientDatabaseError ? .reconnecting : .error, error: message)
         if !batch.isEmpty { stats.recordWriteFailure(message) }
         if error.isTransientDatabaseError { metrics?.transientErrors.increment() } else { metrics?.refusedErrors.increment() }
         if !batch.isEmpty { stats.recordRetry() }

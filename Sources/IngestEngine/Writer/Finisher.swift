@@ -5,8 +5,8 @@ import NewsCore
 import NewsSystem
 
 /// Moves files out of the spool once their batch committed, counts the outcome, logs one line
-/// per file, and hands the files' slots back to the inbox watcher, once per batch (a hand-back
-/// per file woke the watcher's thread for each).
+/// per file, and gives the files' slots back, once per batch (a hand-back per file woke the
+/// inbox watcher's thread for each).
 ///
 /// If the move fails (full disk, permissions), the file stays in the spool, the error shows in
 /// `status`, and the move is retried; its database record is already committed, so a restart
@@ -15,8 +15,8 @@ final class Finisher: Sendable {
     private let spool: Spool
     private let stats: IngestStats
     private let logger: Logger
-    /// Called with the number of files that left the spool.
-    private let done: @Sendable (Int) -> Void
+    /// Given back for each file that left the spool.
+    private let slots: Slots
     private let retryQueue = DispatchQueue(label: "newsd.finisher.retry")
 
     private let metrics: NewsdMetrics?
@@ -25,8 +25,8 @@ final class Finisher: Sendable {
     private let chunkGate: ByteBudget?
 
     init(
-        spool: Spool, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil, budget: ByteBudget? = nil,
-        chunkGate: ByteBudget? = nil, done: @escaping @Sendable (Int) -> Void
+        spool: Spool, slots: Slots, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil, budget: ByteBudget? = nil,
+        chunkGate: ByteBudget? = nil
     ) {
         self.metrics = metrics
         self.budget = budget
@@ -34,7 +34,7 @@ final class Finisher: Sendable {
         self.spool = spool
         self.stats = stats
         self.logger = logger
-        self.done = done
+        self.slots = slots
     }
 
     /// Finishes a committed batch's files; one hand-back for all that left the spool, and the
@@ -55,7 +55,7 @@ final class Finisher: Sendable {
         }
         budget?.release(bytes)
         chunkGate?.release(chunks)
-        if left > 0 || bytes > 0 { done(left) }
+        if left > 0 || bytes > 0 { slots.release(left) }
     }
 
     /// One chunk of a large file committed: counted and logged; the file stays in the spool.
@@ -82,7 +82,7 @@ final class Finisher: Sendable {
 
     /// The producer of a chunked file saw every chunk committed already: the file is moved now.
     func finishChunkedFileNow(_ item: PendingWrite, _ chunk: ChunkedFile) {
-        if finishChunkedFile(item, chunk) { done(1) }
+        if finishChunkedFile(item, chunk) { slots.release(1) }
     }
 
     /// Every chunk of a large file committed: the file leaves the spool, to the archive if any
@@ -112,7 +112,7 @@ final class Finisher: Sendable {
             logger.error("cannot move the file out of the spool; it stays claimed and will be retried", metadata: meta)
             stats.recordError("cannot move \(file.display) out of the spool: \(error)")
             retryQueue.asyncAfter(deadline: .now() + .seconds(5)) {
-                if self.finishChunkedFile(item, chunk) { self.done(1) }
+                if self.finishChunkedFile(item, chunk) { self.slots.release(1) }
             }
             return false
         }

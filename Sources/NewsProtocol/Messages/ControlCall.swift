@@ -73,15 +73,11 @@ public enum ControlCall: Sendable, Equatable {
         }
     }
 
-    /// Validates `request`: its command must be known and every argument known to that command
-    /// and within its range. The error is `unknown_command` or `bad_request`, naming the argument.
+    /// Validates `request`'s arguments: every one known to its command and within its range.
+    /// The error is `bad_request`, naming the argument.
     public static func decode(_ request: ControlRequest) -> Result<ControlCall, ControlErrorBody> {
-        guard let command = ControlCommand(rawValue: request.command) else {
-            let shown = request.command.count > 64 ? String(request.command.prefix(64)) + "…" : request.command
-            return .failure(ControlErrorBody(code: "unknown_command", message: "unknown command \"\(shown)\""))
-        }
         do {
-            return .success(try decode(command, Arguments(command: command, values: request.args ?? [:])))
+            return .success(try decode(request.command, Arguments(command: request.command, values: request.args ?? [:])))
         } catch {
             return .failure(error)
         }
@@ -112,7 +108,7 @@ public enum ControlCall: Sendable, Equatable {
             }
             let selection = FailedSelection(ids: ids, code: code, all: try a.bool("all") ?? false)
             guard !selection.ids.isEmpty || selection.code != nil || selection.all else {
-                throw ControlErrorBody(code: "bad_request", message: "name failed files by id, or give a reason code, or all")
+                throw ControlErrorBody(code: .badRequest, message: "name failed files by id, or give a reason code, or all")
             }
             call = command == .retry ? .retry(selection) : .drop(selection)
         case .show:
@@ -149,7 +145,7 @@ public enum ControlCall: Sendable, Equatable {
         }
 
         func bad(_ key: String, _ problem: String) -> ControlErrorBody {
-            ControlErrorBody(code: "bad_request", message: "\(command.rawValue): argument \"\(key)\": \(problem)")
+            ControlErrorBody(code: .badRequest, message: "\(command.rawValue): argument \"\(key)\": \(problem)")
         }
 
         func text(_ key: String, maxBytes: Int = Limits.maxTextBytes) throws(ControlErrorBody) -> String? {

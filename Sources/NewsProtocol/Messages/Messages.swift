@@ -13,7 +13,7 @@ public enum ControlProtocol {
 }
 
 /// The commands newsd answers, and which of them only read.
-public enum ControlCommand: String, CaseIterable, Sendable {
+public enum ControlCommand: String, CaseIterable, Sendable, Codable {
     case status, queue, show, search, stats, follow, metrics
     case pause, resume, drain, reload, retry, drop, reclassify
 
@@ -32,15 +32,40 @@ public struct ControlRequest: Codable, Sendable, Equatable {
     /// Protocol version.
     public var v: Int
     /// The command, e.g. `status`.
-    public var command: String
+    public var command: ControlCommand
     /// Named arguments, e.g. `since` for `reclassify`.
     public var args: [String: String]?
 
     /// Creates a request for `command` at this build's protocol version.
-    public init(command: String, args: [String: String]? = nil, v: Int = ControlProtocol.version) {
+    public init(command: ControlCommand, args: [String: String]? = nil, v: Int = ControlProtocol.version) {
         self.v = v
         self.command = command
         self.args = args
+    }
+
+    private enum CodingKeys: String, CodingKey { case v, command, args }
+
+    /// Decodes a request; a command this build does not know throws `UnknownCommand`, so the
+    /// server can answer `unknown_command` (after checking the version) rather than `bad_request`.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        v = try c.decode(Int.self, forKey: .v)
+        let name = try c.decode(String.self, forKey: .command)
+        guard let command = ControlCommand(rawValue: name) else { throw UnknownCommand(v: v, name: name) }
+        self.command = command
+        args = try c.decodeIfPresent([String: String].self, forKey: .args)
+    }
+
+    /// A well-formed request naming a command this build does not know.
+    public struct UnknownCommand: Error, Equatable {
+        public var v: Int
+        public var name: String
+
+        /// The answer: `unknown_command`, the name cut to 64 characters.
+        public var answer: ControlErrorBody {
+            let shown = name.count > 64 ? String(name.prefix(64)) + "…" : name
+            return ControlErrorBody(code: .unknownCommand, message: "unknown command \"\(shown)\"")
+        }
     }
 }
 
@@ -48,8 +73,8 @@ public struct ControlRequest: Codable, Sendable, Equatable {
 public struct QueueEntry: Codable, Sendable, Equatable {
     /// The file's name where it is now: what `retry` and `drop` take.
     public var id: String
-    /// `claimed` or `failed`.
-    public var place: String
+    /// Where the file is.
+    public var place: QueuePlace
     public var sizeBytes: Int
     /// Seconds since it was claimed (claimed) or moved to failed/ (failed).
     public var ageSeconds: Double
@@ -61,7 +86,7 @@ public struct QueueEntry: Codable, Sendable, Equatable {
     public var originalName: String?
 
     public init(
-        id: String, place: String, sizeBytes: Int, ageSeconds: Double, attempts: Int? = nil, code: String? = nil,
+        id: String, place: QueuePlace, sizeBytes: Int, ageSeconds: Double, attempts: Int? = nil, code: String? = nil,
         reason: String? = nil, originalName: String? = nil
     ) {
         self.id = id
@@ -141,8 +166,7 @@ public struct ArticleStats: Codable, Sendable, Equatable {
 
 /// A `newsctl reclassify` job: re-scoring stored articles with the loaded model.
 public struct ReclassifyProgress: Codable, Sendable, Equatable {
-    /// `running`, `done` or `failed`.
-    public var state: String
+    public var state: ReclassifyState
     /// The model the articles are scored with.
     public var modelID: String
     /// Only articles ingested at or after this instant (ISO 8601), if set.
@@ -161,7 +185,7 @@ public struct ReclassifyProgress: Codable, Sendable, Equatable {
 
     /// Creates a progress report.
     public init(
-        state: String, modelID: String, since: String?, all: Bool, scanned: Int = 0, updated: Int = 0,
+        state: ReclassifyState, modelID: String, since: String?, all: Bool, scanned: Int = 0, updated: Int = 0,
         startedAt: Double, finishedAt: Double? = nil, error: String? = nil
     ) {
         self.state = state
@@ -178,19 +202,18 @@ public struct ReclassifyProgress: Codable, Sendable, Equatable {
 
 /// A control error: a stable code and a sentence.
 public struct ControlErrorBody: Codable, Sendable, Equatable, Error, CustomStringConvertible {
-    /// Stable code: `bad_request`, `unsupported_version`, `unknown_command`, `too_large`,
-    /// `timeout`, `forbidden`, `internal`.
-    public var code: String
+    /// Stable code (`ControlErrorCode` lists them with their meaning).
+    public var code: ControlErrorCode
     /// What went wrong.
     public var message: String
 
     /// Creates an error body.
-    public init(code: String, message: String) {
+    public init(code: ControlErrorCode, message: String) {
         self.code = code
         self.message = message
     }
 
-    public var description: String { "\(code): \(message)" }
+    public var description: String { "\(code.rawValue): \(message)" }
 }
 
 /// The response to one request.
@@ -234,8 +257,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var pid: Int32
     /// Seconds since newsd started.
     public var uptimeSeconds: Double
-    /// `starting`, `running`, `stopping`.
-    public var state: String
+    public var state: DaemonState
     /// Files by place.
     public var files: FileCounts
     /// Queue stages in pipeline order.
@@ -296,7 +318,7 @@ public struct StatusReport: Codable, Sendable, Equatable {
 
     /// Creates a report.
     public init(
-        version: String, pid: Int32, uptimeSeconds: Double, state: String, files: FileCounts,
+        version: String, pid: Int32, uptimeSeconds: Double, state: DaemonState, files: FileCounts,
         stages: [StageStatus], workers: WorkerCounts, totals: Totals, rates: Rates,
         database: DatabaseStatus, lastError: ErrorEvent?, model: ModelInfo? = nil, reclassify: ReclassifyProgress? = nil
     ) {
@@ -380,9 +402,9 @@ public struct StatusReport: Codable, Sendable, Equatable {
     /// The database connection's state: `connected`, `connecting`, `reconnecting` (unreachable)
     /// or `error` (reachable, but refusing newsd's writes: schema, privileges).
     public struct DatabaseStatus: Codable, Sendable, Equatable {
-        public var state: String
+        public var state: DatabaseState
         public var lastError: ErrorEvent?
-        public init(state: String, lastError: ErrorEvent?) {
+        public init(state: DatabaseState, lastError: ErrorEvent?) {
             self.state = state
             self.lastError = lastError
         }

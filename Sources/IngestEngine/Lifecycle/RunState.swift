@@ -1,0 +1,67 @@
+import Logging
+import NewsProtocol
+import ServiceLifecycle
+import Synchronization
+
+/// What newsd is doing (`status.state`), which `pause`, `resume` and `drain` change, and the
+/// request to drain.
+public final class RunState: Sendable {
+    private let state = Mutex(DaemonState.starting)
+    private let drainRequests: AsyncStream<Void>
+    private let drainContinuation: AsyncStream<Void>.Continuation
+
+    public init() {
+        (drainRequests, drainContinuation) = AsyncStream.makeStream(of: Void.self, bufferingPolicy: .bufferingNewest(1))
+    }
+
+    /// The state now.
+    public var current: DaemonState { state.withLock { $0 } }
+
+    /// Moves to `to` if the state is one of `from`; returns the state it found.
+    @discardableResult
+    func change(from: Set<DaemonState>, to: DaemonState) -> (changed: Bool, found: DaemonState) {
+        state.withLock { s in
+            let found = s
+            guard from.contains(s) else { return (false, found) }
+            s = to
+            return (true, found)
+        }
+    }
+
+    func set(_ new: DaemonState) { state.withLock { $0 = new } }
+
+    /// Asks `DrainService` to stop newsd once the pipeline is empty.
+    func requestDrain() { drainContinuation.yield() }
+
+    /// The next drain request (nil if the stream ended).
+    func nextDrainRequest() async -> Void? {
+        var it = drainRequests.makeAsyncIterator()
+        return await it.next()
+    }
+}
+
+/// The last service to start and the first to stop. While newsd runs it marks the state
+/// `running`; `newsctl drain` makes it wait until the inbox and the pipeline are empty and then
+/// return, which shuts the group down as SIGTERM would. When the group shuts down for any
+/// reason, it marks the state `stopping` first.
+struct DrainService: Service {
+    let state: RunState
+    let status: StatusReporter
+    let logger: Logger
+
+    func run() async throws {
+        state.set(.running)
+        let drained: Bool
+        do {
+            drained = try await cancelWhenGracefulShutdown {
+                guard await state.nextDrainRequest() != nil else { return false }
+                while !status.isIdle { try await Task.sleep(for: .milliseconds(200)) }
+                return true
+            }
+        } catch {
+            drained = false  // the group is shutting down (a signal, or another service failed)
+        }
+        state.set(.stopping)
+        logger.notice(drained ? "drained the backlog; shutting down" : "shutting down")
+    }
+}

@@ -1,0 +1,114 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Synchronization
+
+// The services of newsd's group (see `Daemon.run`). Each runs until the group shuts down,
+// then stops its part; the group stops them one at a time, in reverse order of start-up.
+
+/// Claims files from the inbox from start-up until shutdown, when claiming stops first.
+struct InboxService: Service {
+    let watcher: InboxWatcher
+
+    func run() async throws {
+        try watcher.start()
+        try? await gracefulShutdown()
+        watcher.stop()
+    }
+}
+
+/// The parse workers need nothing to stop: they finish the files they hold and hand them on.
+/// The service waits, so that the writer is told to flush only once they are done (or the
+/// shutdown time-out has passed).
+struct ParseService: Service {
+    let parse: ParseStage
+    let deadline: ShutdownDeadline
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        while parse.snapshot.queued + parse.snapshot.busy > 0, deadline.timeLeft {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
+/// Writes until shutdown; then stops waiting for full batches and lets the claimed files
+/// finish until `shutdown.timeoutMs` has passed since shutdown began. What is left stays
+/// claimed in the spool and goes first at the next start.
+struct WriterService: Service {
+    let writer: BatchWriter
+    let slots: Slots
+    let deadline: ShutdownDeadline
+    let logger: Logger
+
+    func run() async throws {
+        writer.connectEarly()
+        try? await gracefulShutdown()
+        writer.beginShutdown()
+        while slots.snapshot.used > 0, deadline.timeLeft {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+        let left = slots.snapshot.used
+        if left > 0 {
+            logger.warning(
+                "shutdown time-out: files stay claimed in the spool and are processed first at the next start",
+                metadata: ["claimed": "\(left)"])
+        }
+    }
+}
+
+/// Answers the control socket (already listening: `Daemon.run` binds it before the group
+/// starts, so a second newsd fails before it claims anything) until shutdown; the waiting
+/// `follow` clients get their answer then.
+struct ControlService: Service {
+    let server: ControlServer
+    let follows: FollowHub
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        follows.releaseAll()
+        server.stop()
+    }
+}
+
+/// Serves `/metrics` and `/readyz` (bound by `Daemon.run` like the control socket).
+struct MetricsService: Service {
+    let server: MetricsHTTPServer
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        server.stop()
+    }
+}
+
+/// Sweeps old archive days, failed files and ingest-log rows every hour.
+struct RetentionService: Service {
+    let retention: Retention
+
+    func run() async throws {
+        retention.start()
+        try? await gracefulShutdown()
+        retention.stop()
+    }
+}
+
+/// When shutdown began, and the time it may take (`shutdown.timeoutMs`): the parse and write
+/// services share one allowance.
+final class ShutdownDeadline: Sendable {
+    private let allowance: Duration
+    private let start = Mutex<ContinuousClock.Instant?>(nil)
+
+    init(milliseconds: Int) {
+        allowance = .milliseconds(milliseconds)
+    }
+
+    /// Whether the allowance is not used up; the first call starts the clock.
+    var timeLeft: Bool {
+        let now = ContinuousClock.now
+        let began = start.withLock { s in
+            if s == nil { s = now }
+            return s!
+        }
+        return now - began < allowance
+    }
+}
