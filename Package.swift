@@ -99,6 +99,7 @@ let package = Package(
             name: "dedup-bench",
             dependencies: ["NewsCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
+        .testTarget(name: "NewsProtocolTests", dependencies: ["NewsProtocol"]),
         .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore", "TestSupport"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem", "TestSupport"]),
         // Integration tests: a real PostgreSQL that the harness starts.

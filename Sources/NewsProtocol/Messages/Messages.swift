@@ -61,6 +61,11 @@ public struct ControlRequest: Codable, Sendable, Equatable {
         public var v: Int
         public var name: String
 
+        public init(v: Int, name: String) {
+            self.v = v
+            self.name = name
+        }
+
         /// The answer: `unknown_command`, the name cut to 64 characters.
         public var answer: ControlErrorBody {
             let shown = name.count > 64 ? String(name.prefix(64)) + "…" : name
