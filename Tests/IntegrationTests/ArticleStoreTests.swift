@@ -108,7 +108,7 @@ import Testing
     @Test func preparedRowsStoreWhatTheWriterWouldHaveComputed() throws {
         let text = ["Vladimir Putin thanked Donald Trump on Sunday for a tip from the CIA.", "Officials in St Petersburg said so."]
         var prepared = record("p1", .article(enriched("Putin thanks Trump", text)), name: "p.txt")
-        prepared.prepare()
+        prepared.makeRows()
         let plain = record("p2", .article(enriched("Putin thanks Trump again", text)), name: "p.txt")
         _ = try ArticleStore.write([prepared, plain], on: conn)
         let rows = try conn.query(

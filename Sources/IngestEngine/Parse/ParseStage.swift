@@ -131,7 +131,6 @@ public final class ParseStage: Sendable {
                 claimKey: claimKey, fileName: file.display, sizeBytes: read.size, sha256: sha,
                 firstSeen: file.claimedAt, attempts: file.attempts, content: content)
             record.mayBeRecorded = file.recovered
-            record.prepare()
             let held = record.estimatedBytes
             budget.reserve(held)
             writer.submit(PendingWrite(file: file, record: record, heldBytes: held))
@@ -180,7 +179,6 @@ public final class ParseStage: Sendable {
                     claimKey: baseKey + "#\(index)", fileName: file.display, sizeBytes: index == 0 ? read.size : 0, sha256: sha,
                     firstSeen: file.claimedAt, attempts: file.attempts, content: content)
                 record.mayBeRecorded = file.recovered
-                record.prepare()
                 let held = record.estimatedBytes
                 chunkGate.reserve(1)
                 budget.reserve(held)

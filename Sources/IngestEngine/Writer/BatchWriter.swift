@@ -208,8 +208,11 @@ public final class BatchWriter: @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Queues a parsed file.
+    /// Queues a parsed file. Its articles' rows are made here, on the caller's thread (a parse
+    /// worker), so a lane does not hash, count and serialize while the database waits.
     public func submit(_ write: PendingWrite) {
+        var write = write
+        write.record.makeRows()
         waiting.add(1, ordering: .relaxed)
         let wake = intake.withLock { i -> Bool in
             i.files.append(write)
@@ -409,7 +412,7 @@ public final class BatchWriter: @unchecked Sendable {
         }
         var failed = item
         failed.record.content = .failure(IngestFailure(.databaseRejected, reason))
-        failed.record.prepared = nil
+        failed.record.rows = nil
         return write([failed], on: lane)
     }
 
