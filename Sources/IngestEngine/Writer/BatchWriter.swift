@@ -5,85 +5,6 @@ import NewsCore
 import PostgresClient
 import Synchronization
 
-/// A parsed file waiting to be written.
-public struct PendingWrite: Sendable {
-    /// The claimed file.
-    public var file: ClaimedFile
-    /// What to record for it.
-    public var record: IngestRecord
-    /// Bytes it holds in the pipeline's budget until its transaction committed.
-    public var heldBytes: Int = 0
-    /// Set when this is one chunk of a large file written a chunk at a time.
-    public var chunk: ChunkedFile? = nil
-
-    public init(file: ClaimedFile, record: IngestRecord, heldBytes: Int = 0, chunk: ChunkedFile? = nil) {
-        self.file = file
-        self.record = record
-        self.heldBytes = heldBytes
-        self.chunk = chunk
-    }
-}
-
-/// A large file written a chunk of records at a time, each chunk a record of its own (claim key
-/// `KEY#N`, its own `ingest_log` row, its own transaction). The file leaves the spool once the
-/// last chunk is produced and every chunk committed: a crash in between leaves it claimed, and
-/// the next run reads the same chunks again, finds the committed ones by their claim keys and
-/// writes only the rest.
-public final class ChunkedFile: Sendable {
-    private struct State {
-        var produced = 0
-        var finished = 0
-        var done = false
-        var stored = 0
-        var duplicates = 0
-        var firstFailure: IngestFailure?
-        var finishedOnce = false
-    }
-    private let state = Mutex(State())
-
-    public init() {}
-
-    /// A chunk was handed to the writer.
-    func produced() { state.withLock { $0.produced += 1 } }
-
-    /// The producer has handed over every chunk; true when every one has committed already,
-    /// so the caller moves the file.
-    func markDone() -> Bool {
-        state.withLock { s in
-            s.done = true
-            return s.finished == s.produced && Self.claimFinish(&s)
-        }
-    }
-
-    /// A chunk committed with `outcome`; true when it was the last and the producer is done,
-    /// so the caller moves the file.
-    func chunkFinished(_ outcome: StoredOutcome) -> Bool {
-        state.withLock { s in
-            s.finished += 1
-            switch outcome {
-            case .stored(let articles):
-                s.stored += articles.filter(\.isNew).count
-                s.duplicates += articles.count { !$0.isNew }
-            case .failed(let failure):
-                if s.firstFailure == nil { s.firstFailure = failure }
-            case .alreadyRecorded(let recorded, _, let failure):
-                if let failure, s.firstFailure == nil { s.firstFailure = failure }
-                if recorded != "failed" { s.stored += 1 }
-            }
-            return s.done && s.finished == s.produced && Self.claimFinish(&s)
-        }
-    }
-
-    private static func claimFinish(_ s: inout State) -> Bool {
-        guard !s.finishedOnce else { return false }
-        s.finishedOnce = true
-        return true
-    }
-
-    /// What the chunks came to: articles new and already stored, and the first failure.
-    var totals: (stored: Int, duplicates: Int, failure: IngestFailure?) { state.withLock { ($0.stored, $0.duplicates, $0.firstFailure) } }
-}
-
 /// The database writer. Collects parsed files into batches (flush at `batchSize` files or
 /// `flushInterval` after the first one, whichever comes first) and writes each batch in one
 /// transaction on one of `writerConnections` lanes, each with its own connection, so the
@@ -97,23 +18,17 @@ public final class ChunkedFile: Sendable {
 /// new connection; nothing is dropped. Only an error about a row's data (SQLSTATE classes 22
 /// and 23, 54000) isolates the offending file by writing the batch one file at a time.
 public final class BatchWriter: @unchecked Sendable {
-    // @unchecked: the properties below are read and written only on `queue` (the coordinator);
-    // each lane's connection only on that lane's queue.
+    // @unchecked: `machine`, `timer` and `lastFailure` are read and written only on `queue`
+    // (the coordinator); each lane's connection only on that lane's queue.
     private let queue = DispatchQueue(label: "newsd.writer", qos: .default)
-    private var pending: BoundedQueue<PendingWrite>
-    /// Files submitted since the coordinator last looked, and what it published of its state:
-    /// `submit` wakes the coordinator only when it would not look soon anyway (see `Intake`).
-    private let intake: Mutex<Intake>
+    private var machine: WriterStateMachine<PendingWrite>
+    private let intake: Mutex<WriterIntake<PendingWrite>>
     private var timer: DispatchSourceTimer?
-    private var backingOff = false
-    private var backoffMilliseconds: Int
-    private var stopping = false
+    /// The error that began the current pause, for its log line.
+    private var lastFailure: (any Error)?
     private let waiting = Atomic<Int>(0)
     private let capacity: Int
-    private var batchSize: Int
-    private var flushInterval: Int
     private let lanes: [Lane]
-    private var idle: [Int]
     /// Transient failures so far, on any lane. A lane whose connection predates the latest one
     /// reconnects before writing: the server that failed one connection has most likely dropped
     /// the others too, and finding out by failing again would cost another backoff.
@@ -121,44 +36,13 @@ public final class BatchWriter: @unchecked Sendable {
 
     private let conninfo: String
     private let connectTimeout: Int
-    private let retryInitial: Int
-    private let retryMax: Int
     private let finisher: Finisher
     private let duplicates: NearDuplicateTracker
     private let stats: IngestStats
     private let logger: Logger
     private let metrics: NewsdMetrics?
-
     /// Told after each successful connection, once migrations have been applied.
     private let readiness: Readiness?
-
-    /// The hand-off from the parse workers to the coordinator. Waking the coordinator for each
-    /// file cost a thread wake-up and a context switch per file; now `submit` only appends, and
-    /// wakes it when nothing else will make it look: no timer armed, a lane idle, not backing
-    /// off, or a timer armed but a full batch waiting. Every coordinator entry that may flush
-    /// takes the intake first (`absorb`) and publishes its state last (`publish`), under the
-    /// same lock, so a file is never left behind.
-    private struct Intake {
-        var files: [PendingWrite] = []
-        /// A wake-up is queued on the coordinator and has not taken the intake yet.
-        var woken = false
-        /// The coordinator will look again by itself: every lane busy (a lane's end
-        /// schedules) or backing off (the pause's end flushes).
-        var willLook = false
-        /// A flush timer is armed.
-        var timerArmed = false
-        /// Files in the coordinator's queue, and the batch size.
-        var pending = 0
-        var batchSize: Int
-
-        /// Whether a file just appended needs a wake-up.
-        mutating func needsWakeUp() -> Bool {
-            if woken || willLook || files.isEmpty { return false }
-            if timerArmed && pending + files.count < batchSize { return false }
-            woken = true
-            return true
-        }
-    }
 
     /// One writer connection and the serial queue that owns it.
     private final class Lane: @unchecked Sendable {
@@ -174,8 +58,7 @@ public final class BatchWriter: @unchecked Sendable {
         }
     }
 
-    /// What a lane made of a batch: outcomes for the files written, and, after a transient
-    /// error, the error and the files still to write.
+    /// What a lane made of a batch: after a transient error, the error and the files still to write.
     private struct LaneResult {
         var transient: (any Error)?
         var unwritten: [PendingWrite] = []
@@ -189,19 +72,16 @@ public final class BatchWriter: @unchecked Sendable {
     ) {
         self.metrics = metrics
         self.readiness = readiness
-        // Claimed files, and the chunks of large files in flight (Daemon.maxChunksInFlight).
-        pending = BoundedQueue(capacity: config.maxInFlight + 256)
-        intake = Mutex(Intake(batchSize: config.batchSize))
+        // Claimed files, and the chunks of large files in flight (ParseStage.maxChunksInFlight).
+        machine = WriterStateMachine(
+            lanes: config.writerConnections, capacity: config.maxInFlight + ParseStage.maxChunksInFlight, batchSize: config.batchSize,
+            flushIntervalMilliseconds: config.flushIntervalMilliseconds, retryInitialMilliseconds: config.retryInitialMilliseconds,
+            retryMaxMilliseconds: config.retryMaxMilliseconds)
+        intake = Mutex(WriterIntake(batchSize: config.batchSize))
         capacity = config.maxInFlight
-        batchSize = config.batchSize
-        flushInterval = config.flushIntervalMilliseconds
         lanes = (0..<max(1, config.writerConnections)).map(Lane.init)
-        idle = Array(lanes.indices.reversed())
         conninfo = config.databaseURL
         connectTimeout = config.connectTimeoutSeconds
-        retryInitial = config.retryInitialMilliseconds
-        retryMax = config.retryMaxMilliseconds
-        backoffMilliseconds = config.retryInitialMilliseconds
         self.finisher = finisher
         self.duplicates = NearDuplicateTracker(maxDistance: config.duplicateMaxDistance)
         self.stats = stats
@@ -214,38 +94,7 @@ public final class BatchWriter: @unchecked Sendable {
         var write = write
         write.record.makeRows()
         waiting.add(1, ordering: .relaxed)
-        let wake = intake.withLock { i -> Bool in
-            i.files.append(write)
-            return i.needsWakeUp()
-        }
-        if wake { queue.async { self.schedule() } }
-    }
-
-    /// On the coordinator: moves the submitted files into `pending`.
-    private func absorb() {
-        let files = intake.withLock { i -> [PendingWrite] in
-            i.woken = false
-            defer { i.files.removeAll(keepingCapacity: true) }
-            return i.files
-        }
-        for write in files where !pending.push(write) {
-            // Cannot happen while claims are bounded by maxInFlight; keep the file safe anyway.
-            pending.pushFront(contentsOf: [write])
-            logger.error("writer queue over capacity", metadata: ["file": "\(write.file.display)"])
-        }
-    }
-
-    /// On the coordinator, after anything that may change when it looks again: tells `submit`,
-    /// and wakes itself if files arrived meanwhile that no one else will pick up.
-    private func publish() {
-        let wake = intake.withLock { i -> Bool in
-            i.willLook = idle.isEmpty || backingOff
-            i.timerArmed = timer != nil
-            i.pending = pending.count
-            i.batchSize = batchSize
-            return i.needsWakeUp()
-        }
-        if wake { queue.async { self.schedule() } }
+        if intake.withLock({ $0.append(write) }) { queue.async { self.step { $0.schedule() } } }
     }
 
     /// Files waiting for the database (queued or in a batch being written) and the
@@ -256,91 +105,108 @@ public final class BatchWriter: @unchecked Sendable {
 
     /// Applies reloadable settings.
     func reconfigure(batchSize: Int, flushIntervalMilliseconds: Int) {
-        queue.async {
-            self.batchSize = batchSize
-            self.flushInterval = flushIntervalMilliseconds
-            self.schedule()
-        }
+        queue.async { self.step { $0.reconfigure(batchSize: batchSize, flushIntervalMilliseconds: flushIntervalMilliseconds) } }
     }
 
     /// Stops waiting for full batches: everything pending is written as soon as possible.
     func beginShutdown() {
-        queue.async {
-            self.stopping = true
-            self.schedule()
-        }
+        queue.async { self.step { $0.beginShutdown() } }
     }
 
     /// Connects (and migrates) the first lane now, so start-up can report the database state
     /// early. Returns immediately; failures go through the usual backoff.
     func connectEarly() {
-        queue.async { self.connectIdleLane() }
+        queue.async { self.step { $0.connectEarly() } }
     }
 
-    /// On the coordinator: connects an idle lane (after start-up or a backoff with nothing to write).
-    private func connectIdleLane() {
-        guard let l = idle.popLast() else { return }
-        let lane = lanes[l]
-        lane.queue.async {
-            let failure: (any Error)?
-            do {
-                _ = try self.ensureConnection(lane)
-                failure = nil
-            } catch {
-                failure = error
-            }
-            self.queue.async {
-                self.idle.append(l)
-                if let failure { self.failedTransiently(failure, batch: []) } else { self.schedule() }
-            }
+    /// On the coordinator: takes the files submitted so far, applies `event` to the state
+    /// machine, carries out what it says, and tells `submit` what it will do next.
+    private func step(_ event: (inout WriterStateMachine<PendingWrite>) -> [WriterStateMachine<PendingWrite>.Action]) {
+        for write in machine.absorb(intake.withLock { $0.take() }) {
+            logger.error("writer queue over capacity", metadata: ["file": "\(write.file.display)"])
         }
+        for action in event(&machine) { perform(action) }
+        if intake.withLock({ $0.publish(machine) }) { queue.async { self.step { $0.schedule() } } }
     }
 
-    private func schedule() {
-        absorb()
-        defer { publish() }
-        guard !backingOff, !pending.isEmpty, !idle.isEmpty else { return }
-        if stopping || pending.count >= batchSize || flushInterval == 0 {
-            flush()
-        } else if timer == nil {
-            let t = DispatchSource.makeTimerSource(queue: queue)
-            t.schedule(deadline: .now() + .milliseconds(flushInterval))
-            t.setEventHandler { [weak self] in
-                guard let self else { return }
-                self.timer?.cancel()
-                self.timer = nil
-                self.flush()
-            }
-            timer = t
-            t.resume()
-        }
-    }
-
-    /// Hands batches to idle lanes: full ones, or whatever waits when the timer fired.
-    private func flush() {
-        absorb()
-        timer?.cancel()
-        timer = nil
-        while !backingOff, !pending.isEmpty, let l = idle.popLast() {
-            let batch = pending.pop(upTo: batchSize)
+    private func perform(_ action: WriterStateMachine<PendingWrite>.Action) {
+        switch action {
+        case .write(let batch, let l):
             let lane = lanes[l]
             lane.queue.async {
                 let result = self.write(batch, on: lane)
                 self.queue.async {
-                    self.idle.append(l)
                     if let error = result.transient {
-                        self.failedTransiently(error, batch: result.unwritten)
+                        let again = self.failed(error, batch: result.unwritten)
+                        self.step { $0.laneFinished(l, failed: true, unwritten: again) }
                     } else {
-                        self.backoffMilliseconds = self.retryInitial
                         self.stats.recordWriteSuccess()
+                        self.step { $0.laneFinished(l, failed: false) }
                     }
-                    self.schedule()
                 }
             }
-            // A partial batch waits for the timer unless we are shutting down.
-            if !stopping && pending.count < batchSize { break }
+        case .connect(let l):
+            let lane = lanes[l]
+            lane.queue.async {
+                let failure: (any Error)?
+                do {
+                    _ = try self.ensureConnection(lane)
+                    failure = nil
+                } catch {
+                    failure = error
+                }
+                self.queue.async {
+                    if let failure { _ = self.failed(failure, batch: []) }
+                    self.step { $0.connectFinished(l, failed: failure != nil) }
+                }
+            }
+        case .armTimer(let ms):
+            let t = DispatchSource.makeTimerSource(queue: queue)
+            t.schedule(deadline: .now() + .milliseconds(ms))
+            t.setEventHandler { [weak self] in
+                guard let self else { return }
+                self.timer?.cancel()
+                self.timer = nil
+                self.step { $0.timerFired() }
+            }
+            timer = t
+            t.resume()
+        case .cancelTimer:
+            timer?.cancel()
+            timer = nil
+        case .backOff(let ms):
+            let error = lastFailure
+            logger.warning(
+                error?.isTransientDatabaseError ?? true
+                    ? "database unavailable; keeping files claimed and retrying"
+                    : "database refuses newsd's writes (schema, privileges?); keeping files claimed and retrying",
+                metadata: [
+                    "error": "\(error.map { "\($0)" } ?? "")", "retry_in_ms": "\(ms)", "waiting": "\(machine.pending.count)",
+                    "sqlstate": "\(error?.postgresError?.sqlState ?? "")",
+                ])
+            queue.asyncAfter(deadline: .now() + .milliseconds(ms)) { self.step { $0.backoffEnded() } }
         }
-        schedule()
+    }
+
+    /// On the coordinator, after a transient failure: counts and shows it; returns the files
+    /// to retry, each with one more attempt.
+    private func failed(_ error: any Error, batch: [PendingWrite]) -> [PendingWrite] {
+        lastFailure = error
+        let message = "\(error)"
+        // Unreachable: reconnecting. Reachable but refusing what newsd needs (schema,
+        // privileges): an error that someone must fix, shown as such in status.
+        stats.setDatabase(error.isTransientDatabaseError ? .reconnecting : .error, error: message)
+        if error.isTransientDatabaseError { metrics?.transientErrors.increment() } else { metrics?.refusedErrors.increment() }
+        if !batch.isEmpty {
+            stats.recordWriteFailure(message)
+            stats.recordRetry()
+        }
+        return batch.map { item in
+            var again = item
+            again.file.attempts += 1
+            again.record.attempts += 1
+            return again
+        }
     }
 
     /// On the lane's queue.
@@ -414,44 +280,5 @@ public final class BatchWriter: @unchecked Sendable {
         failed.record.content = .failure(IngestFailure(.databaseRejected, reason))
         failed.record.rows = nil
         return write([failed], on: lane)
-    }
-
-    /// On the coordinator: keeps the files, in order, and retries after a growing pause.
-    private func failedTransiently(_ error: any Error, batch: [PendingWrite]) {
-        pending.pushFront(contentsOf: batch.map { item in
-            var again = item
-            again.file.attempts += 1
-            again.record.attempts += 1
-            return again
-        })
-        let message = "\(error)"
-        // Unreachable: reconnecting. Reachable but refusing what newsd needs (schema,
-        // privileges): an error that someone must fix, shown as such in status.
-        stats.setDatabase(error.isTransientDatabaseError ? .reconnecting : .error, error: message)
-        if !batch.isEmpty { stats.recordWriteFailure(message) }
-        if error.isTransientDatabaseError { metrics?.transientErrors.increment() } else { metrics?.refusedErrors.increment() }
-        if !batch.isEmpty { stats.recordRetry() }
-        if backingOff { return }  // another lane failed too; one pause is enough (published then)
-        logger.warning(
-            error.isTransientDatabaseError
-                ? "database unavailable; keeping files claimed and retrying"
-                : "database refuses newsd's writes (schema, privileges?); keeping files claimed and retrying",
-            metadata: [
-                "error": "\(message)", "retry_in_ms": "\(backoffMilliseconds)", "waiting": "\(pending.count)",
-                "sqlstate": "\(error.postgresError?.sqlState ?? "")",
-            ])
-        backingOff = true
-        publish()
-        let delay = backoffMilliseconds
-        backoffMilliseconds = min(retryMax, backoffMilliseconds * 2)
-        queue.asyncAfter(deadline: .now() + .milliseconds(delay)) {
-            self.backingOff = false
-            self.absorb()
-            if self.pending.isEmpty {
-                self.connectIdleLane()
-            } else {
-                self.flush()
-            }
-        }
     }
 }
