@@ -13,6 +13,10 @@ let package = Package(
     products: [
         .executable(name: "newsd", targets: ["newsd"]),
         .executable(name: "newsctl", targets: ["newsctl"]),
+        // Libraries for the benchmarks' package (Benchmarks/), which depends on this one by path.
+        .library(name: "NewsCore", targets: ["NewsCore"]),
+        .library(name: "PostgresClient", targets: ["PostgresClient"]),
+        .library(name: "TestSupport", targets: ["TestSupport"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -86,18 +90,9 @@ let package = Package(
             ]
         ),
 
+        // The benchmarks (extract-bench, ingest-bench, dedup-bench) are a package of their own,
+        // Benchmarks/Package.swift, which uses the library products above.
         // Unit tests: no database.
-        // Benchmark: HTML extraction quality and speed on an evaluation set.
-        .executableTarget(name: "extract-bench", dependencies: ["NewsCore"]),
-        .executableTarget(
-            name: "ingest-bench",
-            dependencies: [
-                "NewsCore", "PostgresClient", "TestSupport",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-            ]),
-        .executableTarget(
-            name: "dedup-bench",
-            dependencies: ["NewsCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]),
 
         .testTarget(name: "NewsProtocolTests", dependencies: ["NewsProtocol"]),
         .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore", "TestSupport"]),
@@ -112,6 +107,7 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: ["NewsProtocol", "PostgresClient", "TestSupport"]
         ),
+        // Shared by the tests and by Benchmarks/ingest-bench (a library product above).
         .target(name: "TestSupport", dependencies: ["PostgresClient"], path: "Tests/TestSupport"),
     ],
     swiftLanguageModes: [.v6]

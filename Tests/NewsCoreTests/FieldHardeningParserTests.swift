@@ -12,7 +12,7 @@ import Testing
     /// a million blank lines, deep nesting, …) of 1 MB ends with its outcome. Before, the many-`<`
     /// body scanned to the end for `>` after every `<` (hours at 1 MB) and the many-attribute
     /// `<p>` was quadratic inside libxml2. The time limit is a liveness bound: a normal 1 MB
-    /// article takes about 40 ms (`ingest-bench --pathological` prints each one's time).
+    /// article takes about 40 ms (Benchmarks' `ingest-bench --pathological` prints each one's time).
     @Test(.timeLimit(.minutes(2))) func item02_pathologicalFilesEndWithTheirOutcome() throws {
         var outcomes: [String: String] = [:]
         for input in Pathological.all(size: 1 << 20) {

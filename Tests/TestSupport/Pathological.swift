@@ -1,6 +1,6 @@
 /// Files shaped to make a parser slow: one per format and shape, each about `size` bytes. The
 /// hardening tests drop them (each must end with its outcome, none may hold a worker), and
-/// `ingest-bench --pathological` times each next to a normal article of the same size.
+/// `ingest-bench --pathological` (Benchmarks/) times each next to a normal article of the same size.
 public enum Pathological {
     /// A named input.
     public struct Input: Sendable {

@@ -11,10 +11,10 @@
 /// Each band's table holds the fingerprints themselves, sorted by key (counting sort), with an
 /// offset per key, so a probe reads the candidates where the offset points rather than their
 /// positions in a list of all fingerprints: past a few hundred thousand entries the tables
-/// outgrow the CPU's caches and each extra load is a miss (dedup-bench at 520,000, same day: 38,000 →
-/// 53,000 look-ups/s). Tables are rebuilt when the entries added since the last build exceed
-/// an eighth of the total or 8,192, whichever is less; newer entries are scanned one by one
-/// meanwhile.
+/// outgrow the CPU's caches and each extra load is a miss (Benchmarks/dedup-bench at 520,000,
+/// same day: 38,000 → 53,000 look-ups/s). Tables are rebuilt when the entries added since the
+/// last build exceed an eighth of the total or 8,192, whichever is less; newer entries are
+/// scanned one by one meanwhile.
 public struct NearDuplicateIndex: Sendable {
     /// The largest radius the index answers exactly (⌊11/3⌋ = 3 bits per band).
     public static let maxSupportedDistance = 11

@@ -204,7 +204,7 @@ public struct HTMLArticleExtractor: Sendable {
         }
         // Other containers elsewhere on the page holding at least a couple of real paragraphs
         // (score 4, and a tenth of the best): leads, text after gallery or ad slots, split
-        // templates. Thresholds chosen on html-dev with extract-bench (README).
+        // templates. Thresholds chosen on html-dev with Benchmarks/extract-bench (README).
         for candidate in byScore where candidate.score >= max(4, top.score * 0.1) {
             let n = candidate.node
             if containers.contains(where: { isDescendant(n, of: $0) || isDescendant($0, of: n) }) { continue }

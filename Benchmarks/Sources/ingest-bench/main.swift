@@ -76,8 +76,27 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Where to write the JSON report.")
     var json = "ingest-bench.json"
 
-    @Option(help: "Folder holding the newsd and newsctl to measure (default: beside this program).")
+    @Option(help: "Folder holding the newsd and newsctl to measure (default: the main package's .build/release, or .build/debug for a debug build of this program).")
     var binDir: String?
+
+    /// Where newsd and newsctl are: --bin-dir, or the main package's own build folder (the
+    /// repository root's .build, not Benchmarks/.build, where this program is built), in the
+    /// same configuration as this program. They must have been built there first
+    /// (`swift build -c release --product newsd`, then `--product newsctl`, at the root).
+    func newsdBinDir() throws -> String {
+        if let binDir { return binDir }
+        #if DEBUG
+        let configuration = "debug"
+        #else
+        let configuration = "release"
+        #endif
+        let dir = repositoryRoot.appendingPathComponent(".build/" + configuration).path
+        for program in ["newsd", "newsctl"] where !FileManager.default.isExecutableFile(atPath: dir + "/" + program) {
+            throw ValidationError(
+                "no \(program) in \(dir): build it at the repository's root (swift build -c \(configuration) --product newsd, then --product newsctl) or pass --bin-dir")
+        }
+        return dir
+    }
 
     func run() throws {
         if pathological {
@@ -96,7 +115,7 @@ struct IngestBench: ParsableCommand {
             try copyFile(generate(count), parser: DocumentParser(), enricher: Enricher(model: try LoadedModel(path: model)), to: rows)
             return
         }
-        let bin = binDir ?? (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+        let bin = try newsdBinDir()
         var report: [String: Double] = ["articles": Double(count)]
         let articles = try generate(count)
         let meanBytes = articles.map { $0.utf8.count }.reduce(0, +) / max(1, articles.count)
@@ -697,7 +716,7 @@ extension IngestBench {
     /// articles table is locked, so nothing is written and everything parsed waits. newsd's
     /// peak RSS must stay under 512 MiB (the byte budget is 256 MiB), whatever the number of files.
     func measureBigNDJSON() throws {
-        let bin = binDir ?? (CommandLine.arguments[0] as NSString).deletingLastPathComponent
+        let bin = try newsdBinDir()
         let pg = try TestPostgres.makePrivate()
         let url = try pg.createDatabase()
         try migrate(bin, url)

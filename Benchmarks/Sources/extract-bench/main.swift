@@ -6,6 +6,16 @@ import Foundation
 import NewsCore
 
 let args = CommandLine.arguments
+if args.contains("--help") || args.contains("-h") {
+    print("""
+        USAGE: extract-bench [CORPUS] [--json] [--misses]
+
+          CORPUS     evaldata.json + pages/ (default: ../shared/corpus/html-dev)
+          --json     Print JSON.
+          --misses   List the snippets missed and the ones wrongly kept.
+        """)
+    exit(0)
+}
 let corpus = args.dropFirst().first { !$0.hasPrefix("--") } ?? "../shared/corpus/html-dev"
 let jsonOut = args.contains("--json")
 let showMisses = args.contains("--misses")
