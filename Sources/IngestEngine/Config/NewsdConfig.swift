@@ -256,4 +256,18 @@ extension NewsdConfig {
         c.keywordCount = intake.keywordCount
         return c
     }
+
+    /// This configuration with what a reload applies taken from `new` (config/README.md marks
+    /// these settings reloadable); the rest needs a restart.
+    func reloaded(from new: NewsdConfig) -> NewsdConfig {
+        var c = applying(new.intake)
+        c.maxFileBytes = maxFileBytes  // the spool reads with the limit it started with
+        c.batchSize = new.batchSize
+        c.flushIntervalMilliseconds = new.flushIntervalMilliseconds
+        c.ignorePatterns = new.ignorePatterns
+        c.settleMilliseconds = new.settleMilliseconds
+        c.logLevel = new.logLevel
+        c.retention = new.retention
+        return c
+    }
 }

@@ -95,6 +95,7 @@ public final class Daemon: Sendable {
             ParseService(parse: parse, deadline: deadline),
             InboxService(watcher: watcher),
             RetentionService(retention: retention),
+            ReclassifyService(reclassifier: reclassifier),
             HangupReloadService(reloader: reloader),
             SystemdStatusService(notifier: notifier, status: status),
         ].compactMap { $0 }

@@ -70,19 +70,7 @@ public final class Reloader: Sendable {
             watcher.reconfigure(ignorePatterns: new.ignorePatterns, settleMilliseconds: new.settleMilliseconds)
             if let level = Logger.Level(rawValue: new.logLevel) { logLevel?.level = level }
             retention.update(new.retention)
-            var applied = old
-            applied.junkPatterns = new.junkPatterns
-            applied.parserMaxSeconds = new.parserMaxSeconds
-            applied.batchSize = new.batchSize
-            applied.flushIntervalMilliseconds = new.flushIntervalMilliseconds
-            applied.ignorePatterns = new.ignorePatterns
-            applied.settleMilliseconds = new.settleMilliseconds
-            applied.logLevel = new.logLevel
-            applied.classifierModel = new.classifierModel
-            applied.classifierMinConfidence = new.classifierMinConfidence
-            applied.keywordCount = new.keywordCount
-            applied.retention = new.retention
-            config.replace(with: applied)
+            config.replace(with: old.reloaded(from: new))
             let needRestart = Self.restartKeys.filter { $0.1(old, new) }.map(\.0)
             logger.notice(
                 "configuration reloaded",

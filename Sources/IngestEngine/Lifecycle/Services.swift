@@ -81,6 +81,16 @@ struct MetricsService: Service {
     }
 }
 
+/// Runs `newsctl reclassify` jobs; a running one stops at shutdown before its next batch.
+struct ReclassifyService: Service {
+    let reclassifier: Reclassifier
+
+    func run() async throws {
+        try? await gracefulShutdown()
+        reclassifier.stop()
+    }
+}
+
 /// Sweeps old archive days, failed files and ingest-log rows every hour.
 struct RetentionService: Service {
     let retention: Retention

@@ -14,6 +14,8 @@ public final class Reclassifier: Sendable {
     public static let batchSize = 200
 
     private let progress = Mutex<ReclassifyProgress?>(nil)
+    /// Set at shutdown: a running job stops before its next batch.
+    private let stopping = Atomic<Bool>(false)
     private let queue = DispatchQueue(label: "newsd.reclassify", qos: .utility)
     private let conninfo: String
     private let connectTimeout: Int
@@ -24,6 +26,10 @@ public final class Reclassifier: Sendable {
         self.connectTimeout = connectTimeoutSeconds
         self.logger = logger
     }
+
+    /// Stops a running job before its next batch (each batch is a transaction of its own, so
+    /// what it updated stays); `newsctl reclassify` again takes up the rest.
+    func stop() { stopping.store(true, ordering: .relaxed) }
 
     /// The current or last job.
     public var snapshot: ReclassifyProgress? { progress.withLock { $0 } }
@@ -58,6 +64,9 @@ public final class Reclassifier: Sendable {
             let sinceSeconds = since.map { String($0.timeIntervalSince1970) }
             var lastID = 0
             while true {
+                if stopping.load(ordering: .relaxed) {
+                    throw ReclassifyStopped()
+                }
                 let rows = try conn.query(
                     """
                     SELECT id, title, body, language FROM articles
@@ -119,4 +128,9 @@ public final class Reclassifier: Sendable {
             logger.error("reclassify failed", metadata: ["error": "\(error)"])
         }
     }
+}
+
+/// A job stopped by shutdown.
+struct ReclassifyStopped: Error, CustomStringConvertible {
+    var description: String { "stopped: newsd shut down; run newsctl reclassify again for the rest" }
 }
