@@ -40,7 +40,8 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "CNewsdSystem"),
-        // Swift wrappers for system calls: EINTR retries, errno as typed errors.
+        // The operating system as Swift values: system calls with EINTR retried and errno as
+        // SystemError, directories, inotify, sockets. The only module that imports CNewsdSystem.
         .target(name: "NewsSystem", dependencies: ["CNewsdSystem"]),
 
         // The only module that imports CLibPQ.
@@ -62,7 +63,7 @@ let package = Package(
         .target(
             name: "IngestEngine",
             dependencies: [
-                "NewsCore", "NewsProtocol", "PostgresClient", "NewsSystem", "CNewsdSystem",
+                "NewsCore", "NewsProtocol", "PostgresClient", "NewsSystem",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Configuration", package: "swift-configuration"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -85,7 +86,7 @@ let package = Package(
             name: "newsctl",
             dependencies: [
                 // IngestEngine for `explain`: the code that decides a file's fate in newsd.
-                "NewsProtocol", "NewsCore", "IngestEngine",
+                "NewsProtocol", "NewsCore", "IngestEngine", "NewsSystem",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -119,7 +120,7 @@ if ProcessInfo.processInfo.environment["NEWSD_FUZZ"] == "1" {
     package.targets.append(
         .executableTarget(
             name: "fuzz-parsers",
-            dependencies: ["NewsCore", "NewsProtocol", "IngestEngine", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["NewsCore", "NewsProtocol", "NewsSystem", "IngestEngine", .product(name: "Logging", package: "swift-log")],
             path: "Fuzz/fuzz-parsers",
             swiftSettings: [.unsafeFlags(["-parse-as-library"])]
         ))

@@ -8,6 +8,7 @@ import IngestEngine
 import Logging
 import NewsCore
 import NewsProtocol
+import NewsSystem
 
 #if canImport(Glibc)
 import Glibc

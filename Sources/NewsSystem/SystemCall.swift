@@ -46,13 +46,54 @@ public func syscall<T: FixedWidthInteger>(
     }
 }
 
+/// `syscall` for a call on a non-blocking descriptor: nil when the call would block (EAGAIN),
+/// which is not a failure but "nothing more for now".
+@inline(__always)
+public func nonBlockingSyscall<T: FixedWidthInteger>(
+    _ name: String, _ context: @autoclosure () -> String? = nil, _ body: () -> T
+) throws(SystemError) -> T? {
+    do {
+        return try syscall(name, context(), body)
+    } catch {
+        if error.errno == EAGAIN || error.errno == EWOULDBLOCK { return nil }
+        throw error
+    }
+}
+
+/// The errno values that code above NewsSystem tells apart, named as in swift-system's `Errno`,
+/// so that code needs no libc import to read a `SystemError`.
+public enum Errno {
+    /// ENOENT
+    public static let noSuchFileOrDirectory = ENOENT
+    /// EEXIST
+    public static let fileExists = EEXIST
+    /// EACCES
+    public static let permissionDenied = EACCES
+    /// EXDEV
+    public static let crossDeviceLink = EXDEV
+    /// ELOOP: what `O_NOFOLLOW` gives for a symbolic link.
+    public static let tooManySymbolicLinkLevels = ELOOP
+    /// ENXIO: what opening a socket gives.
+    public static let noSuchAddressOrDevice = ENXIO
+    /// EADDRINUSE
+    public static let addressInUse = EADDRINUSE
+}
+
+extension SystemError {
+    /// Whether the system ran short of something (descriptors, memory, buffers, space) rather
+    /// than the call's object being at fault: the same call may work later.
+    public var isResourceShortage: Bool {
+        errno == EMFILE || errno == ENFILE || errno == ENOMEM || errno == ENOBUFS || errno == ENOSPC || errno == EAGAIN
+    }
+}
+
 /// The bytes of a path or file name, for calls that need a C string. File names on Linux are
 /// bytes, not necessarily UTF-8; newsd keeps them as bytes end to end.
-public func withCString<R>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) throws -> R) rethrows -> R {
+public func withCString<R, E: Error>(_ bytes: [UInt8], _ body: (UnsafePointer<CChar>) throws(E) -> R) throws(E) -> R {
     var copy = bytes
     copy.append(0)
-    return try copy.withUnsafeBufferPointer { buf in
-        try buf.withMemoryRebound(to: CChar.self) { try body($0.baseAddress!) }
+    return try copy.withUnsafeBufferPointer { (buf) throws(E) -> R in
+        try buf.withMemoryRebound(to: CChar.self) { (chars) throws(E) -> R in try body(chars.baseAddress!) }
     }
 }
 
@@ -83,6 +124,12 @@ public func displayName(_ bytes: [UInt8]) -> String {
         }
     }
     return out
+}
+
+/// Whether `name` matches the shell glob `pattern` (fnmatch(3) with no flags: `*` and `?` match
+/// a leading dot and a slash too).
+public func fileNameMatches(_ pattern: String, _ name: [UInt8]) -> Bool {
+    withCString(name) { fnmatch(pattern, $0, 0) == 0 }
 }
 
 /// Process-wide memory settings.
@@ -116,6 +163,14 @@ public enum ProcessMemory {
         raiseOpenFileLimit()
     }
 
+    /// The soft limit on open descriptors (RLIMIT_NOFILE), nil when it cannot be read;
+    /// `UInt64.max` when there is none (RLIM_INFINITY).
+    public static func openFileLimit() -> UInt64? {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return nil }
+        return limit.rlim_cur == rlim_t.max ? UInt64.max : UInt64(limit.rlim_cur)
+    }
+
     /// Raises the soft limit on open descriptors to the hard limit (systemd's default soft
     /// limit is 1,024, its hard limit far higher; newsd's unit sets both with LimitNOFILE=).
     /// Returns the soft limit in force afterwards.
@@ -129,5 +184,17 @@ public enum ProcessMemory {
             if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { return UInt64(raised.rlim_max) }
         }
         return UInt64(limit.rlim_cur)
+    }
+
+    /// The size of a memory page (sysconf `_SC_PAGESIZE`): the unit of /proc's resident sizes.
+    public static var pageSize: Int { sysconf(Int32(_SC_PAGESIZE)) }
+}
+
+/// Process-wide signal dispositions.
+public enum ProcessSignals {
+    /// Ignores SIGPIPE: a write to a socket whose peer has gone then fails with EPIPE rather
+    /// than ending the process.
+    public static func ignoreBrokenPipes() {
+        signal(SIGPIPE, SIG_IGN)
     }
 }

@@ -54,7 +54,7 @@ public final class SystemdNotifier: Sendable {
         let sent = withUnsafePointer(to: &addr) { p in
             p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
                 payload.withUnsafeBytes { raw in
-                    retryingEINTR { sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), sa, socklen_t(length)) }
+                    try? syscall("sendto", path) { sendto(fd, raw.baseAddress, raw.count, Int32(MSG_NOSIGNAL), sa, socklen_t(length)) }
                 }
             }
         }
@@ -68,12 +68,5 @@ public final class SystemdNotifier: Sendable {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         let usec = UInt64(ts.tv_sec) * 1_000_000 + UInt64(ts.tv_nsec) / 1000
         return notify("RELOADING=1\nMONOTONIC_USEC=\(usec)")
-    }
-
-    private func retryingEINTR(_ call: () -> Int) -> Int {
-        while true {
-            let r = call()
-            if r >= 0 || errno != EINTR { return r }
-        }
     }
 }

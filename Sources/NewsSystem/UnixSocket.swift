@@ -11,10 +11,12 @@ public enum UnixSocket {
         var groups = [gid_t](repeating: 0, count: 64)
         for _ in 0..<2 {
             var length = socklen_t(groups.count * MemoryLayout<gid_t>.size)
-            if getsockopt(fd, SOL_SOCKET, soPeerGroups, &groups, &length) == 0 {
+            do {
+                try syscall("getsockopt", "SO_PEERGROUPS") { getsockopt(fd, SOL_SOCKET, soPeerGroups, &groups, &length) }
                 return Array(groups.prefix(Int(length) / MemoryLayout<gid_t>.size))
+            } catch {
+                guard error.errno == ERANGE else { return [] }
             }
-            guard errno == ERANGE else { return [] }
             groups = [gid_t](repeating: 0, count: Int(length) / MemoryLayout<gid_t>.size + 1)
         }
         return []
@@ -25,8 +27,8 @@ public enum UnixSocket {
 
     /// Calls `body` with a `sockaddr_un` for `path`, or throws ENAMETOOLONG.
     public static func withAddress<R>(
-        _ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) throws -> R
-    ) throws -> R {
+        _ path: String, _ body: (UnsafePointer<sockaddr>, socklen_t) throws(SystemError) -> R
+    ) throws(SystemError) -> R {
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
         let bytes = Array(path.utf8)
@@ -37,40 +39,30 @@ public enum UnixSocket {
             for (i, b) in bytes.enumerated() { raw[i] = b }
             raw[bytes.count] = 0
         }
-        return try withUnsafePointer(to: &addr) { p in
-            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                try body($0, socklen_t(MemoryLayout<sockaddr_un>.size))
+        return try withUnsafePointer(to: &addr) { (p) throws(SystemError) -> R in
+            try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { (sa) throws(SystemError) -> R in
+                try body(sa, socklen_t(MemoryLayout<sockaddr_un>.size))
             }
         }
     }
 
     /// A new close-on-exec stream socket.
-    public static func makeStreamSocket() throws -> Int32 {
+    public static func makeStreamSocket() throws(SystemError) -> Int32 {
         try syscall("socket") { socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
     }
 
     /// Connects `fd` to `path`.
-    public static func connect(_ fd: Int32, to path: String) throws {
-        try withAddress(path) { addr, len in
+    public static func connect(_ fd: Int32, to path: String) throws(SystemError) {
+        try withAddress(path) { (addr, len) throws(SystemError) in
             _ = try syscall("connect", path) { Glibc.connect(fd, addr, len) }
         }
     }
 
-    /// Sets send and receive time-outs on a socket.
-    public static func setTimeouts(_ fd: Int32, seconds: Double) {
-        var tv = timeval(tv_sec: Int(seconds), tv_usec: Int((seconds - Double(Int(seconds))) * 1_000_000))
-        _ = setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-        _ = setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, socklen_t(MemoryLayout<timeval>.size))
-    }
-
-    /// Writes all of `bytes`, retrying short writes and EINTR.
-    public static func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws {
-        var offset = 0
-        while offset < bytes.count {
-            let n = try bytes.withUnsafeBytes { raw in
-                try syscall("send") { send(fd, raw.baseAddress! + offset, raw.count - offset, Int32(MSG_NOSIGNAL)) }
-            }
-            offset += n
-        }
+    /// Whether a process accepts connections on the socket at `path` (a socket file left by a
+    /// process that ended accepts none).
+    public static func isAnswered(at path: String) -> Bool {
+        guard let probe = try? makeStreamSocket() else { return false }
+        defer { Socket.close(probe) }
+        return (try? connect(probe, to: path)) != nil
     }
 }

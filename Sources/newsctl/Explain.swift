@@ -3,6 +3,7 @@ import Foundation
 import IngestEngine
 import NewsCore
 import NewsProtocol
+import NewsSystem
 
 struct Explain: AsyncParsableCommand {
     static let configuration = CommandConfiguration(

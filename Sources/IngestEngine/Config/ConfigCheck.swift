@@ -1,5 +1,6 @@
 import Foundation
 import NewsCore
+import NewsSystem
 
 extension NewsdConfig {
     /// What `newsd check-config` checks beyond the values' types and ranges, by doing what
@@ -25,7 +26,7 @@ extension NewsdConfig {
         } catch {
             found.append(ConfigLoadError(key: "control.adminUsers", problem: "\(error)"))
         }
-        if !socketGroup.isEmpty, UInt32(socketGroup) == nil, getgrnam(socketGroup) == nil {
+        if !socketGroup.isEmpty, UInt32(socketGroup) == nil, UserDatabase.groupID(named: socketGroup) == nil {
             found.append(ConfigLoadError(key: "control.group", problem: "no group named \"\(socketGroup)\""))
         }
         if !metricsListen.isEmpty {

@@ -17,28 +17,26 @@ extension NewsdConfig {
     /// belongs.
     static func checkFile(_ file: String) throws {
         // Not blocking: a FIFO named as the configuration must not hang start-up.
-        let fd = open(file, O_RDONLY | O_CLOEXEC | O_NONBLOCK)
-        if fd < 0 {
-            let e = errno
-            if e == ENOENT { throw ConfigLoadError(key: "--config", problem: "no such file: \(file)") }
-            let why = String(cString: strerror(e)).lowercased()
-            let hint = e == EACCES ? " (newsd's user reads it through group newsd: chgrp newsd, chmod 0640)" : ""
-            throw ConfigLoadError(key: "--config", problem: "cannot read \(file): \(why)\(hint)")
+        let opened: OpenFile
+        do {
+            opened = try FileSystem.openForReading(atPath: file)
+        } catch {
+            if error.errno == Errno.noSuchFileOrDirectory { throw ConfigLoadError(key: "--config", problem: "no such file: \(file)") }
+            let hint = error.errno == Errno.permissionDenied ? " (newsd's user reads it through group newsd: chgrp newsd, chmod 0640)" : ""
+            throw ConfigLoadError(key: "--config", problem: "cannot read \(file): \(error.message.lowercased())\(hint)")
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0, st.st_mode & S_IFMT == S_IFREG else {
+        guard let st = try? opened.status(), st.kind == .regular else {
             throw ConfigLoadError(key: "--config", problem: "\(file) is not a regular file")
         }
-        guard st.st_size <= maxFileBytes else {
-            throw ConfigLoadError(key: "--config", problem: "\(file) is \(st.st_size) bytes; a configuration file is at most 1 MiB")
+        guard st.size <= maxFileBytes else {
+            throw ConfigLoadError(key: "--config", problem: "\(file) is \(st.size) bytes; a configuration file is at most 1 MiB")
         }
-        var data = [UInt8](repeating: 0, count: Int(st.st_size))
+        var data = [UInt8](repeating: 0, count: Int(st.size))
         var got = 0
         while got < data.count {
             let n: Int
             do {
-                n = try syscall("read", file) { data.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + got, $0.count - got) } }
+                n = try opened.read(into: &data, from: got)
             } catch {
                 throw ConfigLoadError(key: "--config", problem: "cannot read \(file): \(error.message.lowercased())")
             }

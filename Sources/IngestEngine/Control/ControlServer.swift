@@ -1,30 +1,9 @@
-import CNewsdSystem
 @preconcurrency import Dispatch
 import Foundation
 import Logging
 import NewsProtocol
 import NewsSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
-
-/// Who is on the other end of a control connection (SO_PEERCRED).
-public struct PeerCredentials: Sendable, Equatable {
-    public var pid: Int32
-    public var uid: UInt32
-    /// The peer's supplementary groups (SO_PEERGROUPS), as the kernel holds them.
-    public var groups: [UInt32]
-    public var gid: UInt32
-
-    public init(pid: Int32, uid: UInt32, gid: UInt32, groups: [UInt32] = []) {
-        self.groups = groups
-        self.pid = pid
-        self.uid = uid
-        self.gid = gid
-    }
-}
 
 /// Who may run commands that change newsd's state.
 public struct AccessPolicy: Sendable, Equatable {
@@ -38,14 +17,12 @@ public struct AccessPolicy: Sendable, Equatable {
 
     /// Resolves `control.adminUsers` (names or numbers) and `control.adminGroup` (a name or
     /// number; empty: none); unknown names are an error.
-    public init(adminUsers: [String], adminGroup: String = "", ownUID: UInt32 = geteuid()) throws {
+    public init(adminUsers: [String], adminGroup: String = "", ownUID: UInt32 = UserDatabase.effectiveUserID) throws {
         adminGroupName = adminGroup
         if adminGroup.isEmpty {
             adminGID = nil
-        } else if let gid = UInt32(adminGroup) {
+        } else if let gid = UInt32(adminGroup) ?? UserDatabase.groupID(named: adminGroup) {
             adminGID = gid
-        } else if let gr = getgrnam(adminGroup) {
-            adminGID = gr.pointee.gr_gid
         } else {
             throw ConfigLoadError(key: "control.adminGroup", problem: "no group named \"\(adminGroup)\"")
         }
@@ -56,10 +33,8 @@ public struct AccessPolicy: Sendable, Equatable {
         }
         var uids: Set<UInt32> = [0, ownUID]
         for user in adminUsers {
-            if let uid = UInt32(user) {
+            if let uid = UInt32(user) ?? UserDatabase.userID(named: user) {
                 uids.insert(uid)
-            } else if let pw = getpwnam(user) {
-                uids.insert(pw.pointee.pw_uid)
             } else {
                 throw ConfigLoadError(key: "control.adminUsers", problem: "no user named \"\(user)\"")
             }
@@ -77,8 +52,8 @@ public struct AccessPolicy: Sendable, Equatable {
     /// Nil when `peer` may run `command`, else the refusal.
     public func check(_ command: ControlCommand, _ peer: PeerCredentials) -> ControlErrorBody? {
         guard !command.isReadOnly, !isAdmin(peer) else { return nil }
-        let own = geteuid()
-        let user = getpwuid(own).map { String(cString: $0.pointee.pw_name) } ?? "uid \(own)"
+        let own = UserDatabase.effectiveUserID
+        let user = UserDatabase.userName(own) ?? "uid \(own)"
         let group = adminGID == nil ? "" : ", a member of control.adminGroup (\(adminGroupName))"
         return ControlErrorBody(
             code: .forbidden,
@@ -152,40 +127,26 @@ public final class ControlServer: @unchecked Sendable {
     func start() throws {
         let dir = (path as NSString).deletingLastPathComponent
         try Directory.makeDirectories(dir, mode: 0o755)
-        if FileManager.default.fileExists(atPath: path) || (try? FileManager.default.destinationOfSymbolicLink(atPath: path)) != nil {
-            let probe = try UnixSocket.makeStreamSocket()
-            defer { close(probe) }
-            if (try? UnixSocket.connect(probe, to: path)) != nil {
-                throw SystemError(call: "bind", errno: EADDRINUSE, context: "\(path): another newsd is answering on this socket")
+        var gid: UInt32?
+        if !group.isEmpty {
+            guard let id = UInt32(group) ?? UserDatabase.groupID(named: group) else {
+                throw ConfigLoadError(key: "control.group", problem: "no group named \"\(group)\"")
             }
-            unlink(path)
+            gid = id
         }
-        let fd = try UnixSocket.makeStreamSocket()
-        do {
-            // Create the socket with no access, then set the configured mode: no window in
-            // which it is more open than configured.
-            let oldMask = umask(0o777)
-            defer { umask(oldMask) }
-            try UnixSocket.withAddress(path) { addr, len in
-                _ = try syscall("bind", path) { bind(fd, addr, len) }
+        if (try? FileSystem.status(atPath: path, followingLinks: false)) != nil {
+            if UnixSocket.isAnswered(at: path) {
+                throw SystemError(call: "bind", errno: Errno.addressInUse, context: "\(path): another newsd is answering on this socket")
             }
-            try syscall("chmod", path) { chmod(path, mode_t(mode)) }
-            if !group.isEmpty {
-                guard let gid = UInt32(group) ?? getgrnam(group).map({ $0.pointee.gr_gid }) else {
-                    throw ConfigLoadError(key: "control.group", problem: "no group named \"\(group)\"")
-                }
-                try syscall("chown", "\(path) to group \(group)") { chown(path, uid_t.max, gid) }
-            }
-            try syscall("listen", path) { listen(fd, 64) }
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        } catch {
-            close(fd)
-            throw error
+            try? FileSystem.removeFile(atPath: path)
         }
+        // Created with no access, then given the configured mode and group: no window in which
+        // it is more open than configured.
+        let listener = try ListeningSocket.unix(path: path, mode: UInt32(mode), group: gid, backlog: 64)
         queue.sync {
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            source.setEventHandler { [weak self] in self?.acceptAll(fd) }
-            source.setCancelHandler { close(fd) }
+            let source = DispatchSource.makeReadSource(fileDescriptor: listener.fd, queue: queue)
+            source.setEventHandler { [weak self] in self?.acceptAll(listener) }
+            source.setCancelHandler { listener.close() }
             listenSource = source
             source.resume()
         }
@@ -204,33 +165,31 @@ public final class ControlServer: @unchecked Sendable {
                 connections[fd] = nil
             }
         }
-        unlink(path)
+        try? FileSystem.removeFile(atPath: path)
     }
 
-    private func acceptAll(_ listenFD: Int32) {
+    private func acceptAll(_ listener: ListeningSocket) {
         // At most a few connections per event: under a flood of connects the backlog never
         // empties, and the requests of clients already accepted (status) must get their turn.
         for _ in 0..<16 {
-            let fd = newsd_accept(listenFD)
-            if fd < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                if code == EMFILE || code == ENFILE || code == ENOMEM || code == ENOBUFS {
+            let accepted: AcceptedConnection
+            do {
+                guard let connection = try listener.accept() else { return }  // wait for the next event
+                accepted = connection
+            } catch {
+                if error.isResourceShortage {
                     // Out of descriptors: the listening socket stays readable, so waiting for
                     // the next event would spin. Stop accepting for a moment instead.
-                    pauseAccepting("cannot accept a control connection: \(String(cString: strerror(code)))")
+                    pauseAccepting("cannot accept a control connection: \(error.message)")
                 }
-                return  // EAGAIN: wait for the next event
+                return
             }
-
-            var pid: pid_t = 0
-            var uid: uid_t = 0
-            var gid: gid_t = 0
-            guard newsd_peer_credentials(fd, &pid, &uid, &gid) == 0 else {
-                close(fd)
+            let fd = accepted.fd
+            guard let peer = accepted.peer else {
+                Socket.close(fd)
                 continue
             }
-            let peer = PeerCredentials(pid: pid, uid: uid, gid: gid, groups: policy.adminGID == nil ? [] : UnixSocket.peerGroups(fd))
+            let uid = peer.uid
             // Room: control.maxClients connections in all, and a quarter of that for any one
             // user who is not an admin, so one hostile user cannot shut the others out. Root,
             // newsd's user and the admin users have a few more, so `status` gets through. Past a
@@ -252,7 +211,7 @@ public final class ControlServer: @unchecked Sendable {
             let connection = Connection(source: source, timer: timer, uid: uid, admin: admin)
             connections[fd] = connection
             source.setEventHandler { [weak self] in self?.readable(fd, peer) }
-            source.setCancelHandler { close(fd) }
+            source.setCancelHandler { Socket.close(fd) }
             timer.schedule(deadline: .now() + requestTimeout)
             timer.setEventHandler { [weak self] in
                 self?.respond(fd, ControlResponse(ok: false, error: ControlErrorBody(code: .timeout, message: "no complete request within 5 seconds")))
@@ -269,11 +228,10 @@ public final class ControlServer: @unchecked Sendable {
     /// answered and has nothing waiting to be read (idle, or a request sent in part and
     /// stalled), of `onlyUID` if given. An admin's is closed only to make room for an admin.
     private func evictable(forAdmin: Bool, onlyUID: UInt32? = nil) -> Int32? {
-        var peek: UInt8 = 0
         for (fd, c) in connections.filter({ !$0.value.answered }).sorted(by: { $0.value.acceptedAt < $1.value.acceptedAt }) {
             if let onlyUID, c.uid != onlyUID { continue }
             if !forAdmin && c.admin { continue }
-            if recv(fd, &peek, 1, Int32(MSG_PEEK | MSG_DONTWAIT)) >= 0 { continue }  // data or EOF waiting
+            if Socket.hasInputWaiting(fd) { continue }  // data or EOF waiting
             return fd
         }
         return nil
@@ -287,9 +245,9 @@ public final class ControlServer: @unchecked Sendable {
             error: ControlErrorBody(code: .busy, message: "newsd already has \(maxClients) control connections (control.maxClients); try again"))
         if var bytes = try? Array(JSONEncoder().encode(body)) {
             bytes.append(0x0A)
-            _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress!, $0.count, Int32(MSG_NOSIGNAL | MSG_DONTWAIT)) }
+            Socket.sendNow(fd, bytes)
         }
-        close(fd)
+        Socket.close(fd)
         if Date().timeIntervalSince(lastRefusalLog) > 10 {
             lastRefusalLog = Date()
             logger.warning("control connections refused: control.maxClients reached", metadata: ["max_clients": "\(maxClients)"])
@@ -317,9 +275,11 @@ public final class ControlServer: @unchecked Sendable {
     private func readable(_ fd: Int32, _ peer: PeerCredentials) {
         guard let connection = connections[fd], !connection.answered else { return }
         var chunk = [UInt8](repeating: 0, count: 16 * 1024)
-        let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-        if n < 0 {
-            if errno == EAGAIN || errno == EINTR { return }
+        let n: Int
+        do {
+            guard let received = try Socket.receive(fd, into: &chunk) else { return }  // nothing yet
+            n = received
+        } catch {
             closeConnection(fd)
             return
         }
@@ -410,10 +370,9 @@ public final class ControlServer: @unchecked Sendable {
         encoder.outputFormatting = [.sortedKeys]
         guard var bytes = try? Array(encoder.encode(response)) else { return }
         bytes.append(0x0A)
-        let flags = fcntl(fd, F_GETFL)
-        _ = fcntl(fd, F_SETFL, flags & ~O_NONBLOCK)
-        UnixSocket.setTimeouts(fd, seconds: 1)
-        try? UnixSocket.writeAll(fd, bytes)
+        Socket.setBlocking(fd, true)
+        Socket.setTimeouts(fd, seconds: 1)
+        try? Socket.writeAll(fd, bytes)
     }
 
     private func closeConnection(_ fd: Int32) {

@@ -1,13 +1,8 @@
 @preconcurrency import Dispatch
 import Foundation
-import CNewsdSystem
 import Logging
 import NewsSystem
 import Synchronization
-
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// `metrics.listen`: a minimal HTTP/1.0 endpoint serving `GET /metrics` (Prometheus text format)
 /// on a loopback address, for a Prometheus server on the same host. Anything else gets 404 or
@@ -48,42 +43,11 @@ final class MetricsHTTPServer: @unchecked Sendable {
     }
 
     func start() throws {
-        let v6 = host.contains(":")
-        let fd = try syscall("socket") { socket(v6 ? AF_INET6 : AF_INET, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0) }
-        var one: Int32 = 1
-        setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, socklen_t(MemoryLayout<Int32>.size))
-        do {
-            /// Binds `fd` to the address held in `addr` (a sockaddr_in or sockaddr_in6).
-            func bindTo<Address>(_ addr: inout Address) throws {
-                try withUnsafePointer(to: &addr) { p in
-                    try p.withMemoryRebound(to: sockaddr.self, capacity: 1) { sa in
-                        _ = try syscall("bind", "\(host) port \(port)") { bind(fd, sa, socklen_t(MemoryLayout<Address>.size)) }
-                    }
-                }
-            }
-            if v6 {
-                var addr = sockaddr_in6()
-                addr.sin6_family = sa_family_t(AF_INET6)
-                addr.sin6_port = port.bigEndian
-                inet_pton(AF_INET6, host, &addr.sin6_addr)
-                try bindTo(&addr)
-            } else {
-                var addr = sockaddr_in()
-                addr.sin_family = sa_family_t(AF_INET)
-                addr.sin_port = port.bigEndian
-                inet_pton(AF_INET, host, &addr.sin_addr)
-                try bindTo(&addr)
-            }
-            _ = try syscall("listen") { listen(fd, 16) }
-            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
-        } catch {
-            close(fd)
-            throw error
-        }
+        let listener = try ListeningSocket.tcp(host: host, port: port, backlog: 16)
         queue.sync {
-            let s = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
-            s.setEventHandler { [weak self] in self?.acceptAll(fd) }
-            s.setCancelHandler { close(fd) }
+            let s = DispatchSource.makeReadSource(fileDescriptor: listener.fd, queue: queue)
+            s.setEventHandler { [weak self] in self?.acceptAll(listener) }
+            s.setCancelHandler { listener.close() }
             source = s
             s.resume()
         }
@@ -97,13 +61,14 @@ final class MetricsHTTPServer: @unchecked Sendable {
         }
     }
 
-    private func acceptAll(_ listenFD: Int32) {
+    private func acceptAll(_ listener: ListeningSocket) {
         while true {
-            let fd = newsd_accept(listenFD)
-            if fd < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                if code == EMFILE || code == ENFILE || code == ENOMEM || code == ENOBUFS, let source {
+            let fd: Int32
+            do {
+                guard let connection = try listener.accept() else { return }  // wait for the next event
+                fd = connection.fd
+            } catch {
+                if error.isResourceShortage, let source {
                     // The listening socket stays readable: wait a moment rather than spin.
                     source.suspend()
                     queue.asyncAfter(deadline: .now() + .milliseconds(100)) { source.resume() }
@@ -112,7 +77,7 @@ final class MetricsHTTPServer: @unchecked Sendable {
             }
             guard serving.add(1, ordering: .relaxed).newValue <= Self.maxConnections else {
                 serving.subtract(1, ordering: .relaxed)
-                close(fd)
+                Socket.close(fd)
                 continue
             }
             // A serial queue of its own: it gets a thread even when parse workers hold the pool's.
@@ -126,22 +91,21 @@ final class MetricsHTTPServer: @unchecked Sendable {
     /// Reads one request and answers it, within 2 seconds in all: a client trickling bytes
     /// cannot hold one of the `maxConnections` slots longer.
     private func serve(_ fd: Int32) {
-        defer { close(fd) }
-        _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK)  // accepted non-blocking; read with time-outs
+        defer { Socket.close(fd) }
+        Socket.setBlocking(fd, true)  // accepted non-blocking; read with time-outs
         let deadline = ContinuousClock.now + .seconds(2)
         /// Sets the socket's time-outs to what is left of the 2 s; false once nothing is.
         func timeLeft() -> Bool {
             let left = deadline - ContinuousClock.now
             guard left > .milliseconds(1) else { return false }
-            UnixSocket.setTimeouts(fd, seconds: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
+            Socket.setTimeouts(fd, seconds: Double(left.components.seconds) + Double(left.components.attoseconds) / 1e18)
             return true
         }
         var request: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 2048)
         while request.count < 8192 {
             guard timeLeft() else { return }
-            let n = recv(fd, &chunk, chunk.count, 0)
-            if n <= 0 { return }
+            guard let n = try? Socket.receive(fd, into: &chunk), n > 0 else { return }  // closed, failed or timed out
             request.append(contentsOf: chunk[0..<n])
             if request.count >= 4, request.suffix(4) == [13, 10, 13, 10] || String(decoding: request, as: UTF8.self).contains("\r\n\r\n") {
                 break
@@ -169,9 +133,7 @@ final class MetricsHTTPServer: @unchecked Sendable {
         let bytes = Array(head.utf8) + payload
         var offset = 0
         while offset < bytes.count, timeLeft() {
-            let n = bytes.withUnsafeBytes { send(fd, $0.baseAddress! + offset, $0.count - offset, Int32(MSG_NOSIGNAL)) }
-            if n < 0 && errno == EINTR { continue }
-            guard n > 0 else { return }
+            guard let n = try? Socket.send(fd, bytes, from: offset), n > 0 else { return }
             offset += n
         }
     }

@@ -129,7 +129,7 @@ public final class Daemon: Sendable {
     /// Binds the control socket (and the metrics port), then runs the group until SIGTERM,
     /// SIGINT or a finished `newsctl drain`, and returns once every service has stopped.
     public func run() async throws {
-        signal(SIGPIPE, SIG_IGN)
+        ProcessSignals.ignoreBrokenPipes()
         try control.start()
         try metricsHTTP?.start()
         var configured = services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) }

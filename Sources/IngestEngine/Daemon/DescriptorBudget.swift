@@ -1,6 +1,4 @@
-#if canImport(Glibc)
-import Glibc
-#endif
+import NewsSystem
 
 /// How newsd shares its open-file limit (RLIMIT_NOFILE, read after newsd raised the soft limit
 /// to the hard one). Control connections are the only descriptors an outsider can make newsd
@@ -36,9 +34,8 @@ public struct DescriptorBudget: Sendable, Equatable {
 
     /// The soft RLIMIT_NOFILE now (Int.max when unlimited or unknown).
     public static func currentLimit() -> Int {
-        var limit = rlimit()
-        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0, limit.rlim_cur != rlim_t.max else { return Int.max }
-        return Int(clamping: limit.rlim_cur)
+        guard let limit = ProcessMemory.openFileLimit(), limit != UInt64.max else { return Int.max }
+        return Int(clamping: limit)
     }
 
     /// Control connections the limit leaves room for, admins' reserve included.

@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import NewsProtocol
+import NewsSystem
 import Prometheus
 
 /// newsd's metrics, kept in a swift-prometheus registry and exposed in the Prometheus text format
@@ -119,8 +120,7 @@ final class ProcessGauges: Sendable {
         if let names = try? FileManager.default.contentsOfDirectory(atPath: "/proc/self/fd") {
             openFDs.set(to: Double(max(0, names.count - 1)))  // less the descriptor that lists them
         }
-        var limit = rlimit()
-        if getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 { maxFDs.set(to: Double(limit.rlim_cur)) }
+        if let limit = ProcessMemory.openFileLimit() { maxFDs.set(to: Double(limit)) }
     }
 }
 
@@ -137,19 +137,10 @@ struct ProcessStat {
         guard f.count > 22, let utime = Double(f[11]), let stime = Double(f[12]), let threads = Double(f[17]),
             let started = Double(f[19]), let vsize = Double(f[20]), let rss = Double(f[21])
         else { return nil }
-        let ticks = Double(sysconf(Int32(_SC_CLK_TCK)))
-        let page = Double(sysconf(Int32(_SC_PAGESIZE)))
+        let ticks = Double(clockTicksPerSecond)
+        let page = Double(ProcessMemory.pageSize)
         return ProcessStat(
             cpuSeconds: (utime + stime) / ticks, residentBytes: rss * page, virtualBytes: vsize, threads: threads,
             startTime: bootTime() + started / ticks)
-    }
-
-    /// Seconds since the epoch at boot: the wall clock less the time since boot, both read
-    /// now (not /proc/stat, which the unit's ProcSubset=pid hides).
-    private static func bootTime() -> Double {
-        var real = timespec(), boot = timespec()
-        clock_gettime(CLOCK_REALTIME, &real)
-        clock_gettime(CLOCK_BOOTTIME, &boot)
-        return Double(real.tv_sec - boot.tv_sec) + Double(real.tv_nsec - boot.tv_nsec) / 1e9
     }
 }

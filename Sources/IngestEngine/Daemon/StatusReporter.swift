@@ -1,10 +1,6 @@
 import Foundation
 import NewsProtocol
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Reads every stage's counters: `newsctl status`, the STATUS= line for systemd, `/readyz`,
 /// the metrics text, and whether a drain is done. It only reads; no stage depends on it.
 public final class StatusReporter: Sendable {
@@ -57,7 +53,7 @@ public final class StatusReporter: Sendable {
         }
         var report = StatusReport(
             version: NewsdVersion.current,
-            pid: getpid(),
+            pid: ProcessInfo.processInfo.processIdentifier,
             uptimeSeconds: Date().timeIntervalSince(started),
             state: state.current,
             files: .init(inbox: watcher.inboxCount(), claimed: claimed.used, failed: spool.failedCount()),

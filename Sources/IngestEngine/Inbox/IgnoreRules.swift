@@ -1,9 +1,5 @@
 import NewsSystem
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Names in the inbox that newsd leaves alone until they are renamed: hidden files and the
 /// temporary names writers use while a file is incomplete (`inbox.ignore`, shell globs).
 public struct IgnoreRules: Sendable, Equatable {
@@ -17,8 +13,6 @@ public struct IgnoreRules: Sendable, Equatable {
 
     /// Whether `name` matches any pattern.
     public func ignores(_ name: [UInt8]) -> Bool {
-        withCString(name) { n in
-            patterns.contains { fnmatch($0, n, 0) == 0 }
-        }
+        patterns.contains { fileNameMatches($0, name) }
     }
 }

@@ -5,10 +5,6 @@ import Logging
 import NewsSystem
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Finds files in the inbox and claims them, never more than the pipeline has room for.
 ///
 /// Sources of names, in order: files left in the spool by an earlier run (processed first),
@@ -32,7 +28,7 @@ public final class InboxWatcher: @unchecked Sendable {
     private var ignore: IgnoreRules
     private var settle: Int
     private var rescanInterval: Int
-    private var inotifyFD: Int32 = -1
+    private var inotify: Inotify?
     private var watch: Int32 = -1
     private var inboxCheckTimer: DispatchSourceTimer?
     /// Read by `status` from other threads.
@@ -69,21 +65,21 @@ public final class InboxWatcher: @unchecked Sendable {
     /// Starts watching: recovers the spool first, then claims from the inbox.
     func start() throws {
         slots.onRelease { [weak self] in self?.slotFreed() }
-        let fd = try syscall("inotify_init1") { inotify_init1(Int32(IN_NONBLOCK | IN_CLOEXEC)) }
+        let inotify = try Inotify()
         let wd: Int32
         do {
-            wd = try syscall("inotify_add_watch", spool.inbox.path) { inotify_add_watch(fd, spool.inbox.path, Self.watchMask) }
+            wd = try inotify.addWatch(spool.inbox.path, mask: Self.watchMask)
         } catch {
-            close(fd)
+            inotify.close()  // no source reads it yet
             throw error
         }
         queue.sync {
-            inotifyFD = fd
+            self.inotify = inotify
             watch = wd
-            let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
+            let source = DispatchSource.makeReadSource(fileDescriptor: inotify.fd, queue: queue)
             source.setEventHandler { [weak self] in self?.readEvents() }
             // The descriptor is closed only here, once the source can no longer use it.
-            source.setCancelHandler { close(fd) }
+            source.setCancelHandler { inotify.close() }
             readSource = source
             source.resume()
 
@@ -170,35 +166,23 @@ public final class InboxWatcher: @unchecked Sendable {
     }
 
     private func readEvents() {
-        var buffer = [UInt8](repeating: 0, count: 64 * 1024)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(inotifyFD, $0.baseAddress!, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                break  // EAGAIN: drained
-            }
-            if n == 0 { break }
+        // Until a read finds nothing (drained) or fails.
+        while let events = try? inotify?.readEvents(), !events.isEmpty {
             var inboxChanged = false
-            defer { if inboxChanged { checkInbox() } }
-            var offset = 0
-            while offset + 16 <= n {
-                let mask = buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 4, as: UInt32.self) }
-                let len = Int(buffer.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: offset + 12, as: UInt32.self) })
-                let nameBytes = buffer[(offset + 16)..<min(n, offset + 16 + len)]
-                let name = Array(nameBytes.prefix { $0 != 0 })
-                offset += 16 + len
-                if mask & UInt32(IN_Q_OVERFLOW) != 0 {
+            for event in events {
+                if event.mask.contains(.queueOverflow) {
                     logger.notice("inotify queue overflowed; scanning the inbox")
                     needsPass = true
                     continue
                 }
-                if mask & (UInt32(IN_IGNORED) | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF) | UInt32(IN_UNMOUNT)) != 0 {
-                    inboxChanged = true  // looked at below, once the buffer is read
+                if !event.mask.isDisjoint(with: [.ignored, .deleteSelf, .moveSelf, .unmount]) {
+                    inboxChanged = true  // looked at once every event of this read is
                     continue
                 }
-                guard !name.isEmpty else { continue }
-                if !eventNames.push(name) { needsPass = true }
+                guard !event.name.isEmpty else { continue }
+                if !eventNames.push(event.name) { needsPass = true }
             }
+            if inboxChanged { checkInbox() }
         }
         pump()
     }
@@ -246,15 +230,18 @@ public final class InboxWatcher: @unchecked Sendable {
                 stats.recordError("inbox: \(why)")
             }
         case .reopened:
-            if watch >= 0 { _ = inotify_rm_watch(inotifyFD, watch) }
-            watch = inotify_add_watch(inotifyFD, spool.inboxPath, Self.watchMask)
             problem.withLock { $0 = nil }
-            if watch < 0 {
-                let why = "cannot watch \(spool.inboxPath): \(String(cString: strerror(errno)))"
-                problem.withLock { $0 = "inbox: \(why)" }
-                logger.error("the inbox was replaced but cannot be watched; it is scanned every inbox.rescanIntervalMs", metadata: ["error": "\(why)"])
-            } else {
-                logger.notice("the inbox directory was replaced; watching the new one", metadata: ["inbox": "\(spool.inboxPath)"])
+            if let inotify {  // set by start, before anything calls this
+                if watch >= 0 { try? inotify.removeWatch(watch) }
+                do {
+                    watch = try inotify.addWatch(spool.inboxPath, mask: Self.watchMask)
+                    logger.notice("the inbox directory was replaced; watching the new one", metadata: ["inbox": "\(spool.inboxPath)"])
+                } catch {
+                    watch = -1
+                    let why = "cannot watch \(spool.inboxPath): \(error.message)"
+                    problem.withLock { $0 = "inbox: \(why)" }
+                    logger.error("the inbox was replaced but cannot be watched; it is scanned every inbox.rescanIntervalMs", metadata: ["error": "\(why)"])
+                }
             }
             while eventNames.pop() != nil {}  // names in the old directory
             scan = nil
@@ -263,8 +250,7 @@ public final class InboxWatcher: @unchecked Sendable {
         }
     }
 
-    private static let watchMask =
-        UInt32(IN_CLOSE_WRITE) | UInt32(IN_MOVED_TO) | UInt32(IN_ONLYDIR) | UInt32(IN_DELETE_SELF) | UInt32(IN_MOVE_SELF)
+    private static let watchMask: InotifyEvent.Mask = [.closeWrite, .movedTo, .onlyDirectory, .deleteSelf, .moveSelf]
 
     /// Claims as long as there are slots and candidates.
     private func pump() {
@@ -339,8 +325,8 @@ public final class InboxWatcher: @unchecked Sendable {
     /// same), never its age alone: a file stamped in the future (a clock ahead, `touch -d`, an
     /// archive's times) would otherwise never be old enough.
     private func isSettling(_ name: [UInt8]) -> Bool {
-        guard settle > 0, let st = try? spool.inbox.entryStat(name), st.st_mode & S_IFMT == S_IFREG else { return false }
-        let mtime = Double(st.st_mtim.tv_sec) + Double(st.st_mtim.tv_nsec) / 1e9
+        guard settle > 0, let st = try? spool.inbox.entryStatus(name), st.kind == .regular else { return false }
+        let mtime = st.modified.secondsSince1970
         let now = Date().timeIntervalSince1970
         let age = now - mtime
         if age * 1000 >= Double(settle) {
@@ -371,20 +357,19 @@ public final class InboxWatcher: @unchecked Sendable {
     /// What a look at a settling file saw, and when.
     private struct SettleLook {
         var size: Int64
-        var mtime: timespec
-        var ctime: timespec
+        var mtime: FileTime
+        var ctime: FileTime
         var at: Double
 
-        init(_ st: stat, at: Double = 0) {
-            size = Int64(st.st_size)
-            mtime = st.st_mtim
-            ctime = st.st_ctim
+        init(_ st: FileStatus, at: Double = 0) {
+            size = st.size
+            mtime = st.modified
+            ctime = st.changed
             self.at = at
         }
 
         func sameFile(as other: SettleLook) -> Bool {
-            size == other.size && mtime.tv_sec == other.mtime.tv_sec && mtime.tv_nsec == other.mtime.tv_nsec
-                && ctime.tv_sec == other.ctime.tv_sec && ctime.tv_nsec == other.ctime.tv_nsec
+            size == other.size && mtime == other.mtime && ctime == other.ctime
         }
     }
 

@@ -4,10 +4,6 @@ import NewsSystem
 import PostgresClient
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// How long newsd keeps what it has finished with; 0 keeps it for ever (the default).
 public struct RetentionSettings: Sendable, Equatable {
     /// `archive.retainDays`: archive/YYYY-MM-DD folders older than this many days are removed.
@@ -141,11 +137,7 @@ public final class Retention: Sendable {
             parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } }),
             let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2])
         else { return nil }
-        var t = tm()
-        t.tm_year = Int32(y - 1900)
-        t.tm_mon = Int32(m - 1)
-        t.tm_mday = Int32(d)
-        let seconds = timegm(&t)
+        let seconds = utcSeconds(year: y, month: m, day: d)
         let date = Date(timeIntervalSince1970: Double(seconds))
         guard Spool.day(date) == name else { return nil }  // 2020-02-31 is not a day
         return Int((Double(seconds) / 86_400).rounded(.down))
@@ -157,16 +149,14 @@ public final class Retention: Sendable {
         for name in names.sorted() {
             guard let day = Self.archiveDay(name), today - day > days else { continue }
             let folder = path + "/" + name
-            var st = stat()
-            guard lstat(folder, &st) == 0, st.st_mode & S_IFMT == S_IFDIR else { continue }  // a link or a file: not ours
+            guard (try? FileSystem.status(atPath: folder, followingLinks: false))?.kind == .directory else { continue }  // a link or a file: not ours
             guard let entries = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
                 report.errors.append("\(folder): cannot be listed")
                 continue
             }
             // Only files (or links) in it, or it is not a folder newsd made: left whole.
             let folders = entries.filter { entry in
-                var est = stat()
-                return lstat(folder + "/" + entry, &est) == 0 && est.st_mode & S_IFMT == S_IFDIR
+                (try? FileSystem.status(atPath: folder + "/" + entry, followingLinks: false))?.kind == .directory
             }
             if let first = folders.first {
                 report.errors.append("\(folder): holds a folder (\(first)), which newsd never makes there; left in place")
@@ -176,19 +166,27 @@ public final class Retention: Sendable {
             var kept: String?
             for entry in entries {
                 // A file or a link: the link itself, never what it points to.
-                if unlink(folder + "/" + entry) == 0 || errno == ENOENT {
+                do {
+                    try FileSystem.removeFile(atPath: folder + "/" + entry)
                     removed += 1
-                } else {
-                    kept = "\(entry): \(String(cString: strerror(errno)))"
+                } catch {
+                    if error.errno == Errno.noSuchFileOrDirectory {
+                        removed += 1
+                    } else {
+                        kept = "\(entry): \(error.message)"
+                    }
                 }
             }
             report.archiveFiles += removed
             if let kept {
                 report.errors.append("\(folder): \(kept)")
-            } else if rmdir(folder) == 0 {
-                report.archiveFolders += 1
             } else {
-                report.errors.append("\(folder): \(String(cString: strerror(errno)))")
+                do {
+                    try FileSystem.removeDirectory(atPath: folder)
+                    report.archiveFolders += 1
+                } catch {
+                    report.errors.append("\(folder): \(error.message)")
+                }
             }
         }
     }
@@ -203,8 +201,8 @@ public final class Retention: Sendable {
             if name.first == 0x2E { continue }  // .reasons, temporary files
             // The reason's time is when the file failed. Without one, the file's own times say
             // nothing of that (a rename keeps the writer's): kept.
-            guard let st = try? reasons.entryStat(name) else { continue }
-            if Double(st.st_mtim.tv_sec) < cutoff { old.append(name) }
+            guard let st = try? reasons.entryStatus(name) else { continue }
+            if Double(st.modified.seconds) < cutoff { old.append(name) }
         }
         for name in old {
             do {
@@ -223,8 +221,8 @@ public final class Retention: Sendable {
         do {
             let stream = try spool.spool.stream()
             while let name = stream.next() {
-                guard let st = try spool.spool.entryStat(name) else { continue }
-                oldestClaim = min(oldestClaim ?? .infinity, Double(st.st_ctim.tv_sec))
+                guard let st = try spool.spool.entryStatus(name) else { continue }
+                oldestClaim = min(oldestClaim ?? .infinity, Double(st.changed.seconds))
             }
         } catch {
             report.errors.append("ingest_log: the spool cannot be listed (\(error)); no row deleted")

@@ -4,10 +4,6 @@ import NewsProtocol
 import NewsSystem
 import Synchronization
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// A file claimed from the inbox: it now lives in the spool under the same name.
 public struct ClaimedFile: Sendable {
     /// The name as bytes (file names need not be UTF-8).
@@ -66,7 +62,7 @@ public final class Spool: Sendable {
         maxFileBytes = config.maxFileBytes
         if try inbox.device() != spool.device() {
             throw SystemError(
-                call: "claim", errno: EXDEV,
+                call: "claim", errno: Errno.crossDeviceLink,
                 context: "inbox \(config.inboxPath) and spool \(config.spoolPath) must be on the same filesystem")
         }
     }
@@ -86,13 +82,14 @@ public final class Spool: Sendable {
     /// Compares the inbox path's (device, inode) with the open directory's and opens the new
     /// directory if they differ. newsd watches the path, not an inode.
     public func checkInbox() -> InboxCheck {
-        var atPath = stat()
-        guard stat(inboxPath, &atPath) == 0 else {
-            return .missing("\(inboxPath): \(String(cString: strerror(errno)))")
+        let atPath: FileStatus
+        do {
+            atPath = try FileSystem.status(atPath: inboxPath)
+        } catch {
+            return .missing("\(inboxPath): \(error.message)")
         }
-        guard atPath.st_mode & S_IFMT == S_IFDIR else { return .missing("\(inboxPath) is not a directory") }
-        var open = stat()
-        if fstat(inbox.fd, &open) == 0, open.st_dev == atPath.st_dev, open.st_ino == atPath.st_ino { return .same }
+        guard atPath.kind == .directory else { return .missing("\(inboxPath) is not a directory") }
+        if let open = try? inbox.status(), open.isSameFile(as: atPath) { return .same }
         do {
             let fresh = try Directory(path: inboxPath, create: false)
             guard try fresh.device() == spool.device() else {
@@ -105,13 +102,6 @@ public final class Spool: Sendable {
         }
     }
 
-    /// Whether `path` names the directory open as `dir` (same device and inode).
-    private static func names(_ path: String, _ dir: Directory) -> Bool {
-        var atPath = stat()
-        var open = stat()
-        return stat(path, &atPath) == 0 && fstat(dir.fd, &open) == 0 && open.st_dev == atPath.st_dev && open.st_ino == atPath.st_ino
-    }
-
     /// Follows failed/ by path (moved away or removed: made again and opened, so failures land
     /// where the operator looks), and reports a spool that is no longer at its path, which newsd
     /// cannot follow: the files claimed there are out of its reach until a restart. Returns
@@ -119,7 +109,7 @@ public final class Spool: Sendable {
     public func checkStateFolders() -> (problems: [String], reopened: [String]) {
         var problems: [String] = []
         var reopened: [String] = []
-        if !Self.names(failedPath, failed) {
+        if !failed.isNamed(by: failedPath) {
             do {
                 let fresh = try Directory(path: failedPath)
                 let reasons = try fresh.subdirectory(Self.reasonsFolder)
@@ -130,7 +120,7 @@ public final class Spool: Sendable {
                 problems.append("failed/: \(error)")
             }
         }
-        if !Self.names(spool.path, spool) {
+        if !spool.isNamed(by: spool.path) {
             problems.append(
                 "spool: \(spool.path) was removed or replaced under newsd; nothing more is claimed until newsd is restarted (files claimed in the old folder are out of its reach)")
         }
@@ -154,8 +144,8 @@ public final class Spool: Sendable {
             return .claimed
         } catch {
             switch error.errno {
-            case ENOENT: return .vanished
-            case EEXIST: return .busy
+            case Errno.noSuchFileOrDirectory: return .vanished
+            case Errno.fileExists: return .busy
             default: throw error
             }
         }
@@ -172,10 +162,7 @@ public final class Spool: Sendable {
     @discardableResult
     public func finishCommitted(_ name: [UInt8], now: Date = Date()) throws -> String? {
         guard archive != nil else {
-            let rc = withCString(name) { unlinkat(spool.fd, $0, 0) }
-            if rc != 0 && errno != ENOENT {
-                throw SystemError(call: "unlinkat", errno: errno, context: spool.path + "/" + displayName(name))
-            }
+            try spool.removeEntry(name)
             return nil
         }
         let day = Int((now.timeIntervalSince1970 / 86_400).rounded(.down))
@@ -191,7 +178,7 @@ public final class Spool: Sendable {
             do {
                 let final = try moveUnique(name, to: dir)
                 return dir.path + "/" + displayName(final)
-            } catch let error as SystemError where error.errno == ENOENT {
+            } catch let error as SystemError where error.errno == Errno.noSuchFileOrDirectory {
                 // The spool file is gone (deleted after it was read): its article is committed,
                 // so the file is finished. Otherwise the archive folder is: open it anew, once.
                 if !spool.contains(name) { return "vanished from the spool" }
@@ -222,21 +209,21 @@ public final class Spool: Sendable {
                 try renameNoReplace(spool, file.name, failed, candidate)
                 return candidate
             } catch {
-                _ = withCString(candidate) { unlinkat(reasons.fd, $0, 0) }
+                _ = try? reasons.removeEntry(candidate)
                 // Gone from the spool (finished before a crash, or deleted by hand): nothing to move.
-                if error.errno == ENOENT && !spool.contains(file.name) { return candidate }
-                if error.errno == EEXIST { continue }
+                if error.errno == Errno.noSuchFileOrDirectory && !spool.contains(file.name) { return candidate }
+                if error.errno == Errno.fileExists { continue }
                 throw error
             }
         }
-        throw SystemError(call: "renameat2", errno: EEXIST, context: failed.path + ": no free name for " + file.display)
+        throw SystemError(call: "renameat2", errno: Errno.fileExists, context: failed.path + ": no free name for " + file.display)
     }
 
     /// Writes a sidecar under a temporary name and renames it over any stale one of the name.
     private func writeSidecar(_ sidecar: FailedSidecar, name: [UInt8]) throws {
         do {
             try writeSidecar(sidecar, name: name, in: reasons)
-        } catch let error as SystemError where error.errno == ENOENT {
+        } catch let error as SystemError where error.errno == Errno.noSuchFileOrDirectory {
             // failed/.reasons was removed: make it again and write there.
             let fresh = try failed.subdirectory(Self.reasonsFolder)
             reasonsDirectory.withLock { $0 = fresh }
@@ -250,22 +237,11 @@ public final class Spool: Sendable {
         var data = Array(try encoder.encode(sidecar))
         data.append(0x0A)
         let tmp = Self.uniqueName([0x2E] + name)
-        let fd = try withCString(tmp) { p in
-            try syscall("openat", reasons.path) { openat(reasons.fd, p, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0o640) }
+        do {
+            let file = try reasons.createFile(tmp, mode: 0o640)
+            try file.writeAll(data)
         }
-        defer { close(fd) }
-        var offset = 0
-        while offset < data.count {
-            let n = try data.withUnsafeBytes { raw in
-                try syscall("write", reasons.path) { write(fd, raw.baseAddress! + offset, raw.count - offset) }
-            }
-            offset += n
-        }
-        try withCString(tmp) { old in
-            try withCString(name) { new in
-                _ = try syscall("renameat", reasons.path) { renameat(reasons.fd, old, reasons.fd, new) }
-            }
-        }
+        try reasons.renameEntry(tmp, to: name)
     }
 
     /// Moves a spool file into `dir` under its name, or a unique one if that is taken: one
@@ -279,11 +255,11 @@ public final class Spool: Sendable {
                 try renameNoReplace(source, name, dir, candidate)
                 return candidate
             } catch {
-                if error.errno != EEXIST { throw error }
+                if error.errno != Errno.fileExists { throw error }
                 candidate = Self.uniqueName(name)
             }
         }
-        throw SystemError(call: "renameat2", errno: EEXIST, context: dir.path + ": no free name for " + displayName(name))
+        throw SystemError(call: "renameat2", errno: Errno.fileExists, context: dir.path + ": no free name for " + displayName(name))
     }
 
     /// `name~` and 12 random hex digits, the name shortened so the whole fits NAME_MAX (255 bytes)
@@ -304,10 +280,8 @@ public final class Spool: Sendable {
     }
 
     static func day(_ date: Date) -> String {
-        var t = time_t(date.timeIntervalSince1970)
-        var parts = tm()
-        gmtime_r(&t, &parts)
-        return String(format: "%04d-%02d-%02d", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday))
+        let (year, month, day) = utcDate(secondsSince1970: Int(date.timeIntervalSince1970))
+        return String(format: "%04d-%02d-%02d", year, month, day)
     }
 
     static func iso(_ date: Date) -> String {

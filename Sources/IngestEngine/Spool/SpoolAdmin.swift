@@ -2,10 +2,6 @@ import Foundation
 import NewsProtocol
 import NewsSystem
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// `newsctl queue`, `retry` and `drop`: listing the spool and failed/, and acting on failed files.
 extension Spool {
     /// Files claimed right now (in the spool), oldest first, at most `limit`.
@@ -13,11 +9,11 @@ extension Spool {
         var out: [QueueEntry] = []
         guard let stream = try? spool.stream() else { return [] }
         while let name = stream.next() {
-            guard let st = try? spool.entryStat(name) else { continue }
+            guard let st = try? spool.entryStatus(name) else { continue }
             out.append(
                 QueueEntry(
-                    id: displayName(name), place: .claimed, sizeBytes: Int(st.st_size),
-                    ageSeconds: max(0, now.timeIntervalSince1970 - Double(st.st_ctim.tv_sec))))
+                    id: displayName(name), place: .claimed, sizeBytes: Int(st.size),
+                    ageSeconds: max(0, now.timeIntervalSince1970 - Double(st.changed.seconds))))
             if out.count >= limit * 4 { break }
         }
         return Array(out.sorted { $0.ageSeconds > $1.ageSeconds }.prefix(limit))
@@ -29,12 +25,12 @@ extension Spool {
         guard let stream = try? failed.stream() else { return [] }
         while let name = stream.next() {
             if name.first == 0x2E { continue }  // .reasons, temporary files
-            guard let st = try? failed.entryStat(name) else { continue }
+            guard let st = try? failed.entryStatus(name) else { continue }
             let sidecar = readSidecar(name)
             out.append(
                 QueueEntry(
-                    id: displayName(name), place: .failed, sizeBytes: Int(st.st_size),
-                    ageSeconds: max(0, now.timeIntervalSince1970 - Double(st.st_mtim.tv_sec)), attempts: sidecar?.attempts,
+                    id: displayName(name), place: .failed, sizeBytes: Int(st.size),
+                    ageSeconds: max(0, now.timeIntervalSince1970 - Double(st.modified.seconds)), attempts: sidecar?.attempts,
                     code: sidecar?.code, reason: sidecar?.reason, originalName: sidecar?.originalName))
         }
         return Array(out.sorted { $0.ageSeconds > $1.ageSeconds }.prefix(limit))
@@ -81,21 +77,19 @@ extension Spool {
             guard name.count > suffix.count, name.first != 0x2E, name.suffix(suffix.count).elementsEqual(suffix) else { continue }
             let owner = Array(name.dropLast(suffix.count))
             guard let sidecar = readJSON(name, in: failed), sidecar.file == displayName(owner) else { continue }
-            let ok = withCString(name) { old in withCString(owner) { new in renameat(failed.fd, old, reasons.fd, new) } }
-            if ok == 0 { moved += 1 }
+            if (try? failed.renameEntry(name, to: owner, in: reasons)) != nil { moved += 1 }
         }
         return moved
     }
 
     /// Deletes a failed file and its sidecar.
     func dropFailed(_ name: [UInt8]) throws {
-        let rc = withCString(name) { unlinkat(failed.fd, $0, 0) }
-        if rc != 0 && errno != ENOENT { throw SystemError(call: "unlinkat", errno: errno, context: failed.path + "/" + displayName(name)) }
+        try failed.removeEntry(name)
         removeSidecar(name)
     }
 
     private func removeSidecar(_ name: [UInt8]) {
-        _ = withCString(name) { unlinkat(reasons.fd, $0, 0) }
+        _ = try? reasons.removeEntry(name)
     }
 
     private func readSidecar(_ name: [UInt8]) -> FailedSidecar? {
@@ -103,12 +97,9 @@ extension Spool {
     }
 
     private func readJSON(_ name: [UInt8], in dir: Directory) -> FailedSidecar? {
-        let fd = withCString(name) { openat(dir.fd, $0, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK) }
-        guard fd >= 0 else { return nil }
-        defer { close(fd) }
+        guard let file = try? dir.openForReading(name) else { return nil }
         var data = [UInt8](repeating: 0, count: 64 * 1024)
-        let n = Glibc.read(fd, &data, data.count)
-        guard n > 0 else { return nil }
+        guard let n = try? file.read(into: &data), n > 0 else { return nil }
         return try? JSONDecoder().decode(FailedSidecar.self, from: Data(data[0..<n]))
     }
 }

@@ -50,19 +50,17 @@ public struct ControlClient: Sendable {
     /// Sends `request` and returns newsd's response.
     public func send(_ request: ControlRequest) throws(ControlClientError) -> ControlResponse {
         let fd: Int32
-        do { fd = try UnixSocket.makeStreamSocket() } catch { throw .system(error as! SystemError) }
-        defer { close(fd) }
-        UnixSocket.setTimeouts(fd, seconds: timeoutSeconds)
+        do { fd = try UnixSocket.makeStreamSocket() } catch { throw .system(error) }
+        defer { Socket.close(fd) }
+        Socket.setTimeouts(fd, seconds: timeoutSeconds)
         do {
             try UnixSocket.connect(fd, to: socketPath)
-        } catch let e as SystemError {
-            switch e.errno {
-            case ENOENT, ECONNREFUSED, ENOTDIR: throw .notRunning(path: socketPath, detail: e.message)
-            case EACCES, EPERM: throw .permissionDenied(path: socketPath)
-            default: throw .system(e)
-            }
         } catch {
-            throw .badResponse("\(error)")
+            switch error.errno {
+            case ENOENT, ECONNREFUSED, ENOTDIR: throw .notRunning(path: socketPath, detail: error.message)
+            case EACCES, EPERM: throw .permissionDenied(path: socketPath)
+            default: throw .system(error)
+            }
         }
         var line: [UInt8]
         do {
@@ -71,17 +69,18 @@ public struct ControlClient: Sendable {
             throw .badResponse("cannot encode request: \(error)")
         }
         line.append(0x0A)
-        do { try UnixSocket.writeAll(fd, line) } catch { throw .system(error as! SystemError) }
+        do { try Socket.writeAll(fd, line) } catch { throw .system(error) }
 
         var buffer: [UInt8] = []
         var chunk = [UInt8](repeating: 0, count: 64 * 1024)
         while !buffer.contains(0x0A) {
-            let n = chunk.withUnsafeMutableBytes { recv(fd, $0.baseAddress!, $0.count, 0) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK { throw .timeout(path: socketPath) }
-                throw .system(SystemError(call: "recv", errno: errno, context: socketPath))
+            let received: Int?
+            do {
+                received = try Socket.receive(fd, into: &chunk)
+            } catch {
+                throw .system(SystemError(call: "recv", errno: error.errno, context: socketPath))
             }
+            guard let n = received else { throw .timeout(path: socketPath) }  // the receive time-out passed
             if n == 0 { break }
             buffer.append(contentsOf: chunk[0..<n])
             if buffer.count > ControlProtocol.maxResponseBytes { throw .badResponse("response too large") }
