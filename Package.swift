@@ -97,6 +97,7 @@ let package = Package(
 
         .testTarget(name: "NewsProtocolTests", dependencies: ["NewsProtocol"]),
         .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore", "TestSupport"]),
+        .testTarget(name: "NewsSystemTests", dependencies: ["NewsSystem"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem", "TestSupport"]),
         // Integration tests: a real PostgreSQL that the harness starts.
         .testTarget(
