@@ -26,7 +26,7 @@ public final class InboxWatcher: @unchecked Sendable {
     private let parse: ParseStage
 
     private var ignore: IgnoreRules
-    private var settle: Int
+    private var settle: SettleRule
     private var rescanInterval: Int
     private var inotify: Inotify?
     private var watch: Int32 = -1
@@ -40,8 +40,6 @@ public final class InboxWatcher: @unchecked Sendable {
     private var needsPass = false
     private var passAfterFinish = false
     private var settleTimerPending = false
-    /// Files seen changing recently: the last look at each (see `isSettling`).
-    private var settleLooks: [[UInt8]: SettleLook] = [:]
     private var eventNames = BoundedQueue<[UInt8]>(capacity: 4096)
     private var claiming = false
     private var paused = false
@@ -58,7 +56,7 @@ public final class InboxWatcher: @unchecked Sendable {
         self.logger = logger
         self.parse = parse
         self.ignore = IgnoreRules(patterns: config.ignorePatterns)
-        self.settle = config.settleMilliseconds
+        self.settle = SettleRule(settle: config.settleMilliseconds)
         self.rescanInterval = config.rescanIntervalMilliseconds
     }
 
@@ -137,7 +135,7 @@ public final class InboxWatcher: @unchecked Sendable {
     func reconfigure(ignorePatterns: [String], settleMilliseconds: Int) {
         queue.async {
             self.ignore = IgnoreRules(patterns: ignorePatterns)
-            self.settle = settleMilliseconds
+            self.settle.settle = settleMilliseconds
             self.needsPass = true
             self.pump()
         }
@@ -319,33 +317,17 @@ public final class InboxWatcher: @unchecked Sendable {
         }
     }
 
-    /// A regular file modified within `settle` ms may still be being written (a writer that
-    /// does not use a temporary name); leave it and look again later. What settles a file is
-    /// that it did not change between two looks `settle` ms apart (size, mtime and ctime the
-    /// same), never its age alone: a file stamped in the future (a clock ahead, `touch -d`, an
-    /// archive's times) would otherwise never be old enough.
+    /// Whether `name` may still be being written (`SettleRule`); if so, a pass comes back to
+    /// it after the settle interval.
     private func isSettling(_ name: [UInt8]) -> Bool {
-        guard settle > 0, let st = try? spool.inbox.entryStatus(name), st.kind == .regular else { return false }
-        let mtime = st.modified.secondsSince1970
-        let now = Date().timeIntervalSince1970
-        let age = now - mtime
-        if age * 1000 >= Double(settle) {
-            settleLooks[name] = nil
-            return false
-        }
-        let look = SettleLook(st)
-        if let earlier = settleLooks[name], earlier.sameFile(as: look), (now - earlier.at) * 1000 >= Double(settle) {
-            settleLooks[name] = nil
-            return false
-        }
-        if settleLooks[name].map({ !$0.sameFile(as: look) }) ?? true {
-            // Bounded: past the cap the looks start over (each name then waits one more interval).
-            if settleLooks.count >= Self.maxSettleLooks { settleLooks.removeAll(keepingCapacity: true) }
-            settleLooks[name] = SettleLook(st, at: now)
-        }
+        guard settle.settle > 0, let st = try? spool.inbox.entryStatus(name), st.kind == .regular else { return false }
+        let look = SettleRule.Look(
+            size: st.size, mtime: Int64(st.modified.seconds) * 1_000_000_000 + Int64(st.modified.nanoseconds),
+            ctime: Int64(st.changed.seconds) * 1_000_000_000 + Int64(st.changed.nanoseconds))
+        guard settle.isSettling(name, look, now: Date().timeIntervalSince1970) else { return false }
         if !settleTimerPending {
             settleTimerPending = true
-            queue.asyncAfter(deadline: .now() + .milliseconds(settle)) {
+            queue.asyncAfter(deadline: .now() + .milliseconds(settle.settle)) {
                 self.settleTimerPending = false
                 self.needsPass = true
                 self.pump()
@@ -353,25 +335,4 @@ public final class InboxWatcher: @unchecked Sendable {
         }
         return true
     }
-
-    /// What a look at a settling file saw, and when.
-    private struct SettleLook {
-        var size: Int64
-        var mtime: FileTime
-        var ctime: FileTime
-        var at: Double
-
-        init(_ st: FileStatus, at: Double = 0) {
-            size = st.size
-            mtime = st.modified
-            ctime = st.changed
-            self.at = at
-        }
-
-        func sameFile(as other: SettleLook) -> Bool {
-            size == other.size && mtime == other.mtime && ctime == other.ctime
-        }
-    }
-
-    private static let maxSettleLooks = 4096
 }

@@ -55,7 +55,9 @@ struct DrainService: Service {
         do {
             drained = try await cancelWhenGracefulShutdown {
                 guard await state.nextDrainRequest() != nil else { return false }
-                while !status.isIdle { try await Task.sleep(for: .milliseconds(200)) }
+                // Looks first after 200 ms: the answer to `drain` is written by then, and files
+                // dropped just before it are claimed.
+                repeat { try await Task.sleep(for: .milliseconds(200)) } while !status.isIdle
                 return true
             }
         } catch {

@@ -68,6 +68,12 @@ struct ControlService: Service {
         try? await gracefulShutdown()
         follows.releaseAll()
         server.stop()
+        // Requests being answered (the `drain` that ended the group, a `status`) finish
+        // writing before newsd exits; the server closes each connection once answered.
+        let deadline = ContinuousClock.now + .seconds(2)
+        while server.connectionCount > 0, ContinuousClock.now < deadline {
+            try? await Task.sleep(for: .milliseconds(10))
+        }
     }
 }
 
