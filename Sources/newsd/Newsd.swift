@@ -116,6 +116,9 @@ struct Run: MediumPriorityCommand {
     @OptionGroup var options: ConfigOptions
 
     func runAsync() async throws {
+        // A SIGHUP before newsd listens for it (an early `systemctl reload`) would end the
+        // process by default; there is nothing to reload yet, so it is ignored.
+        signal(SIGHUP, SIG_IGN)
         ProcessMemory.configureForDaemon()
         let config = try await options.load()
         let logger = bootstrapLogging(config.logLevel)

@@ -52,10 +52,16 @@ import Glibc
             var i = 0
             while !dropping.stop.withLock({ $0 }) {
                 let bytes = Array("Chaos report number \(i)\n\nA first paragraph of report \(i) says what happened in town.\n\nA second paragraph adds detail \(i * 7919).\n".utf8)
+                var dropped = false
                 while !dropping.stop.withLock({ $0 }) {
-                    if Self.drop(inbox, "good-\(i).txt", bytes) { break }
+                    if Self.drop(inbox, "good-\(i).txt", bytes) {
+                        dropped = true
+                        break
+                    }
                     usleep(50_000)
                 }
+                // Stopped while a drop kept failing (the inbox being replaced): not dropped, not counted.
+                guard dropped else { break }
                 i += 1
                 dropping.count.withLock { $0 = i }
                 usleep(50_000)
@@ -154,6 +160,19 @@ import Glibc
         let storedGood = try db.query(
             "SELECT count(*), count(DISTINCT file_name) FROM ingest_log WHERE outcome = 'ingested' AND file_name LIKE 'good-%'").rows
         #expect(storedGood == [["\(good)", "\(good)"]], "good files: \(good) dropped")
+        if storedGood != [["\(good)", "\(good)"]] {
+            // Say where each missing one went: every path under the state folder with its name,
+            // its ingest-log rows of any outcome, and newsd's log lines about it.
+            let logged = Set(try db.query("SELECT file_name FROM ingest_log WHERE outcome = 'ingested' AND file_name LIKE 'good-%'").rows.compactMap { $0[0] })
+            let paths = newsd.files(in: newsd.state)
+            let log = newsd.logText.split(separator: "\n")
+            for i in 0..<good where !logged.contains("good-\(i).txt") {
+                let name = "good-\(i).txt"
+                let rows = try db.query("SELECT claim_key, outcome, error_code, article_id FROM ingest_log WHERE file_name = \(name)").rows
+                print("missing \(name): paths \(paths.filter { $0.hasSuffix("/" + name) || $0 == name || $0.contains(name + "~") }), rows \(rows)")
+                for line in log where line.contains(name) { print("  log: \(line)") }
+            }
+        }
         #expect(try db.query("SELECT count(*) FROM articles WHERE source_file LIKE 'good-%'").scalar == "\(good)")
         // Bad files: each in failed/ with its reason; pathological ones stored or failed, once.
         var reasons: [String: String] = [:]

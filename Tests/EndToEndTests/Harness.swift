@@ -50,7 +50,11 @@ final class NewsdInstance {
 
     /// Starts newsd and waits until its control socket answers.
     /// `wrapper` runs newsd through a command that execs it (`prlimit --nofile=64:64`).
-    func start(_ extra: [String] = [], environment: [String: String] = [:], uid: UInt32? = nil, wrapper: [String] = []) throws {
+    /// Starts newsd and waits until it answers. `whileStarting` runs once it is spawned, before that.
+    func start(
+        _ extra: [String] = [], environment: [String: String] = [:], uid: UInt32? = nil, wrapper: [String] = [],
+        whileStarting: (pid_t) -> Void = { _ in }
+    ) throws {
         var env = ProcessInfo.processInfo.environment
         env.merge(environment) { $1 }
         let args = ["run", "--state-dir", state, "--socket", socket, "--database-url", databaseURL] + extra
@@ -71,8 +75,10 @@ final class NewsdInstance {
         } else {
             pid = try spawn(binDir + "/newsd", args, environment: env, output: log)
         }
-        // 0: healthy; 1: answering with a problem (the database not reached yet, say).
-        let up = eventually { [0, 1].contains((try? newsctl(["status", "--json"]).status) ?? -1) }
+        whileStarting(pid)
+        // Answering (healthy, or with a problem such as the database not reached yet) and past
+        // `starting`: the inbox is watched.
+        let up = eventually { ((try? status())?.state).map { $0 != .starting } ?? false }
         guard up else { throw TestPostgresError(message: "newsd did not come up; log:\n\(logText)") }
     }
 

@@ -87,11 +87,50 @@ func article(_ i: Int, junk: String = "") -> [UInt8] {
         // The reloaded log.level applies to the running daemon: the file's info line is not written.
         #expect(!newsd.logText.contains("file=after.txt"))
 
+        // A model that is not a regular file (a FIFO would block the read for ever) is refused
+        // at once, and the running one kept.
+        #expect(mkfifo(newsd.state + "/model.fifo", 0o600) == 0)
+        try #"{"classifier": {"model": "\#(newsd.state)/model.fifo"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        kill(newsd.pid, SIGHUP)
+        #expect(eventually { newsd.logText.contains("model.fifo is not a regular file") })
+        #expect(try newsd.status().state == .running)
+
         // A broken file on reload keeps the running configuration and says why.
         try "{ broken".write(toFile: config, atomically: true, encoding: .utf8)
         kill(newsd.pid, SIGHUP)
         #expect(eventually { newsd.logText.contains("configuration reload failed") })
         #expect(try newsd.status().state == .running)
+    }
+
+    /// A SIGHUP while newsd starts (an early `systemctl reload`, a HUP to the process group)
+    /// must not end it: before the reload service listens, SIGHUP is ignored.
+    @Test func aSighupWhileStartingDoesNotEndNewsd() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        var sent = 0
+        try newsd.start { pid in
+            // From the moment newsd ignores SIGHUP (the first thing `run` does) until its control
+            // socket exists: a HUP every millisecond. Before the fix, SIGHUP was ignored only once
+            // the reload service listened, after the socket, and a HUP before that ended newsd.
+            func ignoresHangup() -> Bool {
+                guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+                    let line = text.split(separator: "\n").first(where: { $0.hasPrefix("SigIgn:") }),
+                    let mask = UInt64(line.dropFirst(7).trimmingCharacters(in: .whitespaces), radix: 16)
+                else { return false }
+                return mask & (1 << (UInt64(SIGHUP) - 1)) != 0
+            }
+            guard eventually(30, { ignoresHangup() }) else { return }
+            let until = Date().addingTimeInterval(10)
+            while Date() < until, kill(pid, 0) == 0, !FileManager.default.fileExists(atPath: newsd.socket) {
+                kill(pid, SIGHUP)
+                sent += 1
+                usleep(1000)
+            }
+        }
+        #expect(sent > 0)
+        #expect(kill(newsd.pid, 0) == 0)
+        #expect(try newsd.status().state == .running)
+        #expect(newsd.stop() == 0)
     }
 }
 

@@ -47,6 +47,7 @@ public final class Daemon: Sendable {
         let maxClients = try Self.controlClients(config, logger)
         let policy = try AccessPolicy(adminUsers: config.adminUsers, adminGroup: config.adminGroup)
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)
+        let readiness = Readiness(notifier: notifier, logger: logger)
         let metrics = NewsdMetrics()
         let stats = IngestStats()
         let slots = Slots(capacity: config.maxInFlight)
@@ -58,7 +59,7 @@ public final class Daemon: Sendable {
         let finisher = Finisher(spool: spool, slots: slots, stats: stats, logger: logger, metrics: metrics, budget: budget, chunkGate: chunkGate)
         let writer = BatchWriter(
             config: config, finisher: finisher, stats: stats, logger: logger, metrics: metrics,
-            readiness: Readiness(notifier: notifier, logger: logger))
+            readiness: readiness)
         let parse = ParseStage(
             config: config, parser: DocumentParser(junk: try JunkRules(patterns: config.junkPatterns)), enricher: enricher,
             spool: spool, slots: slots, budget: budget, chunkGate: chunkGate, writer: writer, finisher: finisher, stats: stats,
@@ -76,7 +77,7 @@ public final class Daemon: Sendable {
             watcher: watcher, reclassifier: reclassifier, metrics: metrics)
         let reloader = Reloader(
             load: reload, config: running, parse: parse, writer: writer, watcher: watcher, retention: retention, logLevel: logLevel,
-            notifier: notifier, status: status, stats: stats, logger: logger)
+            readiness: readiness, state: state, status: status, stats: stats, logger: logger)
         let commands = CommandHandler(
             state: state, watcher: watcher, spool: spool, parse: parse, queries: queries, follows: follows,
             reclassifier: reclassifier, reloader: reloader, status: status, logger: logger)
@@ -93,13 +94,15 @@ public final class Daemon: Sendable {
             ControlService(server: control, follows: follows),
             WriterService(writer: writer, slots: slots, deadline: deadline, logger: logger),
             ParseService(parse: parse, deadline: deadline),
-            InboxService(watcher: watcher),
-            RetentionService(retention: retention),
-            ReclassifyService(reclassifier: reclassifier),
+            // Before the inbox, so it stops after it: a reload in progress at SIGTERM finishes
+            // while claiming has already stopped.
             HangupReloadService(reloader: reloader),
+            ReclassifyService(reclassifier: reclassifier),
+            InboxService(watcher: watcher, state: state),
+            RetentionService(retention: retention),
             SystemdStatusService(notifier: notifier, status: status),
         ].compactMap { $0 }
-        drain = DrainService(state: state, status: status, logger: logger)
+        drain = DrainService(state: state, status: status, deadline: deadline, logger: logger)
         startMetadata = [
             "version": "\(NewsdVersion.current)", "inbox": "\(config.inboxPath)", "spool": "\(config.spoolPath)",
             "workers": "\(config.workers)", "batch_size": "\(config.batchSize)", "max_in_flight": "\(config.maxInFlight)",

@@ -16,7 +16,8 @@ public final class Reloader: Sendable {
     private let watcher: InboxWatcher
     private let retention: Retention
     private let logLevel: LogLevelControl?
-    private let notifier: SystemdNotifier
+    private let readiness: Readiness
+    private let state: RunState
     private let status: StatusReporter
     private let stats: IngestStats
     private let logger: Logger
@@ -24,8 +25,8 @@ public final class Reloader: Sendable {
     /// `load` reads the configuration as start-up did (file, environment, flags).
     init(
         load: @escaping @Sendable () async throws -> NewsdConfig, config: RunningConfig, parse: ParseStage, writer: BatchWriter,
-        watcher: InboxWatcher, retention: Retention, logLevel: LogLevelControl?, notifier: SystemdNotifier, status: StatusReporter,
-        stats: IngestStats, logger: Logger
+        watcher: InboxWatcher, retention: Retention, logLevel: LogLevelControl?, readiness: Readiness, state: RunState,
+        status: StatusReporter, stats: IngestStats, logger: Logger
     ) {
         self.load = load
         self.config = config
@@ -34,7 +35,8 @@ public final class Reloader: Sendable {
         self.watcher = watcher
         self.retention = retention
         self.logLevel = logLevel
-        self.notifier = notifier
+        self.readiness = readiness
+        self.state = state
         self.status = status
         self.stats = stats
         self.logger = logger
@@ -55,8 +57,12 @@ public final class Reloader: Sendable {
     /// Reloads; returns why it failed, or nil.
     @discardableResult
     func reload() async -> String? {
-        notifier.reloading()
-        defer { notifier.notify("READY=1\nSTATUS=\(status.line())") }
+        // The service manager hears RELOADING=1 and READY=1 only while newsd is ready and not
+        // stopping: before its first READY=1 a reload must not announce readiness, and after
+        // STOPPING=1 nothing may take it back.
+        let announce = readiness.isSent && state.current != .stopping
+        if announce { readiness.notifier.reloading() }
+        defer { if announce && state.current != .stopping { readiness.notifier.notify("READY=1\nSTATUS=\(status.line())") } }
         do {
             let new = try await load()
             let old = config.current

@@ -40,17 +40,17 @@ public final class RunState: Sendable {
     }
 }
 
-/// The last service to start and the first to stop. While newsd runs it marks the state
-/// `running`; `newsctl drain` makes it wait until the inbox and the pipeline are empty and then
-/// return, which shuts the group down as SIGTERM would. When the group shuts down for any
-/// reason, it marks the state `stopping` first.
+/// The last service to start and the first to stop. `newsctl drain` makes it wait until the
+/// inbox and the pipeline are empty and then return, which shuts the group down as SIGTERM
+/// would. When the group shuts down for any reason, it marks the state `stopping` and starts
+/// the shutdown time-out first.
 struct DrainService: Service {
     let state: RunState
     let status: StatusReporter
+    let deadline: ShutdownDeadline
     let logger: Logger
 
     func run() async throws {
-        state.set(.running)
         let drained: Bool
         do {
             drained = try await cancelWhenGracefulShutdown {
@@ -63,6 +63,7 @@ struct DrainService: Service {
         } catch {
             drained = false  // the group is shutting down (a signal, or another service failed)
         }
+        deadline.begin()
         state.set(.stopping)
         logger.notice(drained ? "drained the backlog; shutting down" : "shutting down")
     }

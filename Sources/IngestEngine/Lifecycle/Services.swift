@@ -7,11 +7,14 @@ import Synchronization
 // then stops its part; the group stops them one at a time, in reverse order of start-up.
 
 /// Claims files from the inbox from start-up until shutdown, when claiming stops first.
+/// newsd is `running` once the spool is being recovered and the inbox watched.
 struct InboxService: Service {
     let watcher: InboxWatcher
+    let state: RunState
 
     func run() async throws {
         try watcher.start()
+        state.change(from: [.starting], to: .running)
         try? await gracefulShutdown()
         watcher.stop()
     }
@@ -26,7 +29,7 @@ struct ParseService: Service {
 
     func run() async throws {
         try? await gracefulShutdown()
-        while parse.snapshot.queued + parse.snapshot.busy > 0, deadline.timeLeft {
+        while parse.snapshot.queued + parse.snapshot.busy > 0, deadline.timeLeft, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -45,7 +48,7 @@ struct WriterService: Service {
         writer.connectEarly()
         try? await gracefulShutdown()
         writer.beginShutdown()
-        while slots.snapshot.used > 0, deadline.timeLeft {
+        while slots.snapshot.used > 0, deadline.timeLeft, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(20))
         }
         let left = slots.snapshot.used
@@ -71,7 +74,7 @@ struct ControlService: Service {
         // Requests being answered (the `drain` that ended the group, a `status`) finish
         // writing before newsd exits; the server closes each connection once answered.
         let deadline = ContinuousClock.now + .seconds(2)
-        while server.connectionCount > 0, ContinuousClock.now < deadline {
+        while server.connectionCount > 0, ContinuousClock.now < deadline, !Task.isCancelled {
             try? await Task.sleep(for: .milliseconds(10))
         }
     }
@@ -109,7 +112,8 @@ struct RetentionService: Service {
 }
 
 /// When shutdown began, and the time it may take (`shutdown.timeoutMs`): the parse and write
-/// services share one allowance.
+/// services share one allowance, counted from the moment the group began to shut down
+/// (`DrainService`, the first service to stop, starts it).
 final class ShutdownDeadline: Sendable {
     private let allowance: Duration
     private let start = Mutex<ContinuousClock.Instant?>(nil)
@@ -118,13 +122,15 @@ final class ShutdownDeadline: Sendable {
         allowance = .milliseconds(milliseconds)
     }
 
-    /// Whether the allowance is not used up; the first call starts the clock.
-    var timeLeft: Bool {
+    /// Starts the clock, unless it runs already.
+    func begin() {
         let now = ContinuousClock.now
-        let began = start.withLock { s in
-            if s == nil { s = now }
-            return s!
-        }
-        return now - began < allowance
+        start.withLock { s in if s == nil { s = now } }
+    }
+
+    /// Whether the allowance is not used up (the clock starts now if it had not).
+    var timeLeft: Bool {
+        begin()
+        return ContinuousClock.now - start.withLock({ $0! }) < allowance
     }
 }

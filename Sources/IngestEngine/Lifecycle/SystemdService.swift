@@ -7,9 +7,12 @@ import Synchronization
 /// READY=1 for the service manager, sent once: when the writer first connected to the database
 /// and applied migrations (the control socket already listens by then).
 public final class Readiness: Sendable {
-    private let notifier: SystemdNotifier
+    let notifier: SystemdNotifier
     private let logger: Logger
     private let sent = Atomic<Bool>(false)
+
+    /// Whether READY=1 has been sent.
+    var isSent: Bool { sent.load(ordering: .acquiring) }
 
     init(notifier: SystemdNotifier, logger: Logger) {
         self.notifier = notifier

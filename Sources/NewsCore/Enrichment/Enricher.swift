@@ -36,8 +36,20 @@ public struct LoadedModel: Sendable {
     /// Where it was read from.
     public var path: String
 
-    /// Reads and checks a model file.
+    /// Model files are a few MiB; anything larger is not one.
+    public static let maxFileBytes = 256 << 20
+
+    /// Reads and checks a model file. Only a regular file of at most `maxFileBytes` is read:
+    /// a FIFO would block the reload (and start-up) for ever, `/dev/zero` would never end.
     public init(path: String) throws(ModelFileError) {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let attributes else { throw ModelFileError(message: "cannot read \(path)") }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw ModelFileError(message: "\(path) is not a regular file")
+        }
+        if let size = attributes[.size] as? Int, size > Self.maxFileBytes {
+            throw ModelFileError(message: "\(path) is \(size) bytes, more than a model file's \(Self.maxFileBytes)")
+        }
         guard let data = FileManager.default.contents(atPath: path) else {
             throw ModelFileError(message: "cannot read \(path)")
         }
