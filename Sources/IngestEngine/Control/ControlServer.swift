@@ -84,8 +84,9 @@ public final class ControlServer: @unchecked Sendable {
     /// Answers each validated call.
     private let handler: CommandHandler
     private let maxClients: Int
+    private let limits: ConnectionLimits
     /// Connections beyond `maxClients` that only admins may open.
-    static let adminReserve = 16
+    static let adminReserve = ConnectionLimits.adminReserve
     /// When the last refusal for want of room was logged (one line per 10 s at most).
     private var lastRefusalLog = Date.distantPast
     private var acceptPaused = false
@@ -114,6 +115,7 @@ public final class ControlServer: @unchecked Sendable {
         handler: CommandHandler
     ) {
         self.maxClients = maxClients
+        self.limits = ConnectionLimits(maxClients: maxClients)
         self.path = path
         self.mode = mode
         self.group = group
@@ -190,21 +192,15 @@ public final class ControlServer: @unchecked Sendable {
                 continue
             }
             let uid = peer.uid
-            // Room: control.maxClients connections in all, and a quarter of that for any one
-            // user who is not an admin, so one hostile user cannot shut the others out. Root,
-            // newsd's user and the admin users have a few more, so `status` gets through. Past a
-            // limit, the connection of that scope idle longest is closed; if none is idle (every
-            // one is being answered or has data waiting), the new one is refused.
             let admin = policy.isAdmin(peer)
-            let own = admin ? 0 : connections.values.count { $0.uid == uid }
-            let full = connections.count >= maxClients + (admin ? Self.adminReserve : 0)
-            if full || own >= perUserLimit {
-                if let idle = evictable(forAdmin: admin, onlyUID: full ? nil : uid) {
-                    respond(idle, ControlResponse(ok: false, error: ControlErrorBody(code: .busy, message: "closed to make room for a newer connection: no request received (control.maxClients)")))
-                } else {
-                    refuse(fd)
-                    continue
-                }
+            let held = connections.map { ConnectionLimits.Held(id: $0.key, uid: $0.value.uid, admin: $0.value.admin, answered: $0.value.answered, acceptedAt: $0.value.acceptedAt) }
+            switch limits.admit(uid: uid, admin: admin, held: held, inputWaiting: Socket.hasInputWaiting) {
+            case .accept: break
+            case .evictThenAccept(let idle):
+                respond(idle, ControlResponse(ok: false, error: ControlErrorBody(code: .busy, message: "closed to make room for a newer connection: no request received (control.maxClients)")))
+            case .refuse:
+                refuse(fd)
+                continue
             }
             let source = DispatchSource.makeReadSource(fileDescriptor: fd, queue: queue)
             let timer = DispatchSource.makeTimerSource(queue: queue)
@@ -219,22 +215,6 @@ public final class ControlServer: @unchecked Sendable {
             source.resume()
             timer.resume()
         }
-    }
-
-    /// Connections one user who is not an admin may hold at once.
-    private var perUserLimit: Int { max(1, maxClients / 4) }
-
-    /// The connection to close to make room: the one accepted longest ago that is not being
-    /// answered and has nothing waiting to be read (idle, or a request sent in part and
-    /// stalled), of `onlyUID` if given. An admin's is closed only to make room for an admin.
-    private func evictable(forAdmin: Bool, onlyUID: UInt32? = nil) -> Int32? {
-        for (fd, c) in connections.filter({ !$0.value.answered }).sorted(by: { $0.value.acceptedAt < $1.value.acceptedAt }) {
-            if let onlyUID, c.uid != onlyUID { continue }
-            if !forAdmin && c.admin { continue }
-            if Socket.hasInputWaiting(fd) { continue }  // data or EOF waiting
-            return fd
-        }
-        return nil
     }
 
     /// A connection over `control.maxClients`: one error line, if the socket takes it at once,
