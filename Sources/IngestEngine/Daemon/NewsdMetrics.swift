@@ -37,10 +37,10 @@ public final class NewsdMetrics: Sendable {
         let r = PrometheusCollectorRegistry()
         registry = r
         let files = "Files finished, by outcome: ingested (stored new articles), duplicate, failed (moved to failed/)."
-        ingested = r.makeCounter(name: "newsd_files_total", labels: [("outcome", "ingested")], help: files)
-        duplicates = r.makeCounter(name: "newsd_files_total", labels: [("outcome", "duplicate")], help: files)
-        failed = r.makeCounter(name: "newsd_files_total", labels: [("outcome", "failed")], help: files)
-        articles = r.makeCounter(name: "newsd_articles_total", help: "New articles stored.")
+        ingested = r.makeCounter(descriptor: .named("newsd_files_total", files), labels: [("outcome", "ingested")])
+        duplicates = r.makeCounter(descriptor: .named("newsd_files_total", files), labels: [("outcome", "duplicate")])
+        failed = r.makeCounter(descriptor: .named("newsd_files_total", files), labels: [("outcome", "failed")])
+        articles = r.makeCounter(descriptor: .named("newsd_articles_total", "New articles stored."))
         let buckets: [Duration] = [
             .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(50),
             .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(5), .seconds(10),
@@ -48,31 +48,24 @@ public final class NewsdMetrics: Sendable {
         let stages =
             "Seconds per stage: parse (read, parse and enrich one file), write (one batch transaction), claim_to_commit (a file's claim to its commit)."
         func stage(_ name: String) -> DurationHistogram {
-            r.makeDurationHistogram(name: "newsd_stage_seconds", labels: [("stage", name)], buckets: buckets, help: stages)
+            r.makeDurationHistogram(descriptor: .named("newsd_stage_seconds", stages), labels: [("stage", name)], buckets: buckets)
         }
         parseTime = stage("parse")
         writeTime = stage("write")
         claimToCommit = stage("claim_to_commit")
-        batchFiles = r.makeValueHistogram(
-            name: "newsd_batch_files", labels: [], buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
-            help: "Files per committed batch.")
+        batchFiles = r.makeValueHistogram(descriptor: .named("newsd_batch_files", "Files per committed batch."), labels: [], buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000])
         let errors =
             "Database errors: transient (unreachable, connection lost; retried), refused (the server refuses newsd's writes: schema, privileges, disk; retried until fixed), rejected (one article refused; its file goes to failed/)."
-        transientErrors = r.makeCounter(name: "newsd_database_errors_total", labels: [("kind", "transient")], help: errors)
-        refusedErrors = r.makeCounter(name: "newsd_database_errors_total", labels: [("kind", "refused")], help: errors)
-        rejectedErrors = r.makeCounter(name: "newsd_database_errors_total", labels: [("kind", "rejected")], help: errors)
-        reconnects = r.makeCounter(name: "newsd_database_reconnects_total", help: "Successful database (re)connections.")
+        transientErrors = r.makeCounter(descriptor: .named("newsd_database_errors_total", errors), labels: [("kind", "transient")])
+        refusedErrors = r.makeCounter(descriptor: .named("newsd_database_errors_total", errors), labels: [("kind", "refused")])
+        rejectedErrors = r.makeCounter(descriptor: .named("newsd_database_errors_total", errors), labels: [("kind", "rejected")])
+        reconnects = r.makeCounter(descriptor: .named("newsd_database_reconnects_total", "Successful database (re)connections."))
         var gauges: [String: Gauge] = [:]
         for stage in ["inbox", "claimed", "parse", "write", "failed"] {
-            gauges[stage] = r.makeGauge(
-                name: "newsd_queue_depth", labels: [("stage", stage)],
-                help: "Files waiting, by place: inbox, claimed, parse, write, failed (in failed/).")
+            gauges[stage] = r.makeGauge(descriptor: .named("newsd_queue_depth", "Files waiting, by place: inbox, claimed, parse, write, failed (in failed/)."), labels: [("stage", stage)])
         }
         depth = gauges
-        r.makeGauge(
-            name: "newsd_build_info", labels: [("version", NewsdVersion.current), ("protocol", String(ControlProtocol.version))],
-            help: "newsd's version and control protocol; always 1."
-        ).set(to: 1)
+        r.makeGauge(descriptor: .named("newsd_build_info", "newsd's version and control protocol; always 1."), labels: [("version", NewsdVersion.current), ("protocol", String(ControlProtocol.version))]).set(to: 1)
         process = ProcessGauges(registry: r)
     }
 
@@ -94,13 +87,13 @@ final class ProcessGauges: Sendable {
     let resident: Gauge, virtual: Gauge, openFDs: Gauge, maxFDs: Gauge, threads: Gauge, start: Gauge
 
     init(registry r: PrometheusCollectorRegistry) {
-        cpu = r.makeCounter(name: "process_cpu_seconds_total", help: "User and system CPU time spent, in seconds.")
-        resident = r.makeGauge(name: "process_resident_memory_bytes", help: "Resident memory size in bytes.")
-        virtual = r.makeGauge(name: "process_virtual_memory_bytes", help: "Virtual memory size in bytes.")
-        openFDs = r.makeGauge(name: "process_open_fds", help: "Open file descriptors.")
-        maxFDs = r.makeGauge(name: "process_max_fds", help: "The open-file limit (RLIMIT_NOFILE, soft).")
-        threads = r.makeGauge(name: "process_threads", help: "Threads of the process.")
-        start = r.makeGauge(name: "process_start_time_seconds", help: "Start time of the process since the Unix epoch, in seconds.")
+        cpu = r.makeCounter(descriptor: .named("process_cpu_seconds_total", "User and system CPU time spent, in seconds."))
+        resident = r.makeGauge(descriptor: .named("process_resident_memory_bytes", "Resident memory size in bytes."))
+        virtual = r.makeGauge(descriptor: .named("process_virtual_memory_bytes", "Virtual memory size in bytes."))
+        openFDs = r.makeGauge(descriptor: .named("process_open_fds", "Open file descriptors."))
+        maxFDs = r.makeGauge(descriptor: .named("process_max_fds", "The open-file limit (RLIMIT_NOFILE, soft)."))
+        threads = r.makeGauge(descriptor: .named("process_threads", "Threads of the process."))
+        start = r.makeGauge(descriptor: .named("process_start_time_seconds", "Start time of the process since the Unix epoch, in seconds."))
         if let s = ProcessStat.read() { start.set(to: s.startTime) }
     }
 
@@ -142,5 +135,12 @@ struct ProcessStat {
         return ProcessStat(
             cpuSeconds: (utime + stime) / ticks, residentBytes: rss * page, virtualBytes: vsize, threads: threads,
             startTime: bootTime() + started / ticks)
+    }
+}
+
+extension MetricNameDescriptor {
+    /// A metric named as Prometheus shows it, unit included in the name.
+    static func named(_ name: String, _ help: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: help)
     }
 }
