@@ -85,8 +85,6 @@ public final class ControlServer: @unchecked Sendable {
     private let handler: CommandHandler
     private let maxClients: Int
     private let limits: ConnectionLimits
-    /// Connections beyond `maxClients` that only admins may open.
-    static let adminReserve = ConnectionLimits.adminReserve
     /// When the last refusal for want of room was logged (one line per 10 s at most).
     private var lastRefusalLog = Date.distantPast
     private var acceptPaused = false

@@ -44,13 +44,13 @@ public struct DescriptorBudget: Sendable, Equatable {
     /// `configured` (control.maxClients), lowered to what the limit leaves once the admins'
     /// reserve is set aside; nil when that is under `minimumClients`.
     public func maxClients(configured: Int) -> Int? {
-        let room = roomForClients == Int.max ? Int.max : roomForClients - ControlServer.adminReserve
+        let room = roomForClients == Int.max ? Int.max : roomForClients - ConnectionLimits.adminReserve
         guard room >= Self.minimumClients else { return nil }
         return min(configured, room)
     }
 
     /// The smallest limit newsd starts with.
-    public var smallestLimit: Int { ownUse + Self.perClient * (ControlServer.adminReserve + Self.minimumClients) }
+    public var smallestLimit: Int { ownUse + Self.perClient * (ConnectionLimits.adminReserve + Self.minimumClients) }
 }
 
 /// The open-file limit leaves too little for newsd: start-up stops (exit 78, as for a bad
