@@ -5,12 +5,17 @@ import Foundation
 public struct Enrichment: Sendable, Equatable {
     /// ISO 639-1 code, detected (or declared by the file when detection has too little to go on).
     public var language: String?
+    /// Whether the detector called `language` reliable; nil when the language was not detected
+    /// (declared by the file, or unknown).
+    public var languageReliable: Bool? = nil
     /// The topic, when a model is loaded and the article's language is one it was trained on.
     public var topic: Topic?
     /// Top TF-IDF terms (empty without a model: the document frequencies live in it).
     public var keywords: [String]
     /// People, organizations and places, most mentioned first.
     public var entities: [NamedEntity]
+    /// Which entity model found `entities` (`LoadedEntityModel.id`); nil for the built-in rules.
+    public var entityModelID: String? = nil
     /// 64-bit SimHash of title and body.
     public var simhash: UInt64
 
