@@ -4,8 +4,8 @@ import NewsCore
 
 struct Model: ParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train and evaluate topic classifiers on labeled folders (<label>/<file>).",
-        subcommands: [Train.self, Evaluate.self])
+        abstract: "Train and evaluate the topic classifier (labeled folders) and the entity recognizer (annotated CoNLL-U).",
+        subcommands: [Train.self, Evaluate.self, TrainEntities.self, EvaluateEntities.self])
 }
 
 /// A labeled folder: every file under `<label>/` parsed with the daemon's parser.

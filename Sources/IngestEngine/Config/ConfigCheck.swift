@@ -14,10 +14,19 @@ extension NewsdConfig {
         } catch {
             found.append(ConfigLoadError(key: "parser.junkPatterns", problem: "\(error)"))
         }
-        do {
-            _ = try Enricher(config: self)
-        } catch {
-            found.append(ConfigLoadError(key: "classifier.model", problem: error.message))
+        if !classifierModel.isEmpty {
+            do {
+                _ = try LoadedModel(path: classifierModel)
+            } catch {
+                found.append(ConfigLoadError(key: "classifier.model", problem: error.message))
+            }
+        }
+        if !entitiesModel.isEmpty {
+            do {
+                _ = try LoadedEntityModel(path: entitiesModel)
+            } catch {
+                found.append(ConfigLoadError(key: "entities.model", problem: error.message))
+            }
         }
         do {
             _ = try AccessPolicy(adminUsers: adminUsers, adminGroup: adminGroup)
@@ -61,6 +70,7 @@ extension NewsdConfig {
             ("parser.junkPatterns", "\(junkPatterns.count) patterns"), ("parser.maxSeconds", "\(parserMaxSeconds)"),
             ("classifier.model", classifierModel.isEmpty ? "(none)" : classifierModel),
             ("classifier.minConfidence", "\(classifierMinConfidence)"), ("classifier.keywords", "\(keywordCount)"),
+            ("entities.model", entitiesModel.isEmpty ? "(none: the built-in rules)" : entitiesModel),
             ("duplicates.maxDistance", "\(duplicateMaxDistance)"),
             ("control.socket", socketPath), ("control.mode", String(socketMode, radix: 8)),
             ("control.group", socketGroup.isEmpty ? "(newsd's own)" : socketGroup),

@@ -63,6 +63,8 @@ public struct NewsdConfig: Sendable, Equatable {
     public var classifierModel: String
     /// Below this probability an article's category is `uncategorized`.
     public var classifierMinConfidence: Double
+    /// Entity model file; empty: the built-in rules find the entities.
+    public var entitiesModel = ""
     /// Keywords kept per article.
     public var keywordCount: Int
     /// SimHash distance (bits) within which an article is a near-duplicate of an earlier one.
@@ -222,6 +224,10 @@ extension NewsdConfig {
         c.classifierModel = try r.string("classifier.model", default: c.classifierModel)
         c.classifierMinConfidence = try r.double("classifier.minConfidence", default: c.classifierMinConfidence, in: 0...1)
         c.keywordCount = try r.int("classifier.keywords", default: c.keywordCount, in: 0...100)
+        c.entitiesModel = try r.string("entities.model", default: c.entitiesModel)
+        if !c.entitiesModel.isEmpty, !c.entitiesModel.hasPrefix("/") {
+            throw ConfigLoadError(key: "entities.model", problem: "\"\(c.entitiesModel)\" is not an absolute path")
+        }
         c.duplicateMaxDistance = try r.int(
             "duplicates.maxDistance", default: c.duplicateMaxDistance, in: 0...NearDuplicateIndex.maxSupportedDistance)
         if !c.classifierModel.isEmpty, !c.classifierModel.hasPrefix("/") {
@@ -268,6 +274,7 @@ extension NewsdConfig {
         c.settleMilliseconds = new.settleMilliseconds
         c.logLevel = new.logLevel
         c.retention = new.retention
+        c.entitiesModel = new.entitiesModel
         return c
     }
 }

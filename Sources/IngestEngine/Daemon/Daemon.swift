@@ -44,6 +44,11 @@ public final class Daemon: Sendable {
         } else {
             logger.notice("no classifier.model configured: articles are stored without topic or keywords")
         }
+        if let m = enricher.entityModel {
+            logger.notice("entity model loaded", metadata: ["path": "\(m.path)", "entity_model_id": "\(m.id)"])
+        } else {
+            logger.notice("no entities.model configured: the built-in rules find people, organizations and places")
+        }
         let maxClients = try Self.controlClients(config, logger)
         let policy = try AccessPolicy(adminUsers: config.adminUsers, adminGroup: config.adminGroup)
         let notifier = SystemdNotifier(environment: ProcessInfo.processInfo.environment)

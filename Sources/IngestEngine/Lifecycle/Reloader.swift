@@ -72,6 +72,9 @@ public final class Reloader: Sendable {
             if let m = enricher.model {
                 logger.notice("topic model loaded", metadata: ["path": "\(m.path)", "model_id": "\(m.id)", "labels": "\(m.model.labels.joined(separator: ","))"])
             }
+            if let m = enricher.entityModel {
+                logger.notice("entity model loaded", metadata: ["path": "\(m.path)", "entity_model_id": "\(m.id)"])
+            }
             writer.reconfigure(batchSize: new.batchSize, flushIntervalMilliseconds: new.flushIntervalMilliseconds)
             watcher.reconfigure(ignorePatterns: new.ignorePatterns, settleMilliseconds: new.settleMilliseconds)
             if let level = Logger.Level(rawValue: new.logLevel) { logLevel?.level = level }
@@ -105,6 +108,7 @@ extension Enricher {
     /// The enricher the configuration asks for, reading the model file if one is named.
     public init(config: NewsdConfig) throws(ModelFileError) {
         let model = config.classifierModel.isEmpty ? nil : try LoadedModel(path: config.classifierModel)
-        self.init(model: model, minConfidence: config.classifierMinConfidence, keywordCount: config.keywordCount)
+        let entities = config.entitiesModel.isEmpty ? nil : try LoadedEntityModel(path: config.entitiesModel)
+        self.init(model: model, minConfidence: config.classifierMinConfidence, keywordCount: config.keywordCount, entityModel: entities)
     }
 }

@@ -44,21 +44,9 @@ public struct LoadedModel: Sendable {
     /// Model files are a few MiB; anything larger is not one.
     public static let maxFileBytes = 256 << 20
 
-    /// Reads and checks a model file. Only a regular file of at most `maxFileBytes` is read:
-    /// a FIFO would block the reload (and start-up) for ever, `/dev/zero` would never end.
+    /// Reads and checks a model file (`readModelFile`).
     public init(path: String) throws(ModelFileError) {
-        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
-        guard let attributes else { throw ModelFileError(message: "cannot read \(path)") }
-        guard attributes[.type] as? FileAttributeType == .typeRegular else {
-            throw ModelFileError(message: "\(path) is not a regular file")
-        }
-        if let size = attributes[.size] as? Int, size > Self.maxFileBytes {
-            throw ModelFileError(message: "\(path) is \(size) bytes, more than a model file's \(Self.maxFileBytes)")
-        }
-        guard let data = FileManager.default.contents(atPath: path) else {
-            throw ModelFileError(message: "cannot read \(path)")
-        }
-        let bytes = Array(data)
+        let bytes = try Self.readModelFile(path)
         do {
             model = try TopicModel(serialized: bytes)
         } catch {
@@ -66,6 +54,23 @@ public struct LoadedModel: Sendable {
         }
         id = SHA256.hash(data: bytes).prefix(8).map { String(format: "%02x", $0) }.joined()
         self.path = path
+    }
+
+    /// The bytes of a model file. Only a regular file of at most `maxFileBytes` is read: a
+    /// FIFO would block the reload (and start-up) for ever, `/dev/zero` would never end.
+    public static func readModelFile(_ path: String) throws(ModelFileError) -> [UInt8] {
+        let attributes = try? FileManager.default.attributesOfItem(atPath: path)
+        guard let attributes else { throw ModelFileError(message: "cannot read \(path)") }
+        guard attributes[.type] as? FileAttributeType == .typeRegular else {
+            throw ModelFileError(message: "\(path) is not a regular file")
+        }
+        if let size = attributes[.size] as? Int, size > maxFileBytes {
+            throw ModelFileError(message: "\(path) is \(size) bytes, more than a model file's \(maxFileBytes)")
+        }
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw ModelFileError(message: "cannot read \(path)")
+        }
+        return Array(data)
     }
 
     /// Wraps a model built in memory (tests).
@@ -87,10 +92,13 @@ public struct Enricher: Sendable {
     public var minConfidence: Double
     /// How many keywords to keep.
     public var keywordCount: Int
+    /// The entity model; nil: the rules (`EntityExtractor`).
+    public var entityModel: LoadedEntityModel?
 
     /// Creates an enricher.
-    public init(model: LoadedModel?, minConfidence: Double = 0.5, keywordCount: Int = 10) {
+    public init(model: LoadedModel?, minConfidence: Double = 0.5, keywordCount: Int = 10, entityModel: LoadedEntityModel? = nil) {
         self.model = model
+        self.entityModel = entityModel
         self.minConfidence = minConfidence
         self.keywordCount = keywordCount
     }
@@ -112,9 +120,11 @@ public struct Enricher: Sendable {
             }
             keywords = loaded.model.keywords(tokens, count: keywordCount)
         }
+        let entities =
+            entityModel.map { $0.model.recognize(title: article.title, paragraphs: article.paragraphs) }
+            ?? EntityExtractor.extract(title: article.title, paragraphs: article.paragraphs)
         return Enrichment(
-            language: language, topic: topic, keywords: keywords,
-            entities: EntityExtractor.extract(title: article.title, paragraphs: article.paragraphs),
+            language: language, topic: topic, keywords: keywords, entities: entities, entityModelID: entityModel?.id,
             simhash: SimHash.fingerprint(tokens))
     }
 }

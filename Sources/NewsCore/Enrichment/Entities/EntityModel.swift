@@ -1,0 +1,264 @@
+/// A statistical named-entity recognizer: an averaged perceptron over BIO tags for people,
+/// organizations and places, decoded greedily left to right (docs/ENRICHMENT.md, "Named
+/// entities"). Trained by `EntityTrainer` on annotated text (`newsctl model train-entities`).
+///
+/// Features are hashed into `2^bits` buckets; a bucket holds one weight per tag, as one SIMD
+/// vector, so a token's scores for every tag are a sum of vectors. Only tokens that can be part
+/// of a name are scored: a capitalized word, or any token after a name has started. Every other
+/// token is outside a name without a look-up (the training data has no name starting with a
+/// lowercase letter).
+public struct EntityModel: Sendable {
+    /// Tags: outside, and begin/inside for each kind.
+    enum Tag: UInt8, CaseIterable {
+        case outside = 0
+        case beginPerson, insidePerson, beginOrganization, insideOrganization, beginPlace, insidePlace
+
+        var kind: NamedEntity.Kind? {
+            switch self {
+            case .outside: nil
+            case .beginPerson, .insidePerson: .person
+            case .beginOrganization, .insideOrganization: .organization
+            case .beginPlace, .insidePlace: .place
+            }
+        }
+        var isBegin: Bool { self == .beginPerson || self == .beginOrganization || self == .beginPlace }
+
+        static func begin(_ kind: NamedEntity.Kind) -> Tag {
+            switch kind {
+            case .person: .beginPerson
+            case .organization: .beginOrganization
+            case .place: .beginPlace
+            }
+        }
+        static func inside(_ kind: NamedEntity.Kind) -> Tag {
+            switch kind {
+            case .person: .insidePerson
+            case .organization: .insideOrganization
+            case .place: .insidePlace
+            }
+        }
+    }
+
+    static let tagCount = 7
+
+    /// log2 of the number of feature buckets.
+    let bits: Int
+    /// Averaged weights: bucket `b`'s lane `t` is tag `t`'s weight (lane 7 unused).
+    var weights: [SIMD8<Float>]
+    let gazetteer: EntityGazetteer
+
+    init(bits: Int, weights: [SIMD8<Float>], gazetteer: EntityGazetteer) {
+        self.bits = bits
+        self.weights = weights
+        self.gazetteer = gazetteer
+    }
+
+    // MARK: Features
+
+    /// The features of a token that do not depend on the tags before it, as hashes.
+    static let staticFeatureCount = 26
+
+    /// Feature templates: a feature's hash mixes its template number with its value.
+    @inline(__always)
+    static func feature(_ template: UInt64, _ value: UInt64) -> UInt64 {
+        var x = value &+ template &* 0x9e37_79b9_7f4a_7c15
+        x = (x ^ (x >> 30)) &* 0xbf58_476d_1ce4_e5b9
+        x = (x ^ (x >> 27)) &* 0x94d0_49bb_1331_11eb
+        return x ^ (x >> 31)
+    }
+
+    /// Everything about a document the features read.
+    struct Context {
+        let doc: EntityTokens
+        let matches: [EntityGazetteer.Match]
+    }
+
+    func context(_ doc: EntityTokens) -> Context {
+        Context(doc: doc, matches: gazetteer.match(doc))
+    }
+
+    /// Writes token `i`'s static features into `out` (which has room for `staticFeatureCount`).
+    @inline(__always)
+    static func staticFeatures(_ c: Context, _ i: Int, _ out: UnsafeMutablePointer<UInt64>) -> Int {
+        let tokens = c.doc.tokens
+        let n = tokens.count
+        let t = tokens[i]
+        let boundary: UInt64 = 0x5851_f42d_4c95_7f2d
+        // A neighbour across a paragraph's start is no neighbour.
+        let hasPrev = i > 0 && !t.flags.contains(.paragraphStart)
+        let hasNext = i + 1 < n && !tokens[i + 1].flags.contains(.paragraphStart)
+        let prev = hasPrev ? tokens[i - 1].lower : boundary
+        let next = hasNext ? tokens[i + 1].lower : boundary
+        let prev2 = hasPrev && i > 1 && !tokens[i - 1].flags.contains(.paragraphStart) ? tokens[i - 2].lower : boundary
+        let next2 = hasNext && i + 2 < n && !tokens[i + 2].flags.contains(.paragraphStart) ? tokens[i + 2].lower : boundary
+        let prevShape = hasPrev ? tokens[i - 1].shape : boundary
+        let nextShape = hasNext ? tokens[i + 1].shape : boundary
+        let m = c.matches[i]
+        let prevLists = hasPrev ? c.matches[i - 1].single.rawValue : 0
+        let nextLists = hasNext ? c.matches[i + 1].single.rawValue : 0
+        let flags = UInt64(t.flags.rawValue & (EntityTokens.Flags.capitalized.rawValue | EntityTokens.Flags.allCaps.rawValue | EntityTokens.Flags.sentenceStart.rawValue | EntityTokens.Flags.seenLowercase.rawValue | EntityTokens.Flags.digit.rawValue))
+        var k = 0
+        @inline(__always) func add(_ template: UInt64, _ value: UInt64) {
+            out[k] = feature(template, value)
+            k += 1
+        }
+        add(1, 0)
+        add(2, t.lower)
+        add(3, prev)
+        add(4, next)
+        add(5, prev2)
+        add(6, next2)
+        add(7, t.shape)
+        add(8, prevShape)
+        add(9, nextShape)
+        add(10, t.suffix)
+        add(11, t.prefix)
+        add(12, flags)
+        add(13, UInt64(m.single.rawValue))
+        add(14, UInt64(m.span.rawValue) << 1 | (m.spanStart ? 1 : 0))
+        add(15, UInt64(prevLists))
+        add(16, UInt64(nextLists))
+        add(17, t.lower &* 31 ^ next)
+        add(18, prev &* 31 ^ t.shape)
+        add(19, (prevShape &* 31 ^ t.shape) &* 31 ^ nextShape)
+        add(20, flags &* 31 ^ t.lower)
+        add(21, UInt64(prevLists) << 16 | UInt64(m.single.rawValue))
+        add(22, UInt64(m.single.rawValue) << 16 | UInt64(nextLists))
+        add(23, flags << 32 | UInt64(m.single.rawValue) << 16 | UInt64(m.span.rawValue))
+        add(24, t.suffix &* 31 ^ flags)
+        add(25, t.suffix2)
+        add(26, t.suffix4)
+        return k
+    }
+
+    /// What the model said of a word earlier in the same document (Ratinov and Roth 2009's
+    /// "prediction history"): a name tagged once as a person is likely one the next time, even
+    /// where the context says little.
+    struct History {
+        /// Per lowercased word: how often it was tagged outside, person, organization, place.
+        private var counts: [UInt64: SIMD4<Int32>] = [:]
+
+        /// The word's most frequent tag so far: 0 never seen, 1 outside, 2 person,
+        /// 3 organization, 4 place.
+        @inline(__always)
+        func value(_ word: UInt64) -> UInt64 {
+            guard let c = counts[word] else { return 0 }
+            var best = 0
+            for lane in 1..<4 where c[lane] > c[best] { best = lane }
+            return UInt64(best + 1)
+        }
+
+        @inline(__always)
+        mutating func record(_ word: UInt64, _ tag: Tag) {
+            let lane: Int
+            switch tag.kind {
+            case nil: lane = 0
+            case .person: lane = 1
+            case .organization: lane = 2
+            case .place: lane = 3
+            }
+            counts[word, default: .zero][lane] += 1
+        }
+    }
+
+    /// The features that depend on the tags before the token.
+    static let dynamicFeatureCount = 7
+
+    @inline(__always)
+    static func dynamicFeatures(_ c: Context, _ i: Int, prev: Tag, prev2: Tag, history: UInt64, _ out: UnsafeMutablePointer<UInt64>) {
+        let t = c.doc.tokens[i]
+        let p = UInt64(prev.rawValue)
+        out[0] = feature(40, p)
+        out[1] = feature(41, p << 8 | UInt64(prev2.rawValue))
+        out[2] = feature(42, p ^ t.lower &* 31)
+        out[3] = feature(43, p ^ t.shape &* 31)
+        out[4] = feature(44, p << 16 | UInt64(c.matches[i].single.rawValue))
+        out[5] = feature(45, history)
+        out[6] = feature(46, history << 8 | p)
+    }
+
+    static let maxFeatures = staticFeatureCount + dynamicFeatureCount + 1
+
+    /// Whether token `i` can be tagged anything but outside after `prev`.
+    @inline(__always)
+    static func isCandidate(_ t: EntityTokens.Token, prev: Tag) -> Bool {
+        prev != .outside || t.flags.contains(.capitalized)
+    }
+
+    /// The lanes that may follow `prev`: an inside tag only continues its own kind.
+    static let allowed: [SIMD8<Float>] = Tag.allCases.map { prev in
+        var mask = SIMD8<Float>(repeating: 0)
+        for next in Tag.allCases {
+            var ok = true
+            switch next {
+            case .insidePerson: ok = prev == .beginPerson || prev == .insidePerson
+            case .insideOrganization: ok = prev == .beginOrganization || prev == .insideOrganization
+            case .insidePlace: ok = prev == .beginPlace || prev == .insidePlace
+            default: break
+            }
+            mask[Int(next.rawValue)] = ok ? 0 : -Float.infinity
+        }
+        mask[7] = -Float.infinity
+        return mask
+    }
+
+    /// The lanes of a token that cannot begin a name (it is not capitalized): no begin tag.
+    static let notBegin: SIMD8<Float> = {
+        var mask = SIMD8<Float>(repeating: 0)
+        for tag in Tag.allCases where tag.isBegin { mask[Int(tag.rawValue)] = -Float.infinity }
+        return mask
+    }()
+
+    /// The best allowed tag for the scores.
+    @inline(__always)
+    static func best(_ scores: SIMD8<Float>, prev: Tag, capitalized: Bool) -> Tag {
+        var s = scores + allowed[Int(prev.rawValue)]
+        if !capitalized { s += notBegin }
+        var best = 0
+        var top = s[0]
+        for lane in 1..<tagCount where s[lane] > top {
+            top = s[lane]
+            best = lane
+        }
+        return Tag(rawValue: UInt8(best))!
+    }
+
+    /// The tag of every token.
+    func tag(_ c: Context) -> [Tag] {
+        let n = c.doc.count
+        var tags = [Tag](repeating: .outside, count: n)
+        let shift = UInt64(64 - bits)
+        withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.maxFeatures) { buffer in
+            let features = buffer.baseAddress!
+            weights.withUnsafeBufferPointer { w in
+                var prev = Tag.outside
+                var prev2 = Tag.outside
+                var history = History()
+                for i in 0..<n {
+                    let t = c.doc.tokens[i]
+                    if t.flags.contains(.paragraphStart) {
+                        prev = .outside
+                        prev2 = .outside
+                    }
+                    guard Self.isCandidate(t, prev: prev) else {
+                        prev2 = prev
+                        prev = .outside
+                        continue
+                    }
+                    let k = Self.staticFeatures(c, i, features)
+                    Self.dynamicFeatures(c, i, prev: prev, prev2: prev2, history: history.value(t.lower), features + k)
+                    var scores = SIMD8<Float>(repeating: 0)
+                    for f in 0..<(k + Self.dynamicFeatureCount) {
+                        scores += w[Int(features[f] >> shift)]
+                    }
+                    let tag = Self.best(scores, prev: prev, capitalized: t.flags.contains(.capitalized))
+                    tags[i] = tag
+                    if t.flags.contains(.capitalized) { history.record(t.lower, tag) }
+                    prev2 = prev
+                    prev = tag
+                }
+            }
+        }
+        return tags
+    }
+}

@@ -1,0 +1,342 @@
+/// A document cut into tokens for the entity model (docs/ENRICHMENT.md, "Named entities").
+///
+/// Words are split at white space; quotes, brackets and closing punctuation become tokens of
+/// their own, and so does a possessive "'s", as in the Penn Treebank style the training data
+/// uses. A full stop stays on an abbreviation ("St.", "Mr.", "U.S.", "J.") and does not end the
+/// sentence there. Everything is done on the UTF-8 bytes: a token is a byte range of `bytes`,
+/// with hashes of its lowercased and exact forms made on the way; a String is built only for a
+/// name the model finds.
+struct EntityTokens {
+    /// One token.
+    struct Token {
+        var start: Int32
+        var end: Int32
+        /// FNV-1a of the token with ASCII letters lowercased.
+        var lower: UInt64
+        /// FNV-1a of the token as written (gazetteer look-ups are case-sensitive).
+        var exact: UInt64
+        /// The word's shape: letters as X or x, digits as d, runs collapsed ("Xx", "X.X.").
+        var shape: UInt64
+        /// FNV-1a of the last three and the first three bytes, lowercased.
+        var suffix: UInt64
+        var prefix: UInt64
+        /// FNV-1a of the last two and the last four bytes, lowercased.
+        var suffix2: UInt64
+        var suffix4: UInt64
+        var flags: Flags
+    }
+
+    struct Flags: OptionSet {
+        let rawValue: UInt16
+        /// The first letter is uppercase.
+        static let capitalized = Flags(rawValue: 1 << 0)
+        /// No lowercase letter and at least one uppercase one.
+        static let allCaps = Flags(rawValue: 1 << 1)
+        /// The first token of a sentence (or of a paragraph).
+        static let sentenceStart = Flags(rawValue: 1 << 2)
+        /// No letter or digit: punctuation.
+        static let punctuation = Flags(rawValue: 1 << 3)
+        /// Holds a digit.
+        static let digit = Flags(rawValue: 1 << 4)
+        /// Holds a byte outside ASCII.
+        static let nonASCII = Flags(rawValue: 1 << 5)
+        /// The same word occurs in the document starting with a lowercase letter.
+        static let seenLowercase = Flags(rawValue: 1 << 6)
+        /// The first token of a paragraph (or of the title).
+        static let paragraphStart = Flags(rawValue: 1 << 7)
+    }
+
+    /// The paragraphs' bytes, each paragraph followed by a newline.
+    private(set) var bytes: [UInt8] = []
+    private(set) var tokens: [Token] = []
+    /// Where each paragraph's tokens start, and one past the last token.
+    private(set) var paragraphStarts: [Int] = []
+
+    init(paragraphs: [String]) {
+        var total = 0
+        for p in paragraphs { total += p.utf8.count + 1 }
+        bytes.reserveCapacity(total)
+        tokens.reserveCapacity(total / 5)
+        for p in paragraphs {
+            paragraphStarts.append(tokens.count)
+            let from = bytes.count
+            bytes.append(contentsOf: p.utf8)
+            let to = bytes.count
+            bytes.append(0x0A)
+            bytes.withUnsafeBufferPointer { scan($0, from, to) }
+        }
+        paragraphStarts.append(tokens.count)
+        markLowercaseSeen()
+    }
+
+    var count: Int { tokens.count }
+
+    /// The text of tokens `from..<to` as written (with the spaces between them), line breaks
+    /// and runs of white space as one space.
+    func text(_ from: Int, _ to: Int) -> String {
+        let lo = Int(tokens[from].start)
+        let hi = Int(tokens[to - 1].end)
+        var out: [UInt8] = []
+        out.reserveCapacity(hi - lo)
+        var space = false
+        for i in lo..<hi {
+            let b = bytes[i]
+            if b == 0x20 || b == 0x0A || b == 0x09 || b == 0x0D {
+                space = true
+                continue
+            }
+            // NBSP (C2 A0) as a space.
+            if b == 0xC2, i + 1 < hi, bytes[i + 1] == 0xA0 {
+                space = true
+                continue
+            }
+            if b == 0xA0, i > lo, bytes[i - 1] == 0xC2 { continue }
+            if space, !out.isEmpty { out.append(0x20) }
+            space = false
+            out.append(b)
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The text of one token.
+    func text(_ i: Int) -> String { text(i, i + 1) }
+
+    // MARK: Scanning
+
+    private mutating func scan(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) {
+        var i = from
+        var sentenceStart = true
+        var paragraphStart = true
+        while i < to {
+            let b = buf[i]
+            if b == 0x20 || b == 0x09 || b == 0x0A || b == 0x0D {
+                i += 1
+                continue
+            }
+            if b == 0xC2, i + 1 < to, buf[i + 1] == 0xA0 {
+                i += 2
+                continue
+            }
+            var end = i
+            while end < to {
+                let c = buf[end]
+                if c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D { break }
+                if c == 0xC2, end + 1 < to, buf[end + 1] == 0xA0 { break }
+                end += 1
+            }
+            chunk(buf, i, end, &sentenceStart, &paragraphStart)
+            i = end
+        }
+    }
+
+    /// Splits one white-space-delimited chunk into tokens.
+    private mutating func chunk(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ sentenceStart: inout Bool, _ paragraphStart: inout Bool) {
+        var lo = from
+        var hi = to
+        // Opening quotes and brackets.
+        while lo < hi, let w = Self.openingWidth(buf, lo, hi) {
+            add(buf, lo, lo + w, &sentenceStart, &paragraphStart)
+            lo += w
+        }
+        // Closing marks, peeled from the end and added after the word.
+        var closing: [(Int, Int)] = []
+        while lo < hi, let w = Self.closingWidth(buf, lo, hi) {
+            if w == 1, buf[hi - 1] == 0x2E, Self.keepsFullStop(buf, lo, hi - 1) { break }
+            closing.append((hi - w, hi))
+            hi -= w
+        }
+        // A possessive: "Russia's", "Russia’s", "Jones'".
+        var possessive: (Int, Int)? = nil
+        if hi - lo > 2, buf[hi - 1] == 0x73 || buf[hi - 1] == 0x53, buf[hi - 2] == 0x27 {
+            possessive = (hi - 2, hi)
+        } else if hi - lo > 4, buf[hi - 1] == 0x73 || buf[hi - 1] == 0x53, buf[hi - 4] == 0xE2, buf[hi - 3] == 0x80, buf[hi - 2] == 0x99 {
+            possessive = (hi - 4, hi)
+        }
+        if let (p, _) = possessive { hi = p }
+        if lo < hi { add(buf, lo, hi, &sentenceStart, &paragraphStart) }
+        if let (p, q) = possessive { add(buf, p, q, &sentenceStart, &paragraphStart) }
+        for (p, q) in closing.reversed() { add(buf, p, q, &sentenceStart, &paragraphStart) }
+    }
+
+    /// Appends the token `buf[from..<to]`.
+    private mutating func add(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ sentenceStart: inout Bool, _ paragraphStart: inout Bool) {
+        var lower: UInt64 = 0xcbf2_9ce4_8422_2325
+        var exact: UInt64 = 0xcbf2_9ce4_8422_2325
+        var shape: UInt64 = 0xcbf2_9ce4_8422_2325
+        var lastClass: UInt8 = 0
+        var shapeLength = 0
+        var flags: Flags = []
+        var uppers = 0
+        var lowers = 0
+        var letters = 0
+        var digits = 0
+        for i in from..<to {
+            let b = buf[i]
+            var l = b
+            let cls: UInt8
+            if b >= 0x41 && b <= 0x5A {
+                l = b | 0x20
+                cls = 0x58  // X
+                uppers += 1
+            } else if b >= 0x61 && b <= 0x7A {
+                cls = 0x78  // x
+                lowers += 1
+            } else if b >= 0x30 && b <= 0x39 {
+                cls = 0x64  // d
+                digits += 1
+            } else if b >= 0x80 {
+                flags.insert(.nonASCII)
+                // Continuation bytes add nothing to the shape; a lead byte is a letter of
+                // unknown case (decided below for the first one).
+                if b & 0xC0 == 0x80 { continue }
+                cls = 0x75  // u
+                letters += 1
+            } else {
+                cls = b
+            }
+            lower = (lower ^ UInt64(l)) &* 0x100_0000_01b3
+            exact = (exact ^ UInt64(b)) &* 0x100_0000_01b3
+            if cls != lastClass, shapeLength < 6 {
+                shape = (shape ^ UInt64(cls)) &* 0x100_0000_01b3
+                shapeLength += 1
+                lastClass = cls
+            }
+        }
+        // Non-ASCII bytes were hashed in the loop only via the lead byte's class: hash them all.
+        if flags.contains(.nonASCII) {
+            lower = 0xcbf2_9ce4_8422_2325
+            exact = 0xcbf2_9ce4_8422_2325
+            for i in from..<to {
+                let b = buf[i]
+                let l = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
+                lower = (lower ^ UInt64(l)) &* 0x100_0000_01b3
+                exact = (exact ^ UInt64(b)) &* 0x100_0000_01b3
+            }
+        }
+        let first = buf[from]
+        if first >= 0x41 && first <= 0x5A {
+            flags.insert(.capitalized)
+        } else if first >= 0x80 {
+            var it = UnsafeBufferPointer(rebasing: buf[from..<to]).makeIterator()
+            var decoder = UTF8()
+            if case .scalarValue(let s) = decoder.decode(&it), s.properties.isUppercase {
+                flags.insert(.capitalized)
+                uppers += 1
+            }
+        }
+        if uppers > 0, lowers == 0, !(first >= 0x80 && !flags.contains(.capitalized)) { flags.insert(.allCaps) }
+        if digits > 0 { flags.insert(.digit) }
+        if uppers + lowers + digits + letters == 0 { flags.insert(.punctuation) }
+        if sentenceStart, !flags.contains(.punctuation) { flags.insert(.sentenceStart) }
+        if paragraphStart { flags.insert(.paragraphStart) }
+        paragraphStart = false
+        var suffix: UInt64 = 0x84222325
+        var prefix: UInt64 = 0x84222325
+        let n = to - from
+        for i in max(from, to - 3)..<to {
+            let b = buf[i]
+            suffix = (suffix ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01b3
+        }
+        for i in from..<min(to, from + 3) {
+            let b = buf[i]
+            prefix = (prefix ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01b3
+        }
+        if n <= 3 { prefix = 0 }  // the word itself says it
+        func tail(_ k: Int) -> UInt64 {
+            var h: UInt64 = 0x8422_2325 &+ UInt64(k)
+            for i in max(from, to - k)..<to {
+                let b = buf[i]
+                h = (h ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01b3
+            }
+            return h
+        }
+        let suffix2 = tail(2)
+        let suffix4 = n > 4 ? tail(4) : 0
+        tokens.append(
+            Token(
+                start: Int32(from), end: Int32(to), lower: lower, exact: exact, shape: shape &+ UInt64(min(n, 4)),
+                suffix: suffix, prefix: prefix, suffix2: suffix2, suffix4: suffix4, flags: flags))
+        if flags.contains(.punctuation) {
+            // ". ! ?" end a sentence; quotes and brackets after them keep it ended.
+            if n == 1, first == 0x2E || first == 0x21 || first == 0x3F { sentenceStart = true }
+            if n == 3, first == 0xE2, buf[from + 1] == 0x80, buf[from + 2] == 0xA6 { sentenceStart = true }  // …
+            if n == 1, first == 0x3A { sentenceStart = true }  // "Share:" lists, headings
+        } else {
+            sentenceStart = false
+        }
+    }
+
+    /// Marks the capitalized words also written in lowercase somewhere in the document.
+    private mutating func markLowercaseSeen() {
+        var seen = Set<UInt64>()
+        for t in tokens where !t.flags.contains(.capitalized) && !t.flags.contains(.punctuation) && !t.flags.contains(.digit) {
+            seen.insert(t.lower)
+        }
+        guard !seen.isEmpty else { return }
+        for i in tokens.indices where tokens[i].flags.contains(.capitalized) && seen.contains(tokens[i].lower) {
+            tokens[i].flags.insert(.seenLowercase)
+        }
+    }
+
+    /// Bytes of an opening quote or bracket at `buf[lo..<hi]`'s start: " ' ( [ “ ‘ «.
+    private static func openingWidth(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
+        let b = buf[lo]
+        if b == 0x22 || b == 0x27 || b == 0x28 || b == 0x5B || b == 0x7B { return hi - lo > 1 || b != 0x27 ? 1 : nil }
+        if b == 0xE2, hi - lo >= 3, buf[lo + 1] == 0x80, buf[lo + 2] == 0x9C || buf[lo + 2] == 0x98 { return 3 }
+        if b == 0xC2, hi - lo >= 2, buf[lo + 1] == 0xAB { return 2 }
+        return nil
+    }
+
+    /// Bytes of a closing mark at `buf[lo..<hi]`'s end: . , ; : ! ? " ' ) ] } ” ’ » …
+    private static func closingWidth(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
+        switch buf[hi - 1] {
+        case 0x2E, 0x2C, 0x3B, 0x3A, 0x21, 0x3F, 0x22, 0x29, 0x5D, 0x7D: return 1
+        case 0x27: return hi - lo > 1 ? 1 : nil
+        case 0x9D, 0x99, 0xA6:
+            guard hi - lo >= 3, buf[hi - 3] == 0xE2, buf[hi - 2] == 0x80 else { return nil }
+            return 3
+        case 0xBB: return hi - lo >= 2 && buf[hi - 2] == 0xC2 ? 2 : nil
+        default: return nil
+        }
+    }
+
+    /// Whether the word `buf[lo..<hi]` keeps the full stop after it: a single letter ("J."),
+    /// an abbreviation with inner full stops ("U.S"), or a known short form ("St", "Mr").
+    private static func keepsFullStop(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Bool {
+        let n = hi - lo
+        guard n > 0 else { return false }
+        let first = buf[lo]
+        if n == 1 { return first >= 0x41 && first <= 0x5A }
+        var inner = false
+        for i in lo..<hi where buf[i] == 0x2E { inner = true }
+        if inner { return true }
+        guard n <= 5, first >= 0x41 && first <= 0x5A else { return false }
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in lo..<hi { h = (h ^ UInt64(buf[i])) &* 0x100_0000_01b3 }
+        return abbreviationHashes.contains(h)
+    }
+
+    /// Short forms whose full stop is not a sentence's end.
+    static let abbreviations = [
+        "Mr", "Mrs", "Ms", "Dr", "St", "Jr", "Sr", "Gen", "Sen", "Rep", "Gov", "Prof", "Capt", "Col", "Lt", "Sgt",
+        "Maj", "Adm", "Rev", "Hon", "Mt", "Ft", "Inc", "Ltd", "Co", "Corp", "Bros", "No", "Vol", "Jan", "Feb",
+        "Mar", "Apr", "Aug", "Sep", "Sept", "Oct", "Nov", "Dec", "Ave", "Blvd",
+    ]
+    static let abbreviationHashes: Set<UInt64> = Set(abbreviations.map { word in
+        word.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    })
+}
+
+extension EntityTokens {
+    /// FNV-1a of `word` with ASCII letters lowercased, as `Token.lower` hashes a token.
+    static func lowerHash(_ word: String) -> UInt64 {
+        word.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { h, b in
+            (h ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01b3
+        }
+    }
+
+    /// FNV-1a of `word` as written, as `Token.exact` hashes a token.
+    static func exactHash(_ word: String) -> UInt64 {
+        word.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { ($0 ^ UInt64($1)) &* 0x100_0000_01b3 }
+    }
+}

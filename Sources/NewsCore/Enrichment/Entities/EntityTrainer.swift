@@ -1,0 +1,243 @@
+/// Trains an `EntityModel`: an averaged perceptron (Collins 2002) over the documents' tokens,
+/// tagging left to right with its own earlier guesses as context, as it will when it runs.
+public struct EntityTrainer: Sendable {
+    /// log2 of the number of feature buckets.
+    public var bits: Int
+    /// Passes over the documents.
+    public var epochs: Int
+    /// Shuffle seed.
+    public var seed: UInt64
+    /// The name lists, by list name (`EntityGazetteer.Lists.names`).
+    public var lists: [String: [String]]
+
+    public init(bits: Int = 18, epochs: Int = 12, seed: UInt64 = 7, lists: [String: [String]]) {
+        self.bits = bits
+        self.epochs = epochs
+        self.seed = seed
+        self.lists = lists
+    }
+
+    /// The lists built into newsd with `extra` added (from `config/gazetteers/*.txt`).
+    public static func lists(adding extra: [String: [String]]) -> [String: [String]] {
+        var lists = EntityGazetteer.builtIn()
+        for (name, words) in extra { lists[name, default: []].append(contentsOf: words) }
+        return lists.mapValues { Array(Set($0)).sorted() }
+    }
+
+    /// A document ready for training: tokens, gold tags and the features that do not depend on
+    /// tags.
+    struct Prepared {
+        var context: EntityModel.Context
+        var gold: [EntityModel.Tag]
+        var features: [UInt64]
+    }
+
+    /// The gold tag of every token: a token inside a name is tagged with its kind (B on the
+    /// name's first token); a name that starts or ends inside a token is skipped.
+    static func goldTags(_ doc: EntityTokens, _ names: [AnnotatedDocument.Name]) -> [EntityModel.Tag] {
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        let sorted = names.sorted { $0.start < $1.start }
+        var i = 0
+        for name in sorted {
+            while i < doc.count, Int(doc.tokens[i].start) < name.start { i += 1 }
+            guard i < doc.count, Int(doc.tokens[i].start) == name.start else { continue }
+            var j = i
+            while j < doc.count, Int(doc.tokens[j].end) <= name.end { j += 1 }
+            guard j > i, Int(doc.tokens[j - 1].end) == name.end else { continue }
+            tags[i] = .begin(name.kind)
+            for k in (i + 1)..<j { tags[k] = .inside(name.kind) }
+        }
+        return tags
+    }
+
+    func prepare(_ docs: [AnnotatedDocument], _ model: EntityModel) -> [Prepared] {
+        docs.map { d in
+            let tokens = EntityTokens(paragraphs: d.paragraphs)
+            let c = model.context(tokens)
+            var features = [UInt64](repeating: 0, count: tokens.count * EntityModel.staticFeatureCount)
+            features.withUnsafeMutableBufferPointer { f in
+                for i in 0..<tokens.count {
+                    _ = EntityModel.staticFeatures(c, i, f.baseAddress! + i * EntityModel.staticFeatureCount)
+                }
+            }
+            return Prepared(context: c, gold: Self.goldTags(tokens, d.names), features: features)
+        }
+    }
+
+    /// Trains on `docs`.
+    public func train(_ docs: [AnnotatedDocument]) -> EntityModel {
+        let gazetteer = EntityGazetteer(entries: lists)
+        let size = 1 << bits
+        var model = EntityModel(bits: bits, weights: [SIMD8<Float>](repeating: .zero, count: size), gazetteer: gazetteer)
+        let prepared = prepare(docs, model)
+        var totals = [SIMD8<Float>](repeating: .zero, count: size)
+        var stamps = [Int32](repeating: 0, count: size)
+        var now: Int32 = 1
+        var rng = SplitMix64(seed: seed)
+        var order = Array(prepared.indices)
+        let shift = UInt64(64 - bits)
+        var features = [UInt64](repeating: 0, count: EntityModel.maxFeatures)
+        for _ in 0..<epochs {
+            order.shuffle(using: &rng)
+            for d in order {
+                let p = prepared[d]
+                let n = p.gold.count
+                var prev = EntityModel.Tag.outside
+                var prev2 = EntityModel.Tag.outside
+                var history = EntityModel.History()
+                for i in 0..<n {
+                    let t = p.context.doc.tokens[i]
+                    if t.flags.contains(.paragraphStart) {
+                        prev = .outside
+                        prev2 = .outside
+                    }
+                    guard EntityModel.isCandidate(t, prev: prev) else {
+                        prev2 = prev
+                        prev = .outside
+                        continue
+                    }
+                    var gold = p.gold[i]
+                    // An inside tag the guesses so far cannot reach: begin the name here.
+                    if let kind = gold.kind, !gold.isBegin, prev.kind != kind { gold = .begin(kind) }
+                    // A name cannot begin with a lowercase word: the decoder never guesses it.
+                    if gold.isBegin, !t.flags.contains(.capitalized) { gold = .outside }
+                    let count = EntityModel.staticFeatureCount + EntityModel.dynamicFeatureCount
+                    features.withUnsafeMutableBufferPointer { f in
+                        for k in 0..<EntityModel.staticFeatureCount { f[k] = p.features[i * EntityModel.staticFeatureCount + k] }
+                        EntityModel.dynamicFeatures(
+                            p.context, i, prev: prev, prev2: prev2, history: history.value(t.lower), f.baseAddress! + EntityModel.staticFeatureCount)
+                    }
+                    var scores = SIMD8<Float>(repeating: 0)
+                    for k in 0..<count { scores += model.weights[Int(features[k] >> shift)] }
+                    let guess = EntityModel.best(scores, prev: prev, capitalized: t.flags.contains(.capitalized))
+                    if guess != gold {
+                        var delta = SIMD8<Float>(repeating: 0)
+                        delta[Int(gold.rawValue)] = 1
+                        delta[Int(guess.rawValue)] = -1
+                        for k in 0..<count {
+                            let b = Int(features[k] >> shift)
+                            totals[b] += model.weights[b] * Float(now - stamps[b])
+                            stamps[b] = now
+                            model.weights[b] += delta
+                        }
+                    }
+                    if t.flags.contains(.capitalized) { history.record(t.lower, guess) }
+                    now += 1
+                    prev2 = prev
+                    prev = guess
+                }
+            }
+        }
+        // Average: every weight's value summed over every step, divided by the steps.
+        let steps = Float(now)
+        for b in 0..<size {
+            totals[b] += model.weights[b] * Float(now - stamps[b])
+            model.weights[b] = totals[b] / steps
+        }
+        return model
+    }
+}
+
+/// Precision, recall and F1 of a recognizer against annotated documents.
+public struct EntityScores: Sendable, Equatable, Codable {
+    /// Counts for one kind (or all).
+    public struct Counts: Sendable, Equatable, Codable {
+        public var truePositives = 0
+        public var falsePositives = 0
+        public var falseNegatives = 0
+
+        public init() {}
+
+        public var precision: Double { ratio(truePositives, truePositives + falsePositives) }
+        public var recall: Double { ratio(truePositives, truePositives + falseNegatives) }
+        public var f1: Double {
+            let p = precision
+            let r = recall
+            return p + r == 0 ? 0 : 2 * p * r / (p + r)
+        }
+        private func ratio(_ a: Int, _ b: Int) -> Double { b == 0 ? 0 : Double(a) / Double(b) }
+
+        mutating func add(_ other: Counts) {
+            truePositives += other.truePositives
+            falsePositives += other.falsePositives
+            falseNegatives += other.falseNegatives
+        }
+    }
+
+    /// Each name counted as often as it is mentioned: a document's true positives for a name
+    /// are the smaller of its mentions found and annotated.
+    public var mentions: [String: Counts] = [:]
+    /// Each distinct name of a document once.
+    public var documents: [String: Counts] = [:]
+
+    public init() {}
+
+    /// The key of the totals over every kind.
+    public static let all = "all"
+
+    /// Scores one document's entities against its annotated names (both as `EntityNames.collect`
+    /// gives them: same normalization, surnames folded into full names).
+    public mutating func add(found: [NamedEntity], annotated: [NamedEntity]) {
+        func key(_ e: NamedEntity) -> String { e.kind.rawValue + "\u{1F}" + e.name }
+        let f = Dictionary(found.map { (key($0), $0) }, uniquingKeysWith: { a, b in NamedEntity(name: a.name, kind: a.kind, mentions: a.mentions + b.mentions) })
+        let a = Dictionary(annotated.map { (key($0), $0) }, uniquingKeysWith: { a, b in NamedEntity(name: a.name, kind: a.kind, mentions: a.mentions + b.mentions) })
+        for kind in NamedEntity.Kind.allCases.map(\.rawValue) + [Self.all] {
+            var m = Counts()
+            var d = Counts()
+            for (k, e) in f where kind == Self.all || e.kind.rawValue == kind {
+                let gold = a[k]?.mentions ?? 0
+                m.truePositives += min(gold, e.mentions)
+                m.falsePositives += max(0, e.mentions - gold)
+                if gold > 0 { d.truePositives += 1 } else { d.falsePositives += 1 }
+            }
+            for (k, e) in a where kind == Self.all || e.kind.rawValue == kind {
+                let found = f[k]?.mentions ?? 0
+                m.falseNegatives += max(0, e.mentions - found)
+                if found == 0 { d.falseNegatives += 1 }
+            }
+            mentions[kind, default: Counts()].add(m)
+            documents[kind, default: Counts()].add(d)
+        }
+    }
+}
+
+extension AnnotatedDocument {
+    /// The annotated names as entities, normalized as a recognizer's are.
+    public var entities: [NamedEntity] {
+        EntityNames.collect(names.map { EntityNames.Mention(name: $0.text, kind: $0.kind) })
+    }
+}
+
+/// k-fold cross-validation by document of the entity model, and of the rules on the same folds.
+public struct EntityCrossValidation: Sendable {
+    public var model = EntityScores()
+    public var rules = EntityScores()
+    public var folds: Int
+    /// Per document the recognizer's misses and extras (kind and name), when asked for.
+    public var errors: [(document: String, missed: [String], extra: [String])] = []
+
+    /// Splits `docs` into `folds` groups (shuffled by `seed`), trains on all but one group and
+    /// scores on that one, for each group in turn.
+    public init(docs: [AnnotatedDocument], folds: Int, trainer: EntityTrainer, seed: UInt64 = 1, keepErrors: Bool = false) {
+        self.folds = folds
+        var rng = SplitMix64(seed: seed)
+        let order = Array(docs.indices).shuffled(using: &rng)
+        var fold = [Int](repeating: 0, count: docs.count)
+        for (position, d) in order.enumerated() { fold[d] = position % folds }
+        for k in 0..<folds {
+            let training = docs.indices.filter { fold[$0] != k }.map { docs[$0] }
+            let trained = trainer.train(training)
+            for d in docs.indices where fold[d] == k {
+                let gold = docs[d].entities
+                let found = trained.recognize(title: "", paragraphs: docs[d].paragraphs)
+                model.add(found: found, annotated: gold)
+                if keepErrors {
+                    let f = Set(found.map { "\($0.kind.rawValue): \($0.name)" })
+                    let g = Set(gold.map { "\($0.kind.rawValue): \($0.name)" })
+                    errors.append((docs[d].id, g.subtracting(f).sorted(), f.subtracting(g).sorted()))
+                }
+                rules.add(found: EntityExtractor.extract(title: "", paragraphs: docs[d].paragraphs), annotated: gold)
+            }
+        }
+    }
+}
