@@ -25,6 +25,13 @@ let package = Package(
                 .product(name: "TestSupport", package: "newsd"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        // Entity recognition speed on real news text (the BBC corpus), the model against the rules.
+        .executableTarget(
+            name: "entity-bench",
+            dependencies: [
+                .product(name: "NewsCore", package: "newsd"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]),
         // Near-duplicate lookup at scale: the SimHash index against a full scan.
         .executableTarget(
             name: "dedup-bench",

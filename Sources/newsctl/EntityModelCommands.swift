@@ -9,12 +9,12 @@ struct EntityTrainingOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Folder of name lists (places.txt, given-names.txt, surnames.txt: one name a line, # comments).",
+            "Folder of name lists (places.txt, given-names.txt, surnames.txt, common-words.txt, proper-words.txt …: one entry a line, # comments).",
             discussion: "Default: /usr/share/newsd/gazetteers, else config/gazetteers under the current folder, else only the lists built into newsd."))
     var gazetteers: String?
 
     @Option(help: "Feature hash size as a power of two (12...22).")
-    var bits: Int = 18
+    var bits: Int = 16
 
     @Option(help: "Training passes over the data.")
     var epochs: Int = 12
@@ -44,8 +44,10 @@ struct EntityTrainingOptions: ParsableArguments {
         }
         var extra: [String: [String]] = [:]
         for file in files.sorted() where file.hasSuffix(".txt") {
-            let list = String(file.dropLast(4))
-            let listName = list == "places" ? "place" : list == "given-names" ? "given-name" : list == "surnames" ? "surname" : list
+            let listName = String(file.dropLast(4))
+            guard EntityTrainer.listNames.contains(listName) else {
+                throw ValidationError("\(folder)/\(file) is no list the model knows; lists: \(EntityTrainer.listNames.joined(separator: ", ")) (.txt)")
+            }
             guard let data = FileManager.default.contents(atPath: folder + "/" + file) else {
                 throw ValidationError("cannot read \(folder)/\(file)")
             }

@@ -27,6 +27,14 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Topic model newsd uses (classification is part of the pipeline).")
     var model = "config/topics-bbc.model"
 
+    @Option(help: "Entity model newsd uses; empty (the default, as newsd's): the entity rules.")
+    var entityModel = ""
+
+    /// The enricher newsd runs with the benchmark's models.
+    func makeEnricher() throws -> Enricher {
+        Enricher(model: try LoadedModel(path: model), entityModel: entityModel.isEmpty ? nil : try LoadedEntityModel(path: entityModel))
+    }
+
     @Option(help: "Rounds of the ceiling and the burst, alternating: the figures are their medians, the ratio the median of each round's own (this machine's speed drifts from minute to minute).")
     var rounds = 5
 
@@ -112,7 +120,7 @@ struct IngestBench: ParsableCommand {
             return
         }
         if let rows {
-            try copyFile(generate(count), parser: DocumentParser(), enricher: Enricher(model: try LoadedModel(path: model)), to: rows)
+            try copyFile(generate(count), parser: DocumentParser(), enricher: try makeEnricher(), to: rows)
             return
         }
         let bin = try newsdBinDir()
@@ -135,10 +143,13 @@ struct IngestBench: ParsableCommand {
 
         // Parse + classify (language and topic), and parse + everything newsd derives from an
         // article (also keywords, entities, SimHash), one core.
-        let enricher = Enricher(model: try LoadedModel(path: model))
+        let enricher = try makeEnricher()
         let parser = DocumentParser()
         let sample = Array(articles.prefix(5000))
         let loaded = enricher.model!.model
+        // The entity stage: the model if one is given, else the rules.
+        let recognizeEntities: (Article) -> [NamedEntity] = enricher.entityModel.map { m in { m.model.recognize(title: $0.title, paragraphs: $0.paragraphs) } }
+            ?? { EntityExtractor.extract(title: $0.title, paragraphs: $0.paragraphs) }
         func perSecond(_ body: (Article) -> Void) throws -> Double {
             // A first pass warms caches and lazily built tables; then the best of the timed
             // passes (a shared machine's other work only ever slows a pass down): at least five,
@@ -181,7 +192,7 @@ struct IngestBench: ParsableCommand {
             print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(String(format: "%9.0f", r)) articles/s")
         }
         for _ in 0..<profileRounds {
-            rate("entities") { _ = EntityExtractor.extract(title: parsed[$0].title, paragraphs: parsed[$0].paragraphs) }
+            rate("entities") { _ = recognizeEntities(parsed[$0]) }
             rate("classify") { i in
                 guard let a = try? parser.parse(bytes: Array(sample[i].utf8)).articles[0] else { return }
                 let text = a.title + "\n" + a.body
@@ -194,7 +205,7 @@ struct IngestBench: ParsableCommand {
         rate("tokens") { _ = WordTokens(texts[$0]) }
         rate("topic") { _ = loaded.predict(tokens[$0]) }
         rate("keywords") { _ = loaded.keywords(tokens[$0]) }
-        rate("entities") { _ = EntityExtractor.extract(title: parsed[$0].title, paragraphs: parsed[$0].paragraphs) }
+        rate("entities") { _ = recognizeEntities(parsed[$0]) }
         rate("simhash") { _ = SimHash.fingerprint(tokens[$0]) }
         rate("words") { _ = parsed[$0].wordCount }
 
@@ -370,7 +381,7 @@ struct IngestBench: ParsableCommand {
     /// produced, for comparing two builds (a faster one must give the same answers).
     func writeDump(to path: String) throws {
         let parser = DocumentParser()
-        let enricher = Enricher(model: try LoadedModel(path: model))
+        let enricher = try makeEnricher()
         let root = (corpus as NSString).deletingLastPathComponent
         let files = (FileManager.default.enumerator(atPath: root)?.allObjects as? [String] ?? []).sorted()
         var out = ""
@@ -567,6 +578,9 @@ struct IngestBench: ParsableCommand {
         let socket = state + "/newsd.sock"
         var env = ProcessInfo.processInfo.environment
         env["NEWSD_CLASSIFIER_MODEL"] = model.hasPrefix("/") ? model : FileManager.default.currentDirectoryPath + "/" + model
+        if !entityModel.isEmpty {
+            env["NEWSD_ENTITIES_MODEL"] = entityModel.hasPrefix("/") ? entityModel : FileManager.default.currentDirectoryPath + "/" + entityModel
+        }
         env["NEWSD_LOG_LEVEL"] = "warning"
         let pid = try spawn(
             bin + "/newsd", ["run", "--state-dir", state, "--socket", socket, "--database-url", url], environment: env,
@@ -670,7 +684,7 @@ extension IngestBench {
     /// normal article of the same size: the rule is that none takes over ten times as long.
     func timePathological() throws {
         let parser = DocumentParser()
-        let enricher = Enricher(model: try LoadedModel(path: model))
+        let enricher = try makeEnricher()
         func seconds(_ bytes: [UInt8]) -> (Double, String) {
             var best = Double.infinity
             var outcome = ""

@@ -24,27 +24,41 @@ struct EntityGazetteer: Sendable {
         static let placeCue = Lists(rawValue: 1 << 9)
         /// Demonyms and adjectives of places: "Russian", "Swiss".
         static let nationality = Lists(rawValue: 1 << 10)
+        /// Words mostly written lowercase inside sentences of news text: a capital on one is
+        /// grammar or a heading more often than a name.
+        static let commonWord = Lists(rawValue: 1 << 11)
+        /// Words nearly always capitalized inside sentences of news text: names.
+        static let properWord = Lists(rawValue: 1 << 12)
 
-        static let count = 11
+        static let count = 13
+        /// Not a list: the word begins an entry of several words (only in the table, never
+        /// in a `Match`).
+        static let startsLonger = Lists(rawValue: 1 << 15)
 
         /// The names of the lists in the model file, by bit.
+        /// (The names of the files in config/gazetteers/ without ".txt".)
         static let names = [
-            "place", "given-name", "surname", "organization", "person-title", "organization-word", "person-cue",
-            "organization-cue", "saying", "place-cue", "nationality",
+            "places", "given-names", "surnames", "organizations", "person-titles", "organization-words", "person-cues",
+            "organization-cues", "sayings", "place-cues", "nationalities", "common-words", "proper-words",
         ]
     }
 
     /// The entries of each list, as written (for the model file).
     let entries: [String: [String]]
-    /// Token-sequence hash (`sequenceHash`) of every entry → its lists.
-    private let table: HashTable64<Lists>
+    /// Token-sequence hash (`sequenceHash`) of every entry that starts with a capital → its
+    /// lists; a first word of a longer entry is marked `startsLonger`.
+    private let names: HashTable64<Lists>
+    /// The same for the entries that start lowercase (cue words: a few hundred, looked up for
+    /// every lowercase token, so kept apart from the tens of thousands of names).
+    private let cues: HashTable64<Lists>
     /// The most tokens any entry has.
     let maxTokens: Int
 
     /// Lists from their entries by list name (`Lists.names`); unknown names are ignored.
     init(entries: [String: [String]]) {
         self.entries = entries
-        var map: [UInt64: Lists] = [:]
+        var names: [UInt64: Lists] = [:]
+        var cues: [UInt64: Lists] = [:]
         var longest = 1
         for (name, words) in entries {
             guard let bit = Lists.names.firstIndex(of: name) else { continue }
@@ -54,11 +68,17 @@ struct EntityGazetteer: Sendable {
                 guard tokens.count > 0, tokens.count <= 8 else { continue }
                 var h = Self.sequenceSeed
                 for t in tokens.tokens { h = Self.extend(h, t.exact) }
-                map[h, default: []].formUnion(list)
+                if tokens.tokens[0].flags.contains(.capitalized) {
+                    names[h, default: []].formUnion(list)
+                    if tokens.count > 1 { names[Self.extend(Self.sequenceSeed, tokens.tokens[0].exact), default: []].formUnion(.startsLonger) }
+                } else if tokens.count == 1 {
+                    cues[h, default: []].formUnion(list)
+                }
                 longest = max(longest, tokens.count)
             }
         }
-        table = HashTable64(map)
+        self.names = HashTable64(names)
+        self.cues = HashTable64(cues)
         maxTokens = longest
     }
 
@@ -69,12 +89,6 @@ struct EntityGazetteer: Sendable {
         var x = (h ^ token) &* 0xff51_afd7_ed55_8ccd
         x ^= x >> 33
         return x
-    }
-
-    /// The lists of the single token with exact hash `exact`.
-    @inline(__always)
-    func lists(ofToken exact: UInt64) -> Lists {
-        table.lookup(Self.extend(Self.sequenceSeed, exact)) ?? []
     }
 
     /// Per token: the lists of the word alone, and the lists of the longest multi-word entry
@@ -94,8 +108,14 @@ struct EntityGazetteer: Sendable {
         while i < tokens.count {
             let t = tokens[i]
             let first = Self.extend(Self.sequenceSeed, t.exact)
-            out[i].single = table.lookup(first) ?? []
-            if i >= spanEnd, maxTokens > 1, t.flags.contains(.capitalized) {
+            guard t.flags.contains(.capitalized) else {
+                if !t.flags.contains(.punctuation) { out[i].single = cues.lookup(first) ?? [] }
+                i += 1
+                continue
+            }
+            let lists = names.lookup(first) ?? []
+            out[i].single = lists.subtracting(.startsLonger)
+            if i >= spanEnd, lists.contains(.startsLonger) {
                 var h = first
                 var best = 0
                 var bestLists: Lists = []
@@ -103,9 +123,9 @@ struct EntityGazetteer: Sendable {
                 while j < tokens.count, j - i < maxTokens {
                     h = Self.extend(h, tokens[j].exact)
                     j += 1
-                    if let lists = table.lookup(h) {
+                    if let found = names.lookup(h), found != .startsLonger {
                         best = j
-                        bestLists = lists
+                        bestLists = found.subtracting(.startsLonger)
                     }
                 }
                 if best > 0 {
@@ -127,17 +147,17 @@ extension EntityGazetteer {
     /// the cue words. Name lists from files (`config/gazetteers/`) are added to these.
     static func builtIn() -> [String: [String]] {
         var lists: [String: [String]] = [:]
-        lists["place"] = Array(Gazetteer.places)
-        lists["organization"] = Array(Gazetteer.organizations)
-        lists["given-name"] = Array(Gazetteer.givenNames)
-        lists["person-title"] = Array(Gazetteer.personTitles.union(EntityExtractor.strictTitles))
+        lists["places"] = Array(Gazetteer.places)
+        lists["organizations"] = Array(Gazetteer.organizations)
+        lists["given-names"] = Array(Gazetteer.givenNames)
+        lists["person-titles"] = Array(Gazetteer.personTitles.union(EntityExtractor.strictTitles))
             + ["Judge", "Justice", "Chancellor", "King", "Queen", "Prince", "Princess", "Pope", "Bishop", "Father", "Saint"]
-        lists["organization-word"] = Array(EntityExtractor.organizationWords)
-        lists["person-cue"] = Array(EntityExtractor.personCues)
-        lists["organization-cue"] = Array(EntityExtractor.organizationCues)
-        lists["saying"] = Array(EntityExtractor.reportingVerbs) + ["according", "argued", "noted", "insisted", "claimed", "announced"]
-        lists["place-cue"] = ["in", "at", "from", "near", "to", "across", "outside", "inside", "throughout", "into", "towards"]
-        lists["nationality"] = Self.nationalities
+        lists["organization-words"] = Array(EntityExtractor.organizationWords)
+        lists["person-cues"] = Array(EntityExtractor.personCues)
+        lists["organization-cues"] = Array(EntityExtractor.organizationCues)
+        lists["sayings"] = Array(EntityExtractor.reportingVerbs) + ["according", "argued", "noted", "insisted", "claimed", "announced"]
+        lists["place-cues"] = ["in", "at", "from", "near", "to", "across", "outside", "inside", "throughout", "into", "towards"]
+        lists["nationalities"] = Self.nationalities
         return lists
     }
 

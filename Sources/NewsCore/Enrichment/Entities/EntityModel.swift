@@ -78,11 +78,16 @@ public struct EntityModel: Sendable {
     }
 
     /// Writes token `i`'s static features into `out` (which has room for `staticFeatureCount`).
+    /// Reads the tokens and matches through buffer pointers: a `Context` passed by value costs
+    /// a retain and a release of each of its arrays per token.
     @inline(__always)
-    static func staticFeatures(_ c: Context, _ i: Int, _ out: UnsafeMutablePointer<UInt64>) -> Int {
-        let tokens = c.doc.tokens
+    static func staticFeatures(
+        _ bytes: UnsafeBufferPointer<UInt8>, _ tokens: UnsafeBufferPointer<EntityTokens.Token>,
+        _ matches: UnsafeBufferPointer<EntityGazetteer.Match>, _ i: Int, _ out: UnsafeMutablePointer<UInt64>
+    ) -> Int {
         let n = tokens.count
         let t = tokens[i]
+        let affixes = EntityTokens.affixes(bytes, t)
         let boundary: UInt64 = 0x5851_f42d_4c95_7f2d
         // A neighbour across a paragraph's start is no neighbour.
         let hasPrev = i > 0 && !t.flags.contains(.paragraphStart)
@@ -93,9 +98,9 @@ public struct EntityModel: Sendable {
         let next2 = hasNext && i + 2 < n && !tokens[i + 2].flags.contains(.paragraphStart) ? tokens[i + 2].lower : boundary
         let prevShape = hasPrev ? tokens[i - 1].shape : boundary
         let nextShape = hasNext ? tokens[i + 1].shape : boundary
-        let m = c.matches[i]
-        let prevLists = hasPrev ? c.matches[i - 1].single.rawValue : 0
-        let nextLists = hasNext ? c.matches[i + 1].single.rawValue : 0
+        let m = matches[i]
+        let prevLists = hasPrev ? matches[i - 1].single.rawValue : 0
+        let nextLists = hasNext ? matches[i + 1].single.rawValue : 0
         let flags = UInt64(t.flags.rawValue & (EntityTokens.Flags.capitalized.rawValue | EntityTokens.Flags.allCaps.rawValue | EntityTokens.Flags.sentenceStart.rawValue | EntityTokens.Flags.seenLowercase.rawValue | EntityTokens.Flags.digit.rawValue))
         var k = 0
         @inline(__always) func add(_ template: UInt64, _ value: UInt64) {
@@ -111,8 +116,8 @@ public struct EntityModel: Sendable {
         add(7, t.shape)
         add(8, prevShape)
         add(9, nextShape)
-        add(10, t.suffix)
-        add(11, t.prefix)
+        add(10, affixes.suffix)
+        add(11, affixes.prefix)
         add(12, flags)
         add(13, UInt64(m.single.rawValue))
         add(14, UInt64(m.span.rawValue) << 1 | (m.spanStart ? 1 : 0))
@@ -125,9 +130,9 @@ public struct EntityModel: Sendable {
         add(21, UInt64(prevLists) << 16 | UInt64(m.single.rawValue))
         add(22, UInt64(m.single.rawValue) << 16 | UInt64(nextLists))
         add(23, flags << 32 | UInt64(m.single.rawValue) << 16 | UInt64(m.span.rawValue))
-        add(24, t.suffix &* 31 ^ flags)
-        add(25, t.suffix2)
-        add(26, t.suffix4)
+        add(24, affixes.suffix &* 31 ^ flags)
+        add(25, affixes.suffix2)
+        add(26, affixes.suffix4)
         return k
     }
 
@@ -135,14 +140,34 @@ public struct EntityModel: Sendable {
     /// "prediction history"): a name tagged once as a person is likely one the next time, even
     /// where the context says little.
     struct History {
-        /// Per lowercased word: how often it was tagged outside, person, organization, place.
-        private var counts: [UInt64: SIMD4<Int32>] = [:]
+        /// Per lowercased word: how often it was tagged outside, person, organization,
+        /// place; an open-addressing table (key 0 is empty) at most half full.
+        private var keys: [UInt64]
+        private var counts: [SIMD4<Int32>]
+        private let mask: Int
+
+        init(capacity: Int) {
+            var size = 64
+            while size < capacity * 2 { size <<= 1 }
+            keys = [UInt64](repeating: 0, count: size)
+            counts = [SIMD4<Int32>](repeating: .zero, count: size)
+            mask = size - 1
+        }
+
+        @inline(__always)
+        private func slot(_ key: UInt64) -> Int {
+            var s = Int(truncatingIfNeeded: (key &* 0x9e37_79b9_7f4a_7c15) >> 40) & mask
+            while keys[s] != 0, keys[s] != key { s = (s + 1) & mask }
+            return s
+        }
 
         /// The word's most frequent tag so far: 0 never seen, 1 outside, 2 person,
         /// 3 organization, 4 place.
         @inline(__always)
         func value(_ word: UInt64) -> UInt64 {
-            guard let c = counts[word] else { return 0 }
+            let s = slot(word | 1)
+            guard keys[s] != 0 else { return 0 }
+            let c = counts[s]
             var best = 0
             for lane in 1..<4 where c[lane] > c[best] { best = lane }
             return UInt64(best + 1)
@@ -157,7 +182,9 @@ public struct EntityModel: Sendable {
             case .organization: lane = 2
             case .place: lane = 3
             }
-            counts[word, default: .zero][lane] += 1
+            let s = slot(word | 1)
+            keys[s] = word | 1
+            counts[s][lane] += 1
         }
     }
 
@@ -165,14 +192,15 @@ public struct EntityModel: Sendable {
     static let dynamicFeatureCount = 7
 
     @inline(__always)
-    static func dynamicFeatures(_ c: Context, _ i: Int, prev: Tag, prev2: Tag, history: UInt64, _ out: UnsafeMutablePointer<UInt64>) {
-        let t = c.doc.tokens[i]
+    static func dynamicFeatures(
+        _ t: EntityTokens.Token, _ m: EntityGazetteer.Match, prev: Tag, prev2: Tag, history: UInt64, _ out: UnsafeMutablePointer<UInt64>
+    ) {
         let p = UInt64(prev.rawValue)
         out[0] = feature(40, p)
         out[1] = feature(41, p << 8 | UInt64(prev2.rawValue))
         out[2] = feature(42, p ^ t.lower &* 31)
         out[3] = feature(43, p ^ t.shape &* 31)
-        out[4] = feature(44, p << 16 | UInt64(c.matches[i].single.rawValue))
+        out[4] = feature(44, p << 16 | UInt64(m.single.rawValue))
         out[5] = feature(45, history)
         out[6] = feature(46, history << 8 | p)
     }
@@ -231,31 +259,37 @@ public struct EntityModel: Sendable {
         withUnsafeTemporaryAllocation(of: UInt64.self, capacity: Self.maxFeatures) { buffer in
             let features = buffer.baseAddress!
             weights.withUnsafeBufferPointer { w in
-                var prev = Tag.outside
-                var prev2 = Tag.outside
-                var history = History()
-                for i in 0..<n {
-                    let t = c.doc.tokens[i]
-                    if t.flags.contains(.paragraphStart) {
-                        prev = .outside
-                        prev2 = .outside
+                c.doc.tokens.withUnsafeBufferPointer { tokens in
+                    c.doc.bytes.withUnsafeBufferPointer { bytes in
+                    c.matches.withUnsafeBufferPointer { matches in
+                        var prev = Tag.outside
+                        var prev2 = Tag.outside
+                        var history = History(capacity: n)
+                        for i in 0..<n {
+                            let t = tokens[i]
+                            if t.flags.contains(.paragraphStart) {
+                                prev = .outside
+                                prev2 = .outside
+                            }
+                            guard Self.isCandidate(t, prev: prev) else {
+                                prev2 = prev
+                                prev = .outside
+                                continue
+                            }
+                            let k = Self.staticFeatures(bytes, tokens, matches, i, features)
+                            Self.dynamicFeatures(t, matches[i], prev: prev, prev2: prev2, history: history.value(t.lower), features + k)
+                            var scores = SIMD8<Float>(repeating: 0)
+                            for f in 0..<(k + Self.dynamicFeatureCount) {
+                                scores += w[Int(features[f] >> shift)]
+                            }
+                            let tag = Self.best(scores, prev: prev, capitalized: t.flags.contains(.capitalized))
+                            tags[i] = tag
+                            if t.flags.contains(.capitalized), tag != .outside || !t.flags.contains(.sentenceStart) { history.record(t.lower, tag) }
+                            prev2 = prev
+                            prev = tag
+                        }
                     }
-                    guard Self.isCandidate(t, prev: prev) else {
-                        prev2 = prev
-                        prev = .outside
-                        continue
                     }
-                    let k = Self.staticFeatures(c, i, features)
-                    Self.dynamicFeatures(c, i, prev: prev, prev2: prev2, history: history.value(t.lower), features + k)
-                    var scores = SIMD8<Float>(repeating: 0)
-                    for f in 0..<(k + Self.dynamicFeatureCount) {
-                        scores += w[Int(features[f] >> shift)]
-                    }
-                    let tag = Self.best(scores, prev: prev, capitalized: t.flags.contains(.capitalized))
-                    tags[i] = tag
-                    if t.flags.contains(.capitalized) { history.record(t.lower, tag) }
-                    prev2 = prev
-                    prev = tag
                 }
             }
         }

@@ -7,9 +7,12 @@ public enum EntityNames {
     public struct Mention: Sendable, Equatable {
         public var name: String
         public var kind: NamedEntity.Kind
-        public init(name: String, kind: NamedEntity.Kind) {
+        /// How many times it occurs, written so.
+        public var count: Int
+        public init(name: String, kind: NamedEntity.Kind, count: Int = 1) {
             self.name = name
             self.kind = kind
+            self.count = count
         }
     }
 
@@ -25,10 +28,19 @@ public enum EntityNames {
     /// dropped unless the name is an abbreviation ("U.S."), "St." written "St". Nil when
     /// nothing that could be a name is left.
     public static func canonical(_ name: String, kind: NamedEntity.Kind) -> String? {
+        // Most names need nothing: an ASCII capital first, single spaces, no full stop, no
+        // leading article, no title.
+        if let first = name.utf8.first, first >= 0x41, first <= 0x5A, isPlain(name.utf8) {
+            let firstWord = name.utf8.firstIndex(of: 0x20).map { Substring(name.utf8[..<$0]) } ?? Substring(name)
+            if firstWord != "The" && firstWord != "THE" && (kind != .person || !titles.contains(String(firstWord)) || firstWord == Substring(name)) {
+                return name
+            }
+        }
         var words = name.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\u{A0}" }).map(String.init)
         while words.count > 1, leadingArticles.contains(words[0]) { words.removeFirst() }
         if kind == .person {
-            while words.count > 1, titles.contains(words[0]) { words.removeFirst() }
+            // "President Putin" is Putin; "Prince of Wales" stays.
+            while words.count > 1, titles.contains(words[0]), words[1].first?.isUppercase == true { words.removeFirst() }
         }
         for i in words.indices where words[i] == "St." { words[i] = "St" }
         guard var last = words.last else { return nil }
@@ -39,53 +51,93 @@ public enum EntityNames {
             last.removeLast()
             words[words.count - 1] = last
         }
-        // A name has a capital letter somewhere (not a transcription such as "ʒan mɔʁo").
-        guard words.contains(where: { $0.contains(where: { $0.isUppercase }) }) else { return nil }
+        // A name has a word that starts with a capital (not a transcription: "ʒan mɔʁo").
+        guard words.contains(where: { $0.first?.isUppercase == true }) else { return nil }
         return words.joined(separator: " ")
+    }
+
+    /// No full stop, no white space but single spaces, no space at either end.
+    private static func isPlain(_ utf8: String.UTF8View) -> Bool {
+        var previousSpace = true
+        for b in utf8 {
+            if b == 0x2E || b == 0x0A || b == 0x09 || b == 0x0D || b == 0xC2 { return false }
+            if b == 0x20 {
+                if previousSpace { return false }
+                previousSpace = true
+            } else {
+                previousSpace = false
+            }
+        }
+        return !previousSpace
     }
 
     /// The entities of a document's mentions, most mentioned first, then by name.
     public static func collect(_ mentions: [Mention]) -> [NamedEntity] {
-        // Per name: mentions by kind, and the order kinds were first seen in.
-        var counts: [String: [NamedEntity.Kind: Int]] = [:]
-        var order: [String] = []
-        var firstKind: [String: NamedEntity.Kind] = [:]
+        // Per name (in the order first seen): mentions by kind, and the kind seen first.
+        var index: [String: Int] = [:]
+        var names: [String] = []
+        var counts: [SIMD4<Int32>] = []
+        var firstKind: [Int] = []
+        index.reserveCapacity(mentions.count)
         for m in mentions {
             guard let name = canonical(m.name, kind: m.kind) else { continue }
-            if counts[name] == nil {
-                order.append(name)
-                firstKind[name] = m.kind
+            let lane = Self.lane(m.kind)
+            if let i = index[name] {
+                counts[i][lane] += Int32(m.count)
+            } else {
+                index[name] = names.count
+                names.append(name)
+                var c = SIMD4<Int32>(repeating: 0)
+                c[lane] = Int32(m.count)
+                counts.append(c)
+                firstKind.append(lane)
             }
-            counts[name, default: [:]][m.kind, default: 0] += 1
         }
-        var entities: [String: NamedEntity] = [:]
-        for name in order {
-            let byKind = counts[name]!
-            let first = firstKind[name]!
-            var kind = first
-            for (k, n) in byKind where n > byKind[kind]! { kind = k }
-            entities[name] = NamedEntity(name: name, kind: kind, mentions: byKind.values.reduce(0, +))
+        var entities: [NamedEntity] = []
+        entities.reserveCapacity(names.count)
+        for i in names.indices {
+            var lane = firstKind[i]
+            for k in 0..<3 where counts[i][k] > counts[i][lane] { lane = k }
+            entities.append(NamedEntity(name: names[i], kind: NamedEntity.Kind.allCases[lane], mentions: Int(counts[i].wrappedSum())))
         }
         // A one-word person is the first full name (in name order) that ends with it.
-        var bySurname: [String: String] = [:]
-        for full in entities.values.filter({ $0.kind == .person && $0.name.contains(" ") }).map(\.name).sorted() {
-            let last = String(full[full.index(after: full.lastIndex(of: " ")!)...])
-            if bySurname[last] == nil { bySurname[last] = full }
+        var bySurname: [Substring: Int] = [:]
+        for i in entities.indices where entities[i].kind == .person {
+            let name = entities[i].name
+            guard let space = name.utf8.lastIndex(of: 0x20) else { continue }
+            let last = Substring(name.utf8[name.utf8.index(after: space)...])
+            if let j = bySurname[last], entities[j].name < name { continue }
+            bySurname[last] = i
         }
-        for (name, entity) in entities where entity.kind == .person && !name.contains(" ") {
-            if let full = bySurname[name] {
-                entities[full]!.mentions += entity.mentions
-                entities[name] = nil
+        var merged = [Bool](repeating: false, count: entities.count)
+        if !bySurname.isEmpty {
+            for i in entities.indices where entities[i].kind == .person && !entities[i].name.utf8.contains(0x20) {
+                if let full = bySurname[Substring(entities[i].name)] {
+                    entities[full].mentions += entities[i].mentions
+                    merged[i] = true
+                }
             }
         }
-        return entities.values.sorted { ($1.mentions, $0.name) < ($0.mentions, $1.name) }
+        return entities.indices.filter { !merged[$0] }.map { entities[$0] }
+            .sorted { ($1.mentions, $0.name) < ($0.mentions, $1.name) }
+    }
+
+    @inline(__always)
+    static func lane(_ kind: NamedEntity.Kind) -> Int {
+        switch kind {
+        case .person: 0
+        case .organization: 1
+        case .place: 2
+        }
     }
 }
 
 extension EntityModel {
-    /// The mentions tagged in a document.
+    /// The mentions tagged in a document, one per distinct name and kind with its count (the
+    /// text of a name is made once, however often it occurs).
     static func mentions(_ doc: EntityTokens, _ tags: [Tag]) -> [EntityNames.Mention] {
         var out: [EntityNames.Mention] = []
+        var seen: [UInt64: Int] = [:]
         var i = 0
         let n = tags.count
         while i < n {
@@ -98,7 +150,14 @@ extension EntityModel {
             // Trailing punctuation and lowercase words ("in", "of") are no part of a name.
             var end = j
             while end > i + 1, !doc.tokens[end - 1].flags.contains(.capitalized), !doc.tokens[end - 1].flags.contains(.digit) { end -= 1 }
-            out.append(EntityNames.Mention(name: doc.text(i, end), kind: kind))
+            var key = EntityGazetteer.sequenceSeed &+ UInt64(tags[i].rawValue)
+            for k in i..<end { key = EntityGazetteer.extend(key, doc.tokens[k].exact) }
+            if let index = seen[key] {
+                out[index].count += 1
+            } else {
+                seen[key] = out.count
+                out.append(EntityNames.Mention(name: doc.text(i, end), kind: kind))
+            }
             i = j
         }
         return out
@@ -106,7 +165,7 @@ extension EntityModel {
 
     /// The people, organizations and places of an article, most mentioned first.
     public func recognize(title: String, paragraphs: [String]) -> [NamedEntity] {
-        let doc = EntityTokens(paragraphs: title.isEmpty ? paragraphs : [title] + paragraphs)
+        let doc = EntityTokens(title: title, paragraphs: paragraphs)
         let c = context(doc)
         return EntityNames.collect(Self.mentions(doc, tag(c)))
     }

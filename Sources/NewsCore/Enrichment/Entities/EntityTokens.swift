@@ -17,12 +17,6 @@ struct EntityTokens {
         var exact: UInt64
         /// The word's shape: letters as X or x, digits as d, runs collapsed ("Xx", "X.X.").
         var shape: UInt64
-        /// FNV-1a of the last three and the first three bytes, lowercased.
-        var suffix: UInt64
-        var prefix: UInt64
-        /// FNV-1a of the last two and the last four bytes, lowercased.
-        var suffix2: UInt64
-        var suffix4: UInt64
         var flags: Flags
     }
 
@@ -53,20 +47,29 @@ struct EntityTokens {
     private(set) var paragraphStarts: [Int] = []
 
     init(paragraphs: [String]) {
-        var total = 0
+        self.init(title: "", paragraphs: paragraphs)
+    }
+
+    /// An article's tokens: its title (if not empty) as the first paragraph.
+    init(title: String, paragraphs: [String]) {
+        var total = title.utf8.count + 1
         for p in paragraphs { total += p.utf8.count + 1 }
         bytes.reserveCapacity(total)
         tokens.reserveCapacity(total / 5)
-        for p in paragraphs {
-            paragraphStarts.append(tokens.count)
-            let from = bytes.count
-            bytes.append(contentsOf: p.utf8)
-            let to = bytes.count
-            bytes.append(0x0A)
-            bytes.withUnsafeBufferPointer { scan($0, from, to) }
-        }
+        if !title.isEmpty { add(paragraph: title) }
+        for p in paragraphs { add(paragraph: p) }
         paragraphStarts.append(tokens.count)
         markLowercaseSeen()
+    }
+
+    private mutating func add(paragraph: String) {
+        paragraphStarts.append(tokens.count)
+        let from = bytes.count
+        var p = paragraph
+        p.withUTF8 { bytes.append(contentsOf: $0) }
+        let to = bytes.count
+        bytes.append(0x0A)
+        bytes.withUnsafeBufferPointer { scan($0, from, to) }
     }
 
     var count: Int { tokens.count }
@@ -139,23 +142,28 @@ struct EntityTokens {
             lo += w
         }
         // Closing marks, peeled from the end and added after the word.
-        var closing: [(Int, Int)] = []
+        let end = hi
         while lo < hi, let w = Self.closingWidth(buf, lo, hi) {
             if w == 1, buf[hi - 1] == 0x2E, Self.keepsFullStop(buf, lo, hi - 1) { break }
-            closing.append((hi - w, hi))
             hi -= w
         }
-        // A possessive: "Russia's", "Russia’s", "Jones'".
-        var possessive: (Int, Int)? = nil
+        let closingFrom = hi
+        // A possessive: "Russia's", "Russia’s".
+        var possessive = hi
         if hi - lo > 2, buf[hi - 1] == 0x73 || buf[hi - 1] == 0x53, buf[hi - 2] == 0x27 {
-            possessive = (hi - 2, hi)
+            possessive = hi - 2
         } else if hi - lo > 4, buf[hi - 1] == 0x73 || buf[hi - 1] == 0x53, buf[hi - 4] == 0xE2, buf[hi - 3] == 0x80, buf[hi - 2] == 0x99 {
-            possessive = (hi - 4, hi)
+            possessive = hi - 4
         }
-        if let (p, _) = possessive { hi = p }
-        if lo < hi { add(buf, lo, hi, &sentenceStart, &paragraphStart) }
-        if let (p, q) = possessive { add(buf, p, q, &sentenceStart, &paragraphStart) }
-        for (p, q) in closing.reversed() { add(buf, p, q, &sentenceStart, &paragraphStart) }
+        if lo < possessive { add(buf, lo, possessive, &sentenceStart, &paragraphStart) }
+        if possessive < hi { add(buf, possessive, hi, &sentenceStart, &paragraphStart) }
+        // The closing marks again, forwards: one byte, or two or three of UTF-8.
+        var p = closingFrom
+        while p < end {
+            let w = buf[p] < 0x80 ? 1 : buf[p] == 0xC2 ? 2 : 3
+            add(buf, p, min(p + w, end), &sentenceStart, &paragraphStart)
+            p += w
+        }
     }
 
     /// Appends the token `buf[from..<to]`.
@@ -170,6 +178,7 @@ struct EntityTokens {
         var lowers = 0
         var letters = 0
         var digits = 0
+        var nonASCII = false
         for i in from..<to {
             let b = buf[i]
             var l = b
@@ -185,12 +194,17 @@ struct EntityTokens {
                 cls = 0x64  // d
                 digits += 1
             } else if b >= 0x80 {
-                flags.insert(.nonASCII)
-                // Continuation bytes add nothing to the shape; a lead byte is a letter of
-                // unknown case (decided below for the first one).
-                if b & 0xC0 == 0x80 { continue }
-                cls = 0x75  // u
-                letters += 1
+                // A lead byte is a letter of unknown case (the first one is decided below);
+                // continuation bytes add nothing to the shape.
+                if b & 0xC0 == 0x80 {
+                    cls = lastClass
+                } else if b == 0xC2 || (b == 0xE2 && i + 1 < to && buf[i + 1] == 0x80) {
+                    cls = 0x2D  // U+0080–U+00BF, U+2000–U+203F: punctuation (« » – — “ ” …)
+                    nonASCII = true
+                } else {
+                    cls = 0x75  // u
+                    letters += 1
+                }
             } else {
                 cls = b
             }
@@ -202,17 +216,7 @@ struct EntityTokens {
                 lastClass = cls
             }
         }
-        // Non-ASCII bytes were hashed in the loop only via the lead byte's class: hash them all.
-        if flags.contains(.nonASCII) {
-            lower = 0xcbf2_9ce4_8422_2325
-            exact = 0xcbf2_9ce4_8422_2325
-            for i in from..<to {
-                let b = buf[i]
-                let l = b >= 0x41 && b <= 0x5A ? b | 0x20 : b
-                lower = (lower ^ UInt64(l)) &* 0x100_0000_01b3
-                exact = (exact ^ UInt64(b)) &* 0x100_0000_01b3
-            }
-        }
+        if letters > 0 || nonASCII { flags.insert(.nonASCII) }
         let first = buf[from]
         if first >= 0x41 && first <= 0x5A {
             flags.insert(.capitalized)
@@ -230,32 +234,11 @@ struct EntityTokens {
         if sentenceStart, !flags.contains(.punctuation) { flags.insert(.sentenceStart) }
         if paragraphStart { flags.insert(.paragraphStart) }
         paragraphStart = false
-        var suffix: UInt64 = 0x84222325
-        var prefix: UInt64 = 0x84222325
         let n = to - from
-        for i in max(from, to - 3)..<to {
-            let b = buf[i]
-            suffix = (suffix ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01b3
-        }
-        for i in from..<min(to, from + 3) {
-            let b = buf[i]
-            prefix = (prefix ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01b3
-        }
-        if n <= 3 { prefix = 0 }  // the word itself says it
-        func tail(_ k: Int) -> UInt64 {
-            var h: UInt64 = 0x8422_2325 &+ UInt64(k)
-            for i in max(from, to - k)..<to {
-                let b = buf[i]
-                h = (h ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01b3
-            }
-            return h
-        }
-        let suffix2 = tail(2)
-        let suffix4 = n > 4 ? tail(4) : 0
         tokens.append(
             Token(
                 start: Int32(from), end: Int32(to), lower: lower, exact: exact, shape: shape &+ UInt64(min(n, 4)),
-                suffix: suffix, prefix: prefix, suffix2: suffix2, suffix4: suffix4, flags: flags))
+                flags: flags))
         if flags.contains(.punctuation) {
             // ". ! ?" end a sentence; quotes and brackets after them keep it ended.
             if n == 1, first == 0x2E || first == 0x21 || first == 0x3F { sentenceStart = true }
@@ -266,15 +249,56 @@ struct EntityTokens {
         }
     }
 
-    /// Marks the capitalized words also written in lowercase somewhere in the document.
-    private mutating func markLowercaseSeen() {
-        var seen = Set<UInt64>()
-        for t in tokens where !t.flags.contains(.capitalized) && !t.flags.contains(.punctuation) && !t.flags.contains(.digit) {
-            seen.insert(t.lower)
+    /// Hashes of a token's ends, lowercased: the last three bytes, the first three (0 for a
+    /// word of three bytes or fewer: the word says it), the last two and the last four (0 for
+    /// four bytes or fewer). Made only for the tokens the model scores, from the bytes.
+    @inline(__always)
+    static func affixes(_ buf: UnsafeBufferPointer<UInt8>, _ token: Token) -> (suffix: UInt64, prefix: UInt64, suffix2: UInt64, suffix4: UInt64) {
+        let from = Int(token.start)
+        let to = Int(token.end)
+        @inline(__always) func hash(_ seed: UInt64, _ lo: Int, _ hi: Int) -> UInt64 {
+            var h = seed
+            for i in lo..<hi {
+                let b = buf[i]
+                h = (h ^ UInt64(b >= 0x41 && b <= 0x5A ? b | 0x20 : b)) &* 0x100_0000_01b3
+            }
+            return h
         }
-        guard !seen.isEmpty else { return }
-        for i in tokens.indices where tokens[i].flags.contains(.capitalized) && seen.contains(tokens[i].lower) {
-            tokens[i].flags.insert(.seenLowercase)
+        let n = to - from
+        return (
+            hash(0x8422_2325, max(from, to - 3), to), n <= 3 ? 0 : hash(0x8422_2325, from, from + 3),
+            hash(0x8422_2327, max(from, to - 2), to), n > 4 ? hash(0x8422_2329, to - 4, to) : 0
+        )
+    }
+
+    /// Marks the capitalized words also written in lowercase somewhere in the document. The
+    /// lowercase words go into an open-addressing table of hashes (0 is empty) at most half
+    /// full: a `Set` hashed each with SipHash cost more than the rest of the tokenizing.
+    private mutating func markLowercaseSeen() {
+        var size = 64
+        while size < tokens.count * 2 { size <<= 1 }
+        let mask = size - 1
+        var table = [UInt64](repeating: 0, count: size)
+        @inline(__always) func slot(_ h: UInt64) -> Int { Int(truncatingIfNeeded: (h &* 0x9e37_79b9_7f4a_7c15) >> 40) & mask }
+        var any = false
+        for t in tokens where t.flags.isDisjoint(with: [.capitalized, .punctuation, .digit]) {
+            let h = t.lower | 1
+            var s = slot(h)
+            while table[s] != 0, table[s] != h { s = (s + 1) & mask }
+            table[s] = h
+            any = true
+        }
+        guard any else { return }
+        for i in tokens.indices where tokens[i].flags.contains(.capitalized) {
+            let h = tokens[i].lower | 1
+            var s = slot(h)
+            while table[s] != 0 {
+                if table[s] == h {
+                    tokens[i].flags.insert(.seenLowercase)
+                    break
+                }
+                s = (s + 1) & mask
+            }
         }
     }
 

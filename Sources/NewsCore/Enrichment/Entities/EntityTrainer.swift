@@ -10,12 +10,15 @@ public struct EntityTrainer: Sendable {
     /// The name lists, by list name (`EntityGazetteer.Lists.names`).
     public var lists: [String: [String]]
 
-    public init(bits: Int = 18, epochs: Int = 12, seed: UInt64 = 7, lists: [String: [String]]) {
+    public init(bits: Int = 16, epochs: Int = 12, seed: UInt64 = 7, lists: [String: [String]]) {
         self.bits = bits
         self.epochs = epochs
         self.seed = seed
         self.lists = lists
     }
+
+    /// The names of the lists the features know (a gazetteer folder's files are these plus ".txt").
+    public static var listNames: [String] { EntityGazetteer.Lists.names }
 
     /// The lists built into newsd with `extra` added (from `config/gazetteers/*.txt`).
     public static func lists(adding extra: [String: [String]]) -> [String: [String]] {
@@ -56,8 +59,14 @@ public struct EntityTrainer: Sendable {
             let c = model.context(tokens)
             var features = [UInt64](repeating: 0, count: tokens.count * EntityModel.staticFeatureCount)
             features.withUnsafeMutableBufferPointer { f in
-                for i in 0..<tokens.count {
-                    _ = EntityModel.staticFeatures(c, i, f.baseAddress! + i * EntityModel.staticFeatureCount)
+                c.doc.tokens.withUnsafeBufferPointer { t in
+                    c.doc.bytes.withUnsafeBufferPointer { b in
+                        c.matches.withUnsafeBufferPointer { m in
+                            for i in 0..<tokens.count {
+                                _ = EntityModel.staticFeatures(b, t, m, i, f.baseAddress! + i * EntityModel.staticFeatureCount)
+                            }
+                        }
+                    }
                 }
             }
             return Prepared(context: c, gold: Self.goldTags(tokens, d.names), features: features)
@@ -84,7 +93,7 @@ public struct EntityTrainer: Sendable {
                 let n = p.gold.count
                 var prev = EntityModel.Tag.outside
                 var prev2 = EntityModel.Tag.outside
-                var history = EntityModel.History()
+                var history = EntityModel.History(capacity: n)
                 for i in 0..<n {
                     let t = p.context.doc.tokens[i]
                     if t.flags.contains(.paragraphStart) {
@@ -105,7 +114,8 @@ public struct EntityTrainer: Sendable {
                     features.withUnsafeMutableBufferPointer { f in
                         for k in 0..<EntityModel.staticFeatureCount { f[k] = p.features[i * EntityModel.staticFeatureCount + k] }
                         EntityModel.dynamicFeatures(
-                            p.context, i, prev: prev, prev2: prev2, history: history.value(t.lower), f.baseAddress! + EntityModel.staticFeatureCount)
+                            t, p.context.matches[i], prev: prev, prev2: prev2, history: history.value(t.lower),
+                            f.baseAddress! + EntityModel.staticFeatureCount)
                     }
                     var scores = SIMD8<Float>(repeating: 0)
                     for k in 0..<count { scores += model.weights[Int(features[k] >> shift)] }
@@ -121,7 +131,7 @@ public struct EntityTrainer: Sendable {
                             model.weights[b] += delta
                         }
                     }
-                    if t.flags.contains(.capitalized) { history.record(t.lower, guess) }
+                    if t.flags.contains(.capitalized), guess != .outside || !t.flags.contains(.sentenceStart) { history.record(t.lower, guess) }
                     now += 1
                     prev2 = prev
                     prev = guess

@@ -1,0 +1,198 @@
+import Foundation
+import Testing
+
+@testable import NewsCore
+import TestSupport
+
+/// The entity model shipped in the repository (config/entities-gum.model).
+private func shippedModel() throws -> EntityModel {
+    try LoadedEntityModel(path: repositoryRoot.appendingPathComponent("config/entities-gum.model").path).model
+}
+
+@Suite struct EntityModelTests {
+    /// The seed article of the issue, by the shipped model: the people, organizations and
+    /// places the issue lists, with their kinds.
+    @Test(.enabled(if: sharedExists("fixtures/seed-article.txt"), "../shared/fixtures/seed-article.txt is absent (a clone standing alone)"))
+    func seedArticleByTheShippedModel() throws {
+        let a = try DocumentParser().parse(bytes: Array(try Data(contentsOf: sharedRoot.appendingPathComponent("fixtures/seed-article.txt")))).articles[0]
+        let model = try shippedModel()
+        let entities = model.recognize(title: a.title, paragraphs: a.paragraphs)
+        func kind(_ name: String) -> NamedEntity.Kind? { entities.first { $0.name == name }?.kind }
+        #expect(kind("Vladimir Putin") == .person)
+        #expect(kind("Donald Trump") == .person)
+        #expect(kind("Kremlin") == .organization)
+        #expect(kind("FSB") == .organization)
+        // Sentence-initial "Tass news agency says …": the model (trained on GUM alone) misses it;
+        // the rules, newsd's default, find it (EnrichmentTests.seedEntitiesMatchTheIssue).
+        withKnownIssue("Tass is missed by the GUM-trained model (issue 21)") {
+            #expect(kind("Tass") == .organization)
+        }
+        #expect(kind("St Petersburg") == .place)
+        #expect(kind("Moscow") == .place)
+        #expect(kind("Russia") == .place)
+        #expect(kind("US") == .place)
+    }
+}
+
+/// A small GUM-style document written for these tests: two paragraphs, a title before a name,
+/// a description around one, two coordinated names, a hyphenated surname, a possessive, a
+/// place inside an organization's name and a common-noun mention.
+private let conllu = """
+    # newdoc id = test_doc
+    # newpar
+    # sent_id = t-1
+    1\tThe\tthe\tDET\tDT\t_\t3\tdet\t_\tEntity=(1-person-new-sssss-cf1-5-coref
+    2\tharbour\tharbour\tNOUN\tNN\t_\t3\tcompound\t_\t_
+    3\tmaster\tmaster\tNOUN\tNN\t_\t0\troot\t_\t_
+    4\tAna\tAna\tPROPN\tNNP\t_\t3\tappos\t_\t_
+    5\tRuiz\tRuiz\tPROPN\tNNP\t_\t4\tflat\t_\tEntity=1)
+    6\tmet\tmeet\tVERB\tVBD\t_\t3\tacl\t_\t_
+    7\tTom\tTom\tPROPN\tNNP\t_\t6\tobj\t_\tEntity=(2-person-new-sssss-cf2-1-coref
+    8\tLee\tLee\tPROPN\tNNP\t_\t7\tflat\t_\t_
+    9\tand\tand\tCCONJ\tCC\t_\t10\tcc\t_\t_
+    10\tEva\tEva\tPROPN\tNNP\t_\t7\tconj\t_\t_
+    11\tBailey\tBailey\tPROPN\tNNP\t_\t10\tflat\t_\tSpaceAfter=No
+    12\t-\t-\tPUNCT\tHYPH\t_\t13\tpunct\t_\tSpaceAfter=No
+    13\tRoss\tRoss\tPROPN\tNNP\t_\t10\tflat\t_\tEntity=2)|SpaceAfter=No
+    14\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_
+
+    # newpar
+    # sent_id = t-2
+    1\tKingsport\tKingsport\tPROPN\tNNP\t_\t3\tnmod:poss\t_\tEntity=(3-place-new-sssss-cf1-1-coref-Kingsport)|SpaceAfter=No
+    2\t's\t's\tPART\tPOS\t_\t1\tcase\t_\t_
+    3\tUniversity\tUniversity\tPROPN\tNNP\t_\t0\troot\t_\tEntity=(4-organization-new-sssss-cf2-1-coref-University_of_Kingsport
+    4\tof\tof\tADP\tIN\t_\t5\tcase\t_\t_
+    5\tKingsport\tKingsport\tPROPN\tNNP\t_\t3\tnmod\t_\tEntity=(3-place-giv-sssss-cf1-1-coref-Kingsport)4)
+    6\thired\thire\tVERB\tVBD\t_\t3\tacl\t_\t_
+    7\tthe\tthe\tDET\tDT\t_\t8\tdet\t_\tEntity=(5-organization-new-sssss-cf3-2-coref
+    8\tcompany\tcompany\tNOUN\tNN\t_\t6\tobj\t_\tEntity=5)|SpaceAfter=No
+    9\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_
+
+    """
+
+@Suite struct AnnotatedCorpusTests {
+    @Test func gumNamesAreTheNamesOfTheMentions() {
+        let doc = GUMCorpus.parse(conllu, id: "test_doc")
+        #expect(doc.paragraphs == [
+            "The harbour master Ana Ruiz met Tom Lee and Eva Bailey-Ross.",
+            "Kingsport's University of Kingsport hired the company.",
+        ])
+        let names = doc.names.map { "\($0.kind.rawValue):\($0.text)" }
+        #expect(names == [
+            "person:Ana Ruiz", "person:Tom Lee", "person:Eva Bailey-Ross", "place:Kingsport", "organization:University of Kingsport",
+        ])
+        // Byte ranges point at the names in the paragraphs joined by newlines.
+        let joined = Array(doc.paragraphs.joined(separator: "\n").utf8)
+        for name in doc.names {
+            #expect(String(decoding: joined[name.start..<name.end], as: UTF8.self) == name.text)
+        }
+    }
+
+    @Test func goldTagsFollowTheTokenizer() {
+        let doc = GUMCorpus.parse(conllu, id: "test_doc")
+        let tokens = EntityTokens(paragraphs: doc.paragraphs)
+        let tags = EntityTrainer.goldTags(tokens, doc.names)
+        let tagged = (0..<tokens.count).filter { tags[$0] != .outside }.map { "\(tokens.text($0)):\(tags[$0].rawValue)" }
+        #expect(tagged == [
+            "Ana:1", "Ruiz:2", "Tom:1", "Lee:2", "Eva:1", "Bailey-Ross:2", "Kingsport:5", "University:3", "of:4", "Kingsport:4",
+        ])
+    }
+}
+
+@Suite struct EntityTokensTests {
+    @Test func punctuationPossessivesAndAbbreviations() {
+        let doc = EntityTokens(paragraphs: ["Mr. Smith's “Big” plan (U.S.) ended. Then St. Petersburg's mayor said: «Non»!"])
+        #expect((0..<doc.count).map { doc.text($0) } == [
+            "Mr.", "Smith", "'s", "“", "Big", "”", "plan", "(", "U.S.", ")", "ended", ".", "Then", "St.", "Petersburg", "'s",
+            "mayor", "said", ":", "«", "Non", "»", "!",
+        ])
+        let starts = (0..<doc.count).filter { doc.tokens[$0].flags.contains(.sentenceStart) }.map { doc.text($0) }
+        #expect(starts == ["Mr.", "Then", "Non"])
+        let capitalized = (0..<doc.count).filter { doc.tokens[$0].flags.contains(.capitalized) }.map { doc.text($0) }
+        #expect(capitalized == ["Mr.", "Smith", "Big", "U.S.", "Then", "St.", "Petersburg", "Non"])
+        #expect(doc.text(13, 15) == "St. Petersburg")
+    }
+
+    @Test func wordsSeenInLowercaseAndNonASCIICapitals() {
+        let doc = EntityTokens(paragraphs: ["Share the news.", "Élodie will share it with Zoë and ÖBB staff."])
+        func flags(_ word: String) -> EntityTokens.Flags? {
+            (0..<doc.count).first { doc.text($0) == word }.map { doc.tokens[$0].flags }
+        }
+        #expect(flags("Share")?.contains(.seenLowercase) == true)
+        #expect(flags("Élodie")?.contains(.capitalized) == true)
+        #expect(flags("Élodie")?.contains(.seenLowercase) == false)
+        #expect(flags("ÖBB")?.contains(.allCaps) == true)
+        #expect(flags("Zoë")?.contains(.allCaps) == false)
+        #expect(flags("Élodie")?.contains(.paragraphStart) == true)
+    }
+}
+
+@Suite struct EntityNamesTests {
+    @Test func kindsByMajoritySurnamesFoldedTitlesDropped() {
+        let e = EntityNames.collect([
+            .init(name: "President Vladimir Putin", kind: .person), .init(name: "Putin", kind: .person, count: 3),
+            .init(name: "the Kremlin", kind: .organization), .init(name: "Kremlin", kind: .organization),
+            .init(name: "Moscow", kind: .place), .init(name: "Moscow", kind: .organization), .init(name: "Moscow", kind: .place),
+            .init(name: "ʒan mɔʁo", kind: .person), .init(name: "St. Petersburg", kind: .place),
+        ])
+        #expect(e == [
+            NamedEntity(name: "Vladimir Putin", kind: .person, mentions: 4), NamedEntity(name: "Moscow", kind: .place, mentions: 3),
+            NamedEntity(name: "Kremlin", kind: .organization, mentions: 2), NamedEntity(name: "St Petersburg", kind: .place, mentions: 1),
+        ])
+    }
+
+    @Test func scoresCountNamesAndMentions() {
+        var s = EntityScores()
+        s.add(
+            found: [.init(name: "Putin", kind: .person, mentions: 3), .init(name: "Moscow", kind: .place, mentions: 1), .init(name: "Kremlin", kind: .place, mentions: 1)],
+            annotated: [.init(name: "Putin", kind: .person, mentions: 2), .init(name: "Moscow", kind: .place, mentions: 1), .init(name: "Kremlin", kind: .organization, mentions: 2)])
+        let documents = s.documents[EntityScores.all]!
+        #expect((documents.truePositives, documents.falsePositives, documents.falseNegatives) == (2, 1, 1))
+        let mentions = s.mentions[EntityScores.all]!
+        #expect((mentions.truePositives, mentions.falsePositives, mentions.falseNegatives) == (3, 2, 2))
+        #expect(s.documents["organization"]!.recall == 0)
+        #expect(s.documents["person"]!.f1 == 1)
+    }
+}
+
+@Suite struct EntityModelFileTests {
+    /// A model trained on the test document alone.
+    private func tinyModel() -> EntityModel {
+        let doc = GUMCorpus.parse(conllu, id: "test_doc")
+        return EntityTrainer(bits: 12, epochs: 8, lists: EntityTrainer.lists(adding: [:])).train([doc, doc, doc])
+    }
+
+    @Test func trainingFitsItsDocumentAndTheFileRoundTrips() throws {
+        let model = tinyModel()
+        let doc = GUMCorpus.parse(conllu, id: "test_doc")
+        let found = model.recognize(title: "", paragraphs: doc.paragraphs)
+        #expect(Set(found.map { "\($0.kind.rawValue):\($0.name)" }) == Set(doc.entities.map { "\($0.kind.rawValue):\($0.name)" }))
+        let bytes = model.serialized(about: "test")
+        let read = try EntityModel(serialized: bytes)
+        #expect(read.weights == model.weights)
+        #expect(read.recognize(title: "", paragraphs: doc.paragraphs) == found)
+        #expect(EntityModel.about(serialized: bytes) == "test")
+    }
+
+    @Test func damagedFilesAreRefusedWithAReason() {
+        let bytes = tinyModel().serialized(about: "test")
+        func problem(_ b: [UInt8]) -> String? {
+            do {
+                _ = try EntityModel(serialized: b)
+                return nil
+            } catch {
+                return error.message
+            }
+        }
+        #expect(problem(Array(bytes.prefix(bytes.count - 3)))?.contains("truncated") == true)
+        #expect(problem(Array("NWSDMODL".utf8) + bytes.dropFirst(8))?.contains("magic") == true)
+        #expect(problem(bytes + [0])?.contains("after the weights") == true)
+        var nan = bytes
+        let last = nan.count - 4
+        withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { for (k, b) in $0.enumerated() { nan[last + k] = b } }
+        #expect(problem(nan)?.contains("not finite") == true)
+        var bits = bytes
+        bits[12] = 40
+        #expect(problem(bits)?.contains("outside") == true)
+    }
+}
