@@ -81,15 +81,21 @@ extension Model {
         @Flag(inversion: .prefixedNo, help: "Count the first line's words again as title features.")
         var titleFeatures = true
 
+        @Option(help: "Cross-validation folds whose held-out predictions calibrate the probabilities (0: none).")
+        var calibrationFolds: Int = 5
+
         func validate() throws {
             guard (8...24).contains(bits) else { throw ValidationError("--bits must be within 8...24") }
+            guard calibrationFolds == 0 || (2...50).contains(calibrationFolds) else {
+                throw ValidationError("--calibration-folds must be 0 or within 2...50")
+            }
         }
 
         func run() throws {
             let data = try LabeledCorpus(directory: corpus)
             let model = TopicModel.train(
                 texts: data.texts, labels: data.labels, hasher: FeatureHasher(bits: bits, names: names.value, titleFeatures: titleFeatures), epochs: epochs,
-                lambda: lambda, seed: seed)
+                lambda: lambda, seed: seed, calibrationFolds: calibrationFolds)
             let bytes = model.serialized()
             // Write beside the target and rename, so a reader never sees half a model.
             let tmp = out + ".tmp"
@@ -97,12 +103,20 @@ extension Model {
                 throw ValidationError("cannot write \(out)")
             }
             print("trained on \(data.texts.count) articles, labels \(model.labels.joined(separator: ", ")); wrote \(out) (\(bytes.count) bytes)")
+            let c = model.calibration
+            if c == .uncalibrated {
+                let few = "a label has fewer than \(2 * calibrationFolds) articles"
+                print("not calibrated: \(calibrationFolds == 0 ? "--calibration-folds 0" : few)")
+            } else {
+                let format = "calibrated on %d-fold held-out predictions: temperature %.4f, evidence half-point %.4f nats"
+                print(String(format: format, calibrationFolds, c.temperature, c.evidenceHalf))
+            }
         }
     }
 
     struct Evaluate: ParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "k-fold cross-validation: accuracy, macro-F1, confusion matrix, articles per second.")
+            abstract: "k-fold cross-validation: accuracy, macro-F1, confusion matrix, calibration, articles per second.")
 
         @Option(help: "Labeled folder: one subfolder per label.")
         var corpus: String
@@ -128,24 +142,70 @@ extension Model {
         @Flag(inversion: .prefixedNo, help: "Count the first line's words again as title features.")
         var titleFeatures = true
 
+        @Option(help: "Equal-width confidence bins of the reliability tables.")
+        var bins: Int = 10
+
         @Flag(help: "Print JSON.")
         var json = false
+
+        func validate() throws {
+            guard (2...50).contains(folds) else { throw ValidationError("--folds must be within 2...50") }
+            guard (2...100).contains(bins) else { throw ValidationError("--bins must be within 2...100") }
+        }
 
         func run() throws {
             let data = try LabeledCorpus(directory: corpus)
             let cv = CrossValidation.run(
                 texts: data.texts, labels: data.labels, folds: folds, seed: seed, epochs: epochs, lambda: lambda,
-                hasher: FeatureHasher(bits: bits, names: names.value, titleFeatures: titleFeatures))
+                hasher: FeatureHasher(bits: bits, names: names.value, titleFeatures: titleFeatures), bins: bins)
             if json {
+                func table(_ r: Reliability) -> [String: Any] {
+                    let bins = r.bins.map { b -> [String: Any] in
+                        [
+                            "lower": b.lower, "upper": b.upper, "count": b.count, "confidence": b.confidence,
+                            "accuracy": b.accuracy,
+                        ]
+                    }
+                    return ["ece": r.expectedCalibrationError, "count": r.count, "bins": bins]
+                }
+                let calibration: [String: Any] = [
+                    "uncalibrated": table(cv.uncalibrated), "calibrated": table(cv.calibrated),
+                    "excerpts_uncalibrated": table(cv.excerptsUncalibrated), "excerpts_calibrated": table(cv.excerptsCalibrated),
+                    "folds": cv.calibrations.map { ["temperature": $0.temperature, "evidence_half": $0.evidenceHalf] },
+                ]
                 let body: [String: Any] = [
                     "articles": data.texts.count, "folds": folds, "seed": seed, "accuracy": cv.accuracy, "macro_f1": cv.macroF1,
                     "labels": cv.labels, "confusion": cv.confusion, "articles_per_second": cv.articlesPerSecond,
+                    "calibration": calibration,
                 ]
                 print(String(decoding: try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys]), as: UTF8.self))
                 return
             }
             print("\(data.texts.count) articles, \(cv.labels.count) labels, \(folds)-fold cross-validation (seed \(seed))")
             print(String(format: "accuracy %.4f  macro-F1 %.4f  %.0f articles/s classified (one core)", cv.accuracy, cv.macroF1, cv.articlesPerSecond))
+            let articles = String(
+                format: "articles %.4f uncalibrated, %.4f calibrated", cv.uncalibrated.expectedCalibrationError,
+                cv.calibrated.expectedCalibrationError)
+            let excerpts = String(
+                format: "excerpts (%d) %.4f, %.4f", cv.excerptsCalibrated.count, cv.excerptsUncalibrated.expectedCalibrationError,
+                cv.excerptsCalibrated.expectedCalibrationError)
+            print("expected calibration error (\(bins) bins, top label): \(articles); \(excerpts)")
+            let fitted = cv.calibrations.map { String(format: "%.2f/%.2f", $0.temperature, $0.evidenceHalf) }
+            print("calibration per fold (temperature/evidence half-point): \(fitted.joined(separator: " "))")
+            func cell(_ b: Reliability.Bin, _ value: Double) -> String { b.count == 0 ? "-" : String(format: "%.3f", value) }
+            func table(_ what: String, _ before: Reliability, _ after: Reliability) {
+                print("reliability of held-out \(what): uncalibrated | calibrated")
+                print("bin          count  confidence  accuracy | count  confidence  accuracy")
+                for (u, c) in zip(before.bins, after.bins) {
+                    let bin = String(format: "%.2f-%.2f", u.lower, u.upper).padding(toLength: 11, withPad: " ", startingAt: 0)
+                    func columns(_ b: Reliability.Bin) -> String {
+                        String(format: "%6d", b.count) + cell(b, b.confidence).leftPadded(12) + cell(b, b.accuracy).leftPadded(10)
+                    }
+                    print(bin + columns(u) + " |" + columns(c))
+                }
+            }
+            table("articles", cv.uncalibrated, cv.calibrated)
+            table("excerpts (titles, first words)", cv.excerptsUncalibrated, cv.excerptsCalibrated)
             let width = max(8, (cv.labels.map(\.count).max() ?? 8) + 1)
             let first = max(width, "actual \\ predicted ".count)
             func pad(_ s: String, _ w: Int) -> String { s.padding(toLength: w, withPad: " ", startingAt: 0) }
@@ -155,5 +215,12 @@ extension Model {
             }
             if !data.skipped.isEmpty { print("skipped \(data.skipped.count) files that are not articles") }
         }
+    }
+}
+
+extension String {
+    /// Right-aligned in `width` columns.
+    fileprivate func leftPadded(_ width: Int) -> String {
+        count >= width ? self : String(repeating: " ", count: width - count) + self
     }
 }

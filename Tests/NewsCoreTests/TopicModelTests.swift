@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 
 @testable import NewsCore
@@ -64,30 +65,108 @@ import Testing
             labels: ["sport", "business", "sport", "business"], hasher: FeatureHasher(bits: 10), epochs: 5)
         let bytes = model.serialized()
         #expect(model.languages == [])  // four-word texts are too thin to name a language
-        #expect(bytes.count == 8 + 16 + (4 + 8) + (4 + 5) + 12 + 1024 * 4 + 2 * 4 + 1024 * 2 * 4)
+        #expect(model.calibration == .uncalibrated)  // two texts a label are too few to calibrate on
+        #expect(model.information.count == 1024)
+        let header = 8 + 16 + (4 + 8) + (4 + 5) + 12
+        #expect(bytes.count == header + 8 + 1024 * 4 + 2 * 4 + 1024 * 2 * 4 + 1024 * 4)
         #expect(try TopicModel(serialized: bytes) == model)
         #expect(throws: ModelFileError.self) { try TopicModel(serialized: Array(bytes.dropLast())) }
         #expect(throws: ModelFileError.self) { try TopicModel(serialized: [0] + Array(bytes.dropFirst())) }
         var future = bytes
-        future[8] = 3
+        future[8] = 4
         do {
             _ = try TopicModel(serialized: future)
-            Issue.record("read a version 3 file")
+            Issue.record("read a version 4 file")
         } catch {
-            #expect(error.message == "format version 3; this newsd reads versions 1 and 2")
+            #expect(error.message == "format version 4; this newsd reads versions 1 to 3")
         }
-        // Version 1: the same without the language list, read as "any language".
-        var v1 = bytes
+        var frozen = bytes
+        frozen.replaceSubrange(header..<header + 4, with: [0, 0, 0, 0])  // temperature 0
+        #expect(throws: ModelFileError.self) { try TopicModel(serialized: frozen) }
+
+        // A calibrated model keeps its calibration.
+        var calibrated = model
+        calibrated.calibration = Calibration(temperature: 1.5, evidenceHalf: 0.75)
+        #expect(try TopicModel(serialized: calibrated.serialized()) == calibrated)
+
+        // Version 2: no calibration and no word information; read as the plain softmax (×4).
+        var v2 = calibrated.serialized()
+        v2[8] = 2
+        v2.removeLast(1024 * 4)
+        v2.removeSubrange(header..<header + 8)
+        let older = try TopicModel(serialized: v2)
+        var plain = model
+        plain.information = []
+        #expect(older == plain)
+        let p = older.predict("a goal for the team")
+        #expect(p.evidence == nil)
+        let margins = older.margins(older.vector("a goal for the team")).map { Double($0) * 4 }
+        let top = margins.max()!
+        let expected = exp(top - top) / margins.map { exp($0 - top) }.reduce(0, +)
+        #expect(abs(p.confidence - expected) < 1e-12)
+
+        // Version 1: the version 2 layout without the name, title and language fields.
+        var v1 = v2
         v1[8] = 1
-        let languageCountOffset = 8 + 16 + (4 + 8) + (4 + 5)
-        v1.removeSubrange(languageCountOffset..<languageCountOffset + 12)
+        v1.removeSubrange(header - 12..<header)
         let old = try TopicModel(serialized: v1)
         #expect(old.weights == model.weights && old.idf == model.idf && old.labels == model.labels)
         #expect(old.hasher == FeatureHasher(bits: 10, names: .keep, titleFeatures: false))  // what version 1 meant
+        #expect(old.calibration == .uncalibrated && old.information.isEmpty)
         var english = model
         english.languages = ["en"]
         let reread = try TopicModel(serialized: english.serialized())
         #expect(reread.languages == ["en"])
         #expect(reread.covers(language: "en") && !reread.covers(language: "de") && reread.covers(language: nil))
+    }
+}
+
+@Suite struct CalibrationTests {
+    @Test func excerptsAreTheTitleAndTheBodysFirstWords() {
+        let body = (1...30).map { "w\($0)" }.joined(separator: " ")
+        let e = Calibration.excerpts(of: "A title\n\n" + body)
+        #expect(
+            e == [
+                "A title", "\n" + (1...5).map { "w\($0)" }.joined(separator: " "),
+                "\n" + (1...10).map { "w\($0)" }.joined(separator: " "), "\n" + (1...20).map { "w\($0)" }.joined(separator: " "),
+            ])
+        #expect(Calibration.excerpts(of: "no newline at all") == [])
+    }
+
+    @Test func reliabilityBinsAndExpectedCalibrationError() {
+        // Bin 0.9–1.0: 0.95 and 0.95, one right; bin 0.5–0.6: 0.5, right.
+        let r = Reliability(confidences: [0.95, 0.95, 0.5], correct: [true, false, true], bins: 10)
+        #expect(r.bins.count == 10 && r.count == 3)
+        #expect(r.bins[9].count == 2 && abs(r.bins[9].confidence - 0.95) < 1e-12 && r.bins[9].accuracy == 0.5)
+        #expect(r.bins[5].count == 1 && r.bins[5].accuracy == 1)
+        #expect(abs(r.expectedCalibrationError - (2 * 0.45 + 1 * 0.5) / 3) < 1e-12)
+        #expect(Reliability(confidences: [1], correct: [true]).bins[9].count == 1)
+    }
+
+    @Test func fitFindsTheTemperatureThatMatchesAccuracy() {
+        // Two labels, margins ±1: right 3 times in 4, so the best probability is 0.75, which
+        // a softmax of the margins times ln 3 / 2 gives (temperature 8 / ln 3).
+        var sample = Calibration.Sample(labels: 2)
+        for k in 0..<400 { sample.append(margins: [1, -1], evidence: 5, truth: k % 4 == 0 ? 1 : 0) }
+        let c = Calibration.fit(sample, useEvidence: false)
+        #expect(abs(c.temperature - 8 / log(3)) < 1e-4)
+        #expect(c.evidenceHalf == 0)
+        #expect(abs(c.scale(evidence: nil) - log(3) / 2) < 1e-4)
+        #expect(Calibration.uncalibrated.scale(evidence: 3) == 4)
+    }
+
+    @Test func fitFindsHowConfidenceGrowsWithEvidence() {
+        // The same margins, right 60% of the time with 1 nat of evidence and 90% with 9: the
+        // fitted probabilities are those shares (a half-point of about 11 nats fits exactly).
+        var sample = Calibration.Sample(labels: 2)
+        for k in 0..<1000 {
+            sample.append(margins: [1, -1], evidence: 1, truth: k % 10 < 6 ? 0 : 1)
+            sample.append(margins: [1, -1], evidence: 9, truth: k % 10 < 9 ? 0 : 1)
+        }
+        let c = Calibration.fit(sample)
+        func right(_ e: Double) -> Double { 1 / (1 + exp(-2 * c.scale(evidence: e))) }
+        #expect(abs(right(1) - 0.6) < 1e-3 && abs(right(9) - 0.9) < 1e-3)
+        #expect(abs(c.evidenceHalf - 11.1) < 0.1)
+        #expect(right(0) == 0.5)
     }
 }

@@ -67,16 +67,8 @@ public struct FeatureHasher: Sendable, Equatable {
         buckets.reserveCapacity(tokens.count * 3)
         let mask = UInt64(dimension - 1)
         var previous: UInt64? = nil
-        let names = self.names
         for i in 0..<tokens.count {
-            var h = tokens.hashes[i]
-            if tokens.isName(i) {
-                switch names {
-                case .keep: break
-                case .mask: h = Self.nameToken
-                case .places: if Self.placeHashes.contains(h) { h = Self.placeToken }
-                }
-            }
+            let h = wordHash(tokens, i)
             buckets.append(Int32(truncatingIfNeeded: h & mask))
             if let p = previous {
                 // Bigram: mix the two word hashes so "a b" differs from "b a".
@@ -102,6 +94,24 @@ public struct FeatureHasher: Sendable, Equatable {
             }
         }
         return (indices, counts)
+    }
+
+    /// The hash token `i` is counted under: its own, or the shared token a name is masked by.
+    @inline(__always)
+    func wordHash(_ tokens: WordTokens, _ i: Int) -> UInt64 {
+        let h = tokens.hashes[i]
+        guard tokens.isName(i) else { return h }
+        switch names {
+        case .keep: return h
+        case .mask: return Self.nameToken
+        case .places: return Self.placeHashes.contains(h) ? Self.placeToken : h
+        }
+    }
+
+    /// The bucket of token `i` as a word (not a pair or title feature).
+    @inline(__always)
+    func wordBucket(_ tokens: WordTokens, _ i: Int) -> Int {
+        Int(truncatingIfNeeded: wordHash(tokens, i) & UInt64(dimension - 1))
     }
 
     static let nameToken: UInt64 = 0x6e61_6d65

@@ -6,19 +6,22 @@ public struct ModelFileError: Error, Sendable, CustomStringConvertible {
     public var description: String { "model file: \(message)" }
 }
 
-/// The model file format (docs/MODEL.md), version 2, all integers and floats little-endian:
+/// The model file format (docs/MODEL.md), version 3, all integers and floats little-endian:
 ///
-///     magic "NWSDMODL" | u32 version (2) | u32 hash bits | u32 label count | u32 document count
+///     magic "NWSDMODL" | u32 version (3) | u32 hash bits | u32 label count | u32 document count
 ///     per label: u32 byte length, UTF-8 bytes
-///     u32 name handling (0 keep, 1 mask, 2 places) | u32 title features (0, 1)  (version 2 only)
-///     u32 language count | per language: u32 byte length, UTF-8 bytes      (version 2 only)
+///     u32 name handling (0 keep, 1 mask, 2 places) | u32 title features (0, 1)  (version 2 on)
+///     u32 language count | per language: u32 byte length, UTF-8 bytes      (version 2 on)
+///     f32 temperature | f32 evidence half-point                             (version 3)
 ///     f32 idf[2^bits] | f32 bias[labels] | f32 weights[2^bits * labels] (bucket-major)
+///     f32 information[2^bits]                                               (version 3)
 ///
-/// Version 1 files (no language list) are still read.
+/// Version 1 files (no language list) and version 2 files (no calibration: temperature 1, no
+/// evidence) are still read.
 extension TopicModel {
     static let magic = Array("NWSDMODL".utf8)
     /// The version this build writes and reads.
-    public static let fileVersion: UInt32 = 2
+    public static let fileVersion: UInt32 = 3
 
     /// The model as file bytes.
     public func serialized() -> [UInt8] {
@@ -43,9 +46,11 @@ extension TopicModel {
             u32(UInt32(l.utf8.count))
             out.append(contentsOf: l.utf8)
         }
+        floats([Float(calibration.temperature), Float(calibration.evidenceHalf)])
         floats(idf)
         floats(bias)
         floats(weights)
+        floats(information.count == hasher.dimension ? information : [Float](repeating: 0, count: hasher.dimension))
         return out
     }
 
@@ -74,8 +79,8 @@ extension TopicModel {
         }
         guard Array(try take(8)) == Self.magic else { throw ModelFileError(message: "not a newsd model (bad magic)") }
         let version = try u32()
-        guard version == 1 || version == Self.fileVersion else {
-            throw ModelFileError(message: "format version \(version); this newsd reads versions 1 and \(Self.fileVersion)")
+        guard (1...Self.fileVersion).contains(version) else {
+            throw ModelFileError(message: "format version \(version); this newsd reads versions 1 to \(Self.fileVersion)")
         }
         let bits = Int(try u32())
         guard (8...24).contains(bits) else { throw ModelFileError(message: "hash bits \(bits) out of range 8...24") }
@@ -106,12 +111,25 @@ extension TopicModel {
             guard n <= 200 else { throw ModelFileError(message: "\(n) languages") }
             languages = try strings(n, "language")
         }
+        var calibration = Calibration.uncalibrated
+        if version >= 3 {
+            let c = try floats(2)
+            // The temperature divides; the half-point is 0 (no evidence) or a positive number of nats.
+            guard c[0].isFinite, c[0] > 0, c[1].isFinite, c[1] >= 0 else {
+                throw ModelFileError(message: "calibration (temperature \(c[0]), evidence half-point \(c[1])) out of range")
+            }
+            calibration = Calibration(temperature: Double(c[0]), evidenceHalf: Double(c[1]))
+        }
         let dim = 1 << bits
         let idf = try floats(dim)
         let bias = try floats(count)
         let weights = try floats(dim * count)
+        let information = version >= 3 ? try floats(dim) : []
+        guard information.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
+            throw ModelFileError(message: "word information out of range")
+        }
         guard offset == bytes.count else { throw ModelFileError(message: "\(bytes.count - offset) unexpected trailing bytes") }
         self.init(labels: labels, hasher: FeatureHasher(bits: bits, names: names, titleFeatures: titleFeatures), idf: idf, documentCount: documents, weights: weights, bias: bias,
-            languages: languages)
+            languages: languages, calibration: calibration, information: information)
     }
 }

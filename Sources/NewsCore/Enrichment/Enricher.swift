@@ -88,7 +88,10 @@ public struct Enricher: Sendable {
 
     /// The topic model, if one is configured.
     public var model: LoadedModel?
-    /// Below this probability the category is `uncategorized`.
+    /// Below this probability the category is `uncategorized`. The probabilities are
+    /// calibrated and pulled towards equal for a text with little topical evidence
+    /// (`Calibration`, docs/MODEL.md), so a text too short or too far from the training data to
+    /// judge falls below it.
     public var minConfidence: Double
     /// How many keywords to keep.
     public var keywordCount: Int
