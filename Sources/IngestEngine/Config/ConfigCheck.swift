@@ -61,7 +61,7 @@ extension NewsdConfig {
             ("parser.junkPatterns", "\(junkPatterns.count) patterns"), ("parser.maxSeconds", "\(parserMaxSeconds)"),
             ("classifier.model", classifierModel.isEmpty ? "(none)" : classifierModel),
             ("classifier.minConfidence", "\(classifierMinConfidence)"), ("classifier.keywords", "\(keywordCount)"),
-            ("duplicates.maxDistance", "\(duplicateMaxDistance)"),
+            ("duplicates.maxDistance", "\(duplicateMaxDistance)"), ("search.rebuildBatchSize", "\(searchRebuildBatchSize)"),
             ("control.socket", socketPath), ("control.mode", String(socketMode, radix: 8)),
             ("control.group", socketGroup.isEmpty ? "(newsd's own)" : socketGroup),
             ("control.adminUsers", adminUsers.joined(separator: " ")), ("control.adminGroup", adminGroup),
