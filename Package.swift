@@ -102,7 +102,7 @@ let package = Package(
         // Integration tests: a real PostgreSQL that the harness starts.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["PostgresClient", "IngestEngine", "NewsCore", "TestSupport"]
+            dependencies: ["PostgresClient", "IngestEngine", "NewsCore", "NewsProtocol", "TestSupport"]
         ),
         // End-to-end tests: the built newsd and newsctl binaries.
         .testTarget(

@@ -48,11 +48,18 @@ struct Show: ParsableCommand {
 struct Search: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Full-text search of stored articles, best first, with a snippet ([matches] bracketed).",
-        discussion: "QUERY uses web-search syntax: words, \"a phrase\", or, -excluded.")
+        discussion: """
+            QUERY uses web-search syntax: words, "a phrase", or, -excluded. Words are stemmed as each \
+            article's language stems them ("Wahlen" finds "gewählt" in German articles, "resigning" \
+            finds "resigned" in English ones); --language searches one language only.
+            """)
     @OptionGroup var client: ClientOptions
 
     @Argument(help: "What to search for.")
     var query: [String]
+
+    @Option(help: "Only articles in this language (ISO 639-1 code, such as de), the query stemmed as it stems words.")
+    var language: String?
 
     @Option(help: "Only this category.")
     var category: String?
@@ -71,6 +78,7 @@ struct Search: ParsableCommand {
 
     func run() throws {
         var args = ["query": query.joined(separator: " "), "limit": String(limit)]
+        if let language { args["language"] = language }
         if let category { args["category"] = category }
         if let s = try isoArgument(since, "--since") { args["since"] = s }
         if let u = try isoArgument(until, "--until") { args["until"] = u }
@@ -79,7 +87,8 @@ struct Search: ParsableCommand {
         if client.json { return try client.printJSON(found) }
         if found.isEmpty { return print("no articles match") }
         for a in found {
-            print("#\(a.id) \(a.title)  [\(a.category ?? "no topic"), \(a.publishedAt ?? a.ingestedAt), rank \(String(format: "%.3f", a.rank ?? 0))]")
+            let facts = [a.category ?? "no topic", a.language ?? "language unknown", a.publishedAt ?? a.ingestedAt, "rank " + String(format: "%.3f", a.rank ?? 0)]
+            print("#\(a.id) \(a.title)  [\(facts.joined(separator: ", "))]")
             if let s = a.snippet { print("    \(s)") }
         }
     }

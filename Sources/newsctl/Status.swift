@@ -44,9 +44,24 @@ struct Status: ParsableCommand {
             out.append("model:     none (no topics or keywords)")
         }
         if let r = s.reclassify { out.append("reclassify: " + Reclassify.describe(r)) }
+        if let r = s.searchRebuild { out.append("search:    " + describe(r)) }
         if let e = s.lastError { out.append("last error \(ago(e.at, now)): \(e.message)") }
         for p in s.problems ?? [] { out.append("PROBLEM:   \(p)") }
         return out.joined(separator: "\n")
+    }
+
+    /// The search rebuild in a few words: "rebuild done", or how many rows it has left.
+    static func describe(_ r: SearchRebuildProgress) -> String {
+        switch r.state {
+        case .running:
+            return "rebuilding vectors in each article's language: \(r.rowsLeft) left, \(r.rebuilt) done"
+        case .done:
+            return r.rebuilt > 0 ? "rebuild done (\(r.rebuilt) articles)" : "rebuild done"
+        case .failed:
+            return "rebuild waiting: \(r.error ?? "unknown error") (\(r.rowsLeft) left)"
+        case .unknown:
+            return "rebuild state unknown (\(r.rowsLeft) left)"
+        }
     }
 
     static func duration(_ seconds: Double) -> String {

@@ -117,6 +117,61 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         #expect(newsd.files(in: newsd.inbox).isEmpty)
     }
 
+    /// `newsctl search` stems the query as each article's language does: a German article is
+    /// found by a German form of its words, an English one by an English form of its own, and
+    /// `--language` keeps to one language.
+    @Test func searchFindsEachArticleInItsOwnLanguage() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+        // Written for this test.
+        try newsd.drop(
+            "wahl.txt",
+            Array("""
+                Neue Bürgermeisterin in Hafenstadt gewählt
+
+                Die Bürger der Hafenstadt haben am Sonntag eine neue Bürgermeisterin gewählt. Nach der Wahl \
+                dankte sie den Wählern und sagte, dass sie die Fähre zum Festland erhalten will.
+
+                Die Beteiligung war höher als vor vier Jahren, und der Stadtrat wird sich im Dezember neu bilden.
+                """.utf8))
+        try newsd.drop(
+            "resigned.txt",
+            Array("""
+                Harbour minister resigned after ferry vote
+
+                The harbour minister resigned on Tuesday after the council voted against his plan for the \
+                ferry, and said that he would stay on as a councillor.
+
+                His deputy will run the harbour until a new minister is chosen in the spring.
+                """.utf8))
+        #expect(try eventually { try newsd.status().totals.ingested == 2 })
+        func search(_ args: [String]) throws -> [ArticleSummary] {
+            try decode([ArticleSummary].self, try newsd.newsctl(["search"] + args + ["--json"]))
+        }
+        let wahlen = try search(["Wahlen"])
+        #expect(wahlen.map(\.sourceFile) == ["wahl.txt"])
+        #expect(wahlen.first?.language == "de")
+        #expect(wahlen.first?.snippet?.contains("[Wahl]") == true)
+        let resigning = try search(["resigning"])
+        #expect(resigning.map(\.sourceFile) == ["resigned.txt"])
+        #expect(resigning.first?.language == "en")
+        #expect(try search(["Wahlen", "--language", "de"]).map(\.sourceFile) == ["wahl.txt"])
+        #expect(try search(["resigning", "--language", "de"]).isEmpty)
+        #expect(try search(["resigning", "--language", "EN"]).map(\.sourceFile) == ["resigned.txt"])
+        let text = try newsd.newsctl(["search", "Wahlen"])
+        #expect(text.output.contains("Neue Bürgermeisterin in Hafenstadt gewählt  [no topic, de, "), "\(text.output)")
+        let bad = try newsd.newsctl(["search", "Wahlen", "--language", "german"])
+        #expect(bad.status == 70 && bad.output.contains("argument \"language\": \"german\" is not a language code"), "\(bad.output)")
+
+        // Both rows name their configuration; nothing was left to rebuild.
+        let db = try PostgresConnection(conninfo: url)
+        #expect(try db.query("SELECT source_file, search_config FROM articles ORDER BY source_file").rows
+            == [["resigned.txt", "english"], ["wahl.txt", "german"]])
+        #expect(try eventually { try newsd.status().searchRebuild == SearchRebuildProgress(state: .done, rowsLeft: 0, rebuilt: 0, batchSize: 500) })
+        #expect(try newsd.newsctl(["status"]).output.contains("\nsearch:    rebuild done\n"))
+    }
+
     /// Access control by SO_PEERCRED: another user may read but not change newsd's state.
     @Test(.enabled(if: getuid() == 0, "needs root to run newsctl as another user"))
     func aNonAdminUserMayReadButNotChangeState() throws {

@@ -50,6 +50,9 @@ import Testing
         #expect(value(.recordIndex) == "3")
         #expect(value(.sourceFile) == "f.json")
         #expect(value(.classifiedAt) == "f")
+        // No language known: the vector is built with `simple`; nothing from an enricher.
+        #expect(value(.searchConfig) == "simple")
+        #expect(value(.languageReliable) == nil && value(.entityModelID) == nil)
         #expect(value(.contentHash) == row.hash && row.hash.hasPrefix("\\x") && row.hash.count == 66)
         var out = CopyText()
         row.copy(to: &out, id: 42, classifiedAt: "2026-12-01 00:00:00.000000+00", duplicateOf: 7)
@@ -57,5 +60,26 @@ import Testing
         #expect(fields.count == ArticleStore.copyColumns.count)
         #expect(fields.first == "42" && fields.last == "7" && fields[1] == "Ferry returns")
         #expect(fields[ArticleColumn.classifiedAt.rawValue + 1] == "\\N")  // no topic: not classified
+    }
+
+    @Test func theEnrichersLanguageChoosesTheSearchConfiguration() {
+        var a = Article(title: "Wahl", paragraphs: ["Die Bürger haben gewählt."])
+        a.metadata.language = "en"
+        a.enrichment = Enricher(model: nil).enrich(a)
+        a.enrichment?.language = "de"
+        a.enrichment?.languageReliable = true
+        a.enrichment?.entityModelID = "ner-1"
+        let row = ArticleRow(a, format: .plainText, index: 0, file: "w.txt")
+        func value(_ c: ArticleColumn) -> String? { row.values[c.rawValue] }
+        #expect(value(.language) == "de")
+        #expect(value(.searchConfig) == "german")
+        #expect(value(.languageReliable) == "t")
+        #expect(value(.entityModelID) == "ner-1")
+        a.enrichment?.languageReliable = false
+        a.enrichment?.language = nil
+        let declared = ArticleRow(a, format: .plainText, index: 0, file: "w.txt")
+        #expect(declared.values[ArticleColumn.language.rawValue] == "en")
+        #expect(declared.values[ArticleColumn.searchConfig.rawValue] == "english")
+        #expect(declared.values[ArticleColumn.languageReliable.rawValue] == "f")
     }
 }

@@ -17,10 +17,11 @@ struct ColumnTableTests {
         let query = table.insert([[String?]](repeating: ["x"], count: table.columns.count), suffix: "ON CONFLICT DO NOTHING")
         let insertList = try #require(query.sql.split(separator: "(", maxSplits: 1).last?.split(separator: ")").first)
         #expect(insertList.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } == names(table.names))
-        #expect(query.binds.count == 21)
-        #expect(query.sql.contains("unnest($1::text[], $2::text[]") && query.sql.contains("$21::text[]) AS t(v0, v1"))
+        #expect(query.binds.count == 24)
+        #expect(query.sql.contains("unnest($1::text[], $2::text[]") && query.sql.contains("$24::text[]) AS t(v0, v1"))
         #expect(query.sql.contains("decode(substr(t.v4, 3), 'hex')"))
-        #expect(query.sql.contains("CASE WHEN EXISTS (SELECT 1 FROM articles b WHERE b.id = t.v20::bigint) THEN t.v20::bigint END"))
+        #expect(query.sql.contains("t.v19::boolean, t.v20, t.v21::regconfig"))  // language_reliable, entity_model_id, search_config
+        #expect(query.sql.contains("CASE WHEN EXISTS (SELECT 1 FROM articles b WHERE b.id = t.v23::bigint) THEN t.v23::bigint END"))
         #expect(query.sql.hasSuffix("ON CONFLICT DO NOTHING"))
     }
 

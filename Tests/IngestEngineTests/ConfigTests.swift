@@ -20,6 +20,7 @@ import Testing
         #expect(c.ignorePatterns == [".*", "*.tmp", "*.part", "*~"])
         #expect(c.socketMode == 0o660)
         #expect(c.archiveMode == .archive)
+        #expect(c.searchRebuildBatchSize == 500)
     }
 
     @Test func fileThenEnvironmentThenFlags() async throws {
@@ -59,6 +60,8 @@ import Testing
             (#"{"log": {"level": "loud"}}"#, "log.level"),
             (#"{"inbox": {"path": "relative/inbox"}}"#, "inbox.path"),
             (#"{"retry": {"initialMs": 500, "maxMs": 100}}"#, "retry.maxMs"),
+            (#"{"search": {"rebuildBatchSize": 5}}"#, "search.rebuildBatchSize"),
+            (#"{"search": {"rebuildBatchSize": 20000}}"#, "search.rebuildBatchSize"),
         ] {
             #expect(try await loadError(json)?.key == key, "for \(json)")
         }

@@ -62,6 +62,9 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
             (#"{"v":1,"command":"show","args":{"id":"+1"}}"#, #"show: argument "id": "+1" is not a whole number"#),
             (#"{"v":1,"command":"queue","args":{"limit":"-"}}"#, #"queue: argument "limit": "-" is not a whole number"#),
             (#"{"v":1,"command":"search","args":{"query":"   "}}"#, #"search: argument "query": search needs a query"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","language":"german"}}"#, #"search: argument "language": "german" is not a language code (ISO 639-1, such as de)"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","language":"d1"}}"#, #"search: argument "language": "d1" is not a language code (ISO 639-1, such as de)"#),
+            (#"{"v":1,"command":"search","args":{"query":"x","language":"pt-BR"}}"#, #"search: argument "language": "pt-BR" is not a language code (ISO 639-1, such as de)"#),
             (#"{"v":1,"command":"stats","args":{"days":"-9223372036854775808"}}"#, #"stats: argument "days": -9223372036854775808 is outside 1…3650"#),
             (#"{"v":1,"command":"follow","args":{"wait":"nan"}}"#, #"follow: argument "wait": "nan" is not a number"#),
             (#"{"v":1,"command":"follow","args":{"wait":"1e308"}}"#, #"follow: argument "wait": 1e308 is outside 0.0…30.0"#),
@@ -80,6 +83,13 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
             let r = idle.answer(#"{"v":1,"command":"search","args":{"query":"x","since":"\#(since)"}}"#)
             #expect(r.error?.code != ControlErrorCode(rawValue: "bad_request"), "\(since): \(String(describing: r.error))")
         }
+        // A language code in any case passes too, and is lower-cased.
+        if case .success(.search(let search)) = ControlCall.decode(ControlRequest(command: .search, args: ["query": "Wahlen", "language": "DE"])) {
+            #expect(search.language == "de" && search.query == "Wahlen")
+        } else {
+            Issue.record("search with language DE refused")
+        }
+        #expect(idle.answer(#"{"v":1,"command":"search","args":{"query":"x","language":"De"}}"#).error?.code == ControlErrorCode(rawValue: "unavailable"))
         // Admin commands keep their access check first, then the same validation.
         #expect(idle.answer(#"{"v":1,"command":"retry","args":{"all":"maybe"}}"#).error?.code == ControlErrorCode(rawValue: "forbidden"))
         #expect(
@@ -122,7 +132,7 @@ func make(_ path: String, _ data: Data, sourceLocation: SourceLocation = #_sourc
         let idle = try Idle()
         let values = ["", "-1", "0", "1", "9223372036854775807", "-9223372036854775808", "18446744073709551616", "1e400",
                       "-0", "nan", "inf", "true", "\u{0}", String(repeating: "9", count: 2000), "2026-02-30", "../../etc/passwd"]
-        let keys = ["limit", "ids", "code", "all", "id", "query", "category", "since", "until", "source", "days", "after", "wait"]
+        let keys = ["limit", "ids", "code", "all", "id", "query", "language", "category", "since", "until", "source", "days", "after", "wait"]
         for command in ControlCommand.allCases where command != .drain && command != .reload && command != .follow {
             for key in keys {
                 for value in values {

@@ -71,7 +71,7 @@ extension NewsdConfig {
             ("classifier.model", classifierModel.isEmpty ? "(none)" : classifierModel),
             ("classifier.minConfidence", "\(classifierMinConfidence)"), ("classifier.keywords", "\(keywordCount)"),
             ("entities.model", entitiesModel.isEmpty ? "(none: the built-in rules)" : entitiesModel),
-            ("duplicates.maxDistance", "\(duplicateMaxDistance)"),
+            ("duplicates.maxDistance", "\(duplicateMaxDistance)"), ("search.rebuildBatchSize", "\(searchRebuildBatchSize)"),
             ("control.socket", socketPath), ("control.mode", String(socketMode, radix: 8)),
             ("control.group", socketGroup.isEmpty ? "(newsd's own)" : socketGroup),
             ("control.adminUsers", adminUsers.joined(separator: " ")), ("control.adminGroup", adminGroup),

@@ -69,6 +69,8 @@ public struct NewsdConfig: Sendable, Equatable {
     public var keywordCount: Int
     /// SimHash distance (bits) within which an article is a near-duplicate of an earlier one.
     public var duplicateMaxDistance: Int
+    /// Rows per transaction of the background search rebuild.
+    public var searchRebuildBatchSize: Int
     /// How long archived days, failed files and `ingest_log` rows are kept (0: for ever).
     public var retention = RetentionSettings()
 
@@ -109,7 +111,8 @@ public struct NewsdConfig: Sendable, Equatable {
             classifierModel: "",
             classifierMinConfidence: 0.5,
             keywordCount: 10,
-            duplicateMaxDistance: NearDuplicateIndex.defaultMaxDistance
+            duplicateMaxDistance: NearDuplicateIndex.defaultMaxDistance,
+            searchRebuildBatchSize: SearchRebuilder.defaultBatchSize
         )
     }
 }
@@ -230,6 +233,7 @@ extension NewsdConfig {
         }
         c.duplicateMaxDistance = try r.int(
             "duplicates.maxDistance", default: c.duplicateMaxDistance, in: 0...NearDuplicateIndex.maxSupportedDistance)
+        c.searchRebuildBatchSize = try r.int("search.rebuildBatchSize", default: c.searchRebuildBatchSize, in: 10...10_000)
         if !c.classifierModel.isEmpty, !c.classifierModel.hasPrefix("/") {
             throw ConfigLoadError(key: "classifier.model", problem: "\"\(c.classifierModel)\" is not an absolute path")
         }

@@ -1,4 +1,5 @@
 import Foundation
+import NewsCore
 import NewsProtocol
 import PostgresClient
 
@@ -74,29 +75,64 @@ final class ArticleQueries: @unchecked Sendable {
         }
     }
 
-    /// Full-text search (English configuration, web-search syntax), best first.
-    func search(_ text: String, category: String?, since: String?, until: String?, source: String?, limit: Int) throws -> [ArticleSummary] {
-        try withConnection { conn in
-            try conn.query(
-                """
-                SELECT \(unescaped: Self.columns), ts_rank_cd(search, q) AS rank,
-                       ts_headline('english', body, q, 'StartSel=[, StopSel=], MaxWords=30, MinWords=10, MaxFragments=1')
-                FROM articles, websearch_to_tsquery('english', \(text)) AS q
-                WHERE search @@ q
-                  AND (\(category)::text IS NULL OR category = \(category))
-                  AND (\(since)::timestamptz IS NULL OR coalesce(published_at, ingested_at) >= \(since)::timestamptz)
-                  AND (\(until)::timestamptz IS NULL OR coalesce(published_at, ingested_at) < \(until)::timestamptz)
-                  AND (\(source)::text IS NULL OR source = \(source))
-                ORDER BY rank DESC, id
-                LIMIT \(limit)
-                """
-            ).rows.map { row in
+    /// Full-text search (web-search syntax), best first. Each row is matched, ranked and
+    /// highlighted with the query stemmed in the configuration its vector was built with
+    /// (`search_config`; NULL: English, not rebuilt yet). Without `language`, the query is
+    /// stemmed in every configuration newsd stores (`SearchConfiguration.all`); with it, in
+    /// that language's alone, and only articles in that language (or one sharing its
+    /// configuration: `no` and `nb`) are searched.
+    ///
+    /// One GIN index scan finds the candidates: the vector matches the OR of every stemmed
+    /// query. Each candidate is then checked against its own configuration's query, so an
+    /// English article does not match a word only the German stemmer made of the query.
+    /// (`search @@ websearch_to_tsquery(search_config, q)` alone would be correct, but a query
+    /// that depends on the row cannot use the index: it reads the whole table.)
+    func search(
+        _ text: String, language: String?, category: String?, since: String?, until: String?, source: String?, limit: Int
+    ) throws -> [ArticleSummary] {
+        let query = Self.searchQuery(
+            text, language: language, category: category, since: since, until: until, source: source, limit: limit)
+        return try withConnection { conn in
+            try conn.query(query).rows.map { row in
                 var a = Self.summary(row)
                 a.rank = row[10].flatMap(Double.init)
                 a.snippet = row[11]
                 return a
             }
         }
+    }
+
+    /// The statement `search` sends (a test EXPLAINs it).
+    static func searchQuery(
+        _ text: String, language: String?, category: String?, since: String?, until: String?, source: String?, limit: Int
+    ) -> PostgresQuery {
+        let codes = language.map { code in
+            PostgresBind.textArray(SearchConfiguration.languageCodes(sharingConfigurationWith: code) ?? [code])
+        } ?? .null
+        let configs = language.map { [SearchConfiguration.forLanguage($0)] } ?? SearchConfiguration.all
+        // The legacy configuration joins only while rows are left that were built with it.
+        return """
+            WITH configs AS (
+                SELECT c.config, websearch_to_tsquery(c.config, \(text)) AS q
+                FROM (SELECT DISTINCT unnest(\(configs)::regconfig[] || CASE
+                          WHEN EXISTS (SELECT 1 FROM articles WHERE search_config IS NULL)
+                          THEN \(SearchConfiguration.legacy)::regconfig END)) AS c(config)
+                WHERE c.config IS NOT NULL
+            )
+            SELECT \(unescaped: Self.columns), ts_rank_cd(a.search, c.q) AS rank,
+                   ts_headline(c.config, a.body, c.q, 'StartSel=[, StopSel=], MaxWords=30, MinWords=10, MaxFragments=1')
+            FROM articles a
+            JOIN configs c ON c.config = coalesce(a.search_config, \(SearchConfiguration.legacy)::regconfig)
+            WHERE a.search @@ (SELECT string_agg(DISTINCT '(' || q::text || ')', ' | ')::tsquery FROM configs WHERE numnode(q) > 0)
+              AND a.search @@ c.q
+              AND (\(codes)::text[] IS NULL OR a.language = ANY(\(codes)::text[]))
+              AND (\(category)::text IS NULL OR category = \(category))
+              AND (\(since)::timestamptz IS NULL OR coalesce(published_at, ingested_at) >= \(since)::timestamptz)
+              AND (\(until)::timestamptz IS NULL OR coalesce(published_at, ingested_at) < \(until)::timestamptz)
+              AND (\(source)::text IS NULL OR source = \(source))
+            ORDER BY rank DESC, id
+            LIMIT \(limit)
+            """
     }
 
     /// Counts by category, by day of ingestion (the last `days`), and by source (top 20).

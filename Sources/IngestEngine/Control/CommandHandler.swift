@@ -94,7 +94,7 @@ public final class CommandHandler: Sendable {
                 r.articles = [a]
             case .search(let s):
                 r.articles = try queries.search(
-                    s.query, category: s.category, since: s.since.map(Self.sqlTime), until: s.until.map(Self.sqlTime),
+                    s.query, language: s.language, category: s.category, since: s.since.map(Self.sqlTime), until: s.until.map(Self.sqlTime),
                     source: s.source, limit: s.limit)
             case .stats(let days):
                 r.stats = try queries.stats(days: days)

@@ -77,9 +77,12 @@ public final class Daemon: Sendable {
         let follows = FollowHub(queries: queries)
         let reclassifier = Reclassifier(conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, logger: logger)
         let retention = Retention(spool: spool, config: config, logger: logger)
+        let rebuilder = SearchRebuilder(
+            conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, batchSize: config.searchRebuildBatchSize,
+            logger: logger)
         status = StatusReporter(
             config: running, state: state, stats: stats, slots: slots, budget: budget, spool: spool, parse: parse, writer: writer,
-            watcher: watcher, reclassifier: reclassifier, metrics: metrics)
+            watcher: watcher, reclassifier: reclassifier, rebuilder: rebuilder, metrics: metrics)
         let reloader = Reloader(
             load: reload, config: running, parse: parse, writer: writer, watcher: watcher, retention: retention, logLevel: logLevel,
             readiness: readiness, state: state, status: status, stats: stats, logger: logger)
@@ -103,6 +106,7 @@ public final class Daemon: Sendable {
             // while claiming has already stopped.
             HangupReloadService(reloader: reloader),
             ReclassifyService(reclassifier: reclassifier),
+            SearchRebuildService(rebuilder: rebuilder),
             InboxService(watcher: watcher, state: state),
             RetentionService(retention: retention),
             SystemdStatusService(notifier: notifier, status: status),

@@ -15,11 +15,13 @@ public final class StatusReporter: Sendable {
     let writer: BatchWriter
     let watcher: InboxWatcher
     let reclassifier: Reclassifier
+    let rebuilder: SearchRebuilder
     let metrics: NewsdMetrics
 
     init(
         config: RunningConfig, state: RunState, stats: IngestStats, slots: Slots, budget: ByteBudget, spool: Spool,
-        parse: ParseStage, writer: BatchWriter, watcher: InboxWatcher, reclassifier: Reclassifier, metrics: NewsdMetrics
+        parse: ParseStage, writer: BatchWriter, watcher: InboxWatcher, reclassifier: Reclassifier,
+        rebuilder: SearchRebuilder, metrics: NewsdMetrics
     ) {
         self.config = config
         self.state = state
@@ -31,6 +33,7 @@ public final class StatusReporter: Sendable {
         self.writer = writer
         self.watcher = watcher
         self.reclassifier = reclassifier
+        self.rebuilder = rebuilder
         self.metrics = metrics
     }
 
@@ -70,6 +73,7 @@ public final class StatusReporter: Sendable {
             lastError: s.lastError,
             model: parse.enricher.model.map { .init(id: $0.id, path: $0.path, labels: $0.model.labels) },
             reclassify: reclassifier.snapshot)
+        report.searchRebuild = rebuilder.snapshot
         report.problems = problems
         report.intake = config.current.intake
         return report

@@ -100,6 +100,22 @@ struct ReclassifyService: Service {
     }
 }
 
+/// Rebuilds the search vectors of rows stored before migration 7 in the background; at
+/// shutdown, a batch being written commits first (a few seconds at most are waited for).
+struct SearchRebuildService: Service {
+    let rebuilder: SearchRebuilder
+
+    func run() async throws {
+        rebuilder.start()
+        try? await gracefulShutdown()
+        rebuilder.stop()
+        let deadline = ContinuousClock.now + .seconds(5)
+        while !rebuilder.isFinished, ContinuousClock.now < deadline, !Task.isCancelled {
+            try? await Task.sleep(for: .milliseconds(20))
+        }
+    }
+}
+
 /// Sweeps old archive days, failed files and ingest-log rows every hour.
 struct RetentionService: Service {
     let retention: Retention

@@ -6,6 +6,10 @@ import PostgresClient
 enum ArticleColumn: Int, CaseIterable {
     case title, body, paragraphCount, wordCount, contentHash, sourceFile, url, publishedAt, author, source, language
     case format, recordIndex, category, confidence, scores, modelID, keywords, simhash
+    case languageReliable, entityModelID
+    /// The text search configuration for `language` (`SearchConfiguration`); the `search` vector
+    /// is built from it by a trigger (migration 7), on COPY and INSERT alike.
+    case searchConfig
     /// Held as `t`/`f` in a row until the write stamps it (COPY) or the server does (INSERT).
     case classifiedAt
     /// Decided at the last moment by the writer (the nearest committed near-duplicate).
@@ -32,6 +36,9 @@ enum ArticleColumn: Int, CaseIterable {
         case .modelID: .init("model_id")
         case .keywords: .init("keywords", "$::text[]")
         case .simhash: .init("simhash", "$::bigint")
+        case .languageReliable: .init("language_reliable", "$::boolean")
+        case .entityModelID: .init("entity_model_id")
+        case .searchConfig: .init("search_config", "$::regconfig")
         case .classifiedAt: .init("classified_at", "CASE WHEN $::boolean THEN now() END")
         // A target an operator deleted since start-up is left out rather than refused.
         case .duplicateOf: .init("duplicate_of", "CASE WHEN EXISTS (SELECT 1 FROM articles b WHERE b.id = $::bigint) THEN $::bigint END")
@@ -68,7 +75,8 @@ public struct ArticleRow: Sendable {
         set(.publishedAt, m.publishedAt.map(Self.timestampText))
         set(.author, m.author)
         set(.source, m.source)
-        set(.language, e?.language ?? m.language)
+        let language = e?.language ?? m.language
+        set(.language, language)
         set(.format, format.rawValue)
         set(.recordIndex, String(index))
         set(.category, e?.topic?.category)
@@ -77,6 +85,9 @@ public struct ArticleRow: Sendable {
         set(.modelID, e?.topic?.modelID)
         set(.keywords, e.map { CopyText.arrayLiteral($0.keywords) })
         set(.simhash, e.map { String(Int64(bitPattern: $0.simhash)) })
+        set(.languageReliable, e?.languageReliable.map { $0 ? "t" : "f" })
+        set(.entityModelID, e?.entityModelID)
+        set(.searchConfig, SearchConfiguration.forLanguage(language))
         set(.classifiedAt, e?.topic == nil ? "f" : "t")
         values = v
     }

@@ -31,6 +31,9 @@ public enum ControlCall: Sendable, Equatable {
     /// A full-text search.
     public struct Search: Sendable, Equatable {
         public var query: String
+        /// Only articles in this language (a lower-case ISO 639-1 code), the query stemmed as
+        /// it stems words; nil: every language, the query stemmed in each.
+        public var language: String? = nil
         public var category: String?
         public var since: Date?
         public var until: Date?
@@ -119,8 +122,8 @@ public enum ControlCall: Sendable, Equatable {
                 throw a.bad("query", "search needs a query")
             }
             let search = Search(
-                query: query, category: try a.text("category"), since: try a.date("since"), until: try a.date("until"),
-                source: try a.text("source"), limit: try a.int("limit", in: Limits.searchLimit) ?? 10)
+                query: query, language: try a.languageCode("language"), category: try a.text("category"), since: try a.date("since"),
+                until: try a.date("until"), source: try a.text("source"), limit: try a.int("limit", in: Limits.searchLimit) ?? 10)
             call = .search(search)
         case .stats: call = .stats(days: try a.int("days", in: Limits.statsDays) ?? 14)
         case .follow:
@@ -185,6 +188,15 @@ public enum ControlCall: Sendable, Equatable {
             case "false": return false
             default: throw bad(key, "\"\(text)\" is neither true nor false")
             }
+        }
+
+        /// An ISO 639-1 code (two letters; three for ISO 639-3), in any case; lower-cased.
+        func languageCode(_ key: String) throws(ControlErrorBody) -> String? {
+            guard let text = try text(key, maxBytes: 8) else { return nil }
+            guard (2...3).contains(text.utf8.count), text.utf8.allSatisfy({ ($0 | 0x20) >= 0x61 && ($0 | 0x20) <= 0x7A }) else {
+                throw bad(key, "\"\(text)\" is not a language code (ISO 639-1, such as de)")
+            }
+            return text.lowercased()
         }
 
         /// A day (`2026-11-24`, midnight UTC) or an RFC 3339 time (`2026-11-24T10:00:00Z`),

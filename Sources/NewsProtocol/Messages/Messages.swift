@@ -205,6 +205,29 @@ public struct ReclassifyProgress: Codable, Sendable, Equatable {
     }
 }
 
+/// The background rebuild of search vectors stored before newsd searched each article in its
+/// own language (`articles.search_config` NULL): its progress since start-up.
+public struct SearchRebuildProgress: Codable, Sendable, Equatable {
+    public var state: SearchRebuildState
+    /// Rows left to rebuild when last counted (at the start of each pass, then less each batch).
+    public var rowsLeft: Int
+    /// Rows this newsd rebuilt since start-up.
+    public var rebuilt: Int
+    /// Rows per transaction (`search.rebuildBatchSize`).
+    public var batchSize: Int
+    /// Why the last attempt failed (state `failed`).
+    public var error: String?
+
+    /// Creates a progress report.
+    public init(state: SearchRebuildState, rowsLeft: Int, rebuilt: Int, batchSize: Int, error: String? = nil) {
+        self.state = state
+        self.rowsLeft = rowsLeft
+        self.rebuilt = rebuilt
+        self.batchSize = batchSize
+        self.error = error
+    }
+}
+
 /// A control error: a stable code and a sentence.
 public struct ControlErrorBody: Codable, Sendable, Equatable, Error, CustomStringConvertible {
     /// Stable code (`ControlErrorCode` lists them with their meaning).
@@ -281,6 +304,8 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public var model: ModelInfo?
     /// The latest `reclassify` job, if one ran since start-up.
     public var reclassify: ReclassifyProgress?
+    /// The search rebuild, once it has looked at the database.
+    public var searchRebuild: SearchRebuildProgress?
     /// What is wrong right now and needs attention (the database not connected, the inbox
     /// missing): empty when newsd is healthy. `newsctl status` exits 1 when it is not.
     public var problems: [String]?

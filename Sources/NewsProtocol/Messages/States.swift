@@ -64,6 +64,18 @@ public enum ReclassifyState: String, WireEnum {
     case running, done, failed, unknown
 }
 
+/// The search rebuild's state (`status.searchRebuild.state`): rows stored before newsd searched
+/// each article in its own language get their vectors built again in the background.
+public enum SearchRebuildState: String, WireEnum {
+    /// Rows are left to rebuild.
+    case running
+    /// None left (newsd checks again every minute, for rows other tools wrote).
+    case done
+    /// The database refused the rebuild; it is tried again (the error says why).
+    case failed
+    case unknown
+}
+
 /// Why newsd refused or could not answer a control request (`error.code`). The table in
 /// docs/PROTOCOL.md lists these with `meaning`; a test holds the two together.
 public enum ControlErrorCode: String, WireEnum {
