@@ -157,4 +157,50 @@ private func startWithModel(_ model: String) throws -> (NewsdInstance, String, P
         #expect(bad.status == 78)
         #expect(bad.output.contains("cannot read /nonexistent/topics.model"))
     }
+
+    /// The rules find entities until SIGHUP loads `entities.model`; then the model does and each
+    /// row names it in `entity_model_id`; a damaged model file is refused and the running one
+    /// kept; a file that is no entity model stops start-up with 78.
+    @Test func anEntityModelIsLoadedOnSighupAndNamedInEachRow() throws {
+        let work = FileManager.default.temporaryDirectory.appendingPathComponent("newsd-entities-\(getpid())").path
+        try FileManager.default.createDirectory(atPath: work, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: work) }
+        let shipped = repositoryRoot.appendingPathComponent("config/entities-gum.model").path
+        try FileManager.default.copyItem(atPath: shipped, toPath: work + "/entities.model")
+        let (newsd, config, db) = try startWithModel(shippedModel)
+        let sample = try sampleArticleBytes()
+        try newsd.drop("rules.txt", sample)
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        #expect(try db.query("SELECT entity_model_id IS NULL FROM articles WHERE source_file = 'rules.txt'").scalar == "t")
+
+        try #"{"classifier": {"model": "\#(shippedModel)"}, "entities": {"model": "\#(work)/entities.model"}}"#
+            .write(toFile: config, atomically: true, encoding: .utf8)
+        kill(newsd.pid, SIGHUP)
+        #expect(eventually { newsd.logText.contains("entity model loaded") })
+        let id = try runCommand("/usr/bin/sha256sum", [work + "/entities.model"]).output.prefix(16)
+        var changed = sample
+        changed.append(contentsOf: Array("\n\nA later paragraph makes this a different file.\n".utf8))
+        try newsd.drop("model.txt", changed)
+        #expect(try eventually { try newsd.status().totals.ingested == 2 })
+        #expect(try db.query("SELECT entity_model_id FROM articles WHERE source_file = 'model.txt'").scalar == String(id))
+        let people = try db.query(
+            "SELECT count(*) FROM article_entities e JOIN articles a ON a.id = e.article_id WHERE a.source_file = 'model.txt' AND e.kind = 'person'")
+        #expect(Int(people.scalar ?? "") ?? 0 > 0)
+
+        // A damaged model: the reload fails and the model loaded before goes on.
+        try Data("NWSDENTS but not a model".utf8).write(to: URL(fileURLWithPath: work + "/entities.model"))
+        kill(newsd.pid, SIGHUP)
+        #expect(eventually { newsd.logText.contains("configuration reload failed") && newsd.logText.contains("this newsd reads version 1") })
+        changed.append(contentsOf: Array("Another paragraph.\n".utf8))
+        try newsd.drop("kept.txt", changed)
+        #expect(try eventually { try newsd.status().totals.ingested == 3 })
+        #expect(try db.query("SELECT entity_model_id FROM articles WHERE source_file = 'kept.txt'").scalar == String(id))
+
+        // A topic model named as the entity model: check-config names the key and the reason.
+        try #"{"entities": {"model": "\#(shippedModel)"}}"#.write(toFile: config, atomically: true, encoding: .utf8)
+        let check = try runCommand(binDir + "/newsd", ["check-config", "--config", config, "--state-dir", newsd.state])
+        #expect(check.status == 78, "\(check.output)")
+        #expect(check.output.contains("entities.model") && check.output.contains("bad magic"), "\(check.output)")
+    }
 }
+
