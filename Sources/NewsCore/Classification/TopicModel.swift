@@ -1,4 +1,5 @@
 import Foundation
+import LanguageID
 
 /// A linear topic classifier over TF-IDF weighted hashed word and bigram features, trained as a
 /// one-vs-rest linear SVM by stochastic gradient descent (Pegasos). Scores are turned into
@@ -178,7 +179,10 @@ public struct TopicModel: Sendable, Equatable {
         for k in 0..<w.count { w[k] = avgW[k] / snapshots }
         for c in 0..<b.count { b[c] = avgB[c] / snapshots }
         var languageCounts: [String: Int] = [:]
-        for text in texts { if let l = LanguageDetector.detect(text) { languageCounts[l, default: 0] += 1 } }
+        for text in texts {
+            let detected = LanguageIdentifier.detect(text)
+            if detected.reliable, let l = detected.language { languageCounts[l, default: 0] += 1 }
+        }
         let languages = languageCounts.filter { $0.value * 20 >= texts.count }.keys.sorted()
         return TopicModel(
             labels: classes, hasher: hasher, idf: idf, documentCount: texts.count, weights: w, bias: b, languages: languages)
