@@ -40,6 +40,16 @@ let package = Package(
             providers: [.apt(["libxml2-dev"])]
         ),
         .target(name: "CNewsdSystem"),
+        // CLD2 (language detection, Debian's libcld2-dev) has only a C++ API, so it gets no
+        // system-library target of its own: Swift would need C++ interoperability to import its
+        // headers. Instead a one-file C++ target includes them and offers three `extern "C"`
+        // functions in a plain C header (include/CCLD2.h), which Swift imports like any C
+        // module; the target links libcld2 (no pkg-config file exists for it), and SwiftPM
+        // links the C++ runtime because the target is C++.
+        .target(name: "CCLD2", linkerSettings: [.linkedLibrary("cld2")]),
+        // Snowball's stemmers (Debian's libstemmer-dev): a plain C API, so a system-library
+        // target like libpq's; its module map links libstemmer (there is no pkg-config file).
+        .systemLibrary(name: "CLibStemmer", providers: [.apt(["libstemmer-dev"])]),
         // The operating system as Swift values: system calls with EINTR retried and errno as
         // SystemError, directories, inotify, sockets. The only module that imports CNewsdSystem.
         .target(name: "NewsSystem", dependencies: ["CNewsdSystem"]),
@@ -50,10 +60,16 @@ let package = Package(
         // The only module that imports CLibXML2: parses HTML and XML into Swift values.
         .target(name: "XMLSupport", dependencies: ["CLibXML2"]),
 
+        // The only module that imports CCLD2: a text's language as an ISO 639 code.
+        .target(name: "LanguageID", dependencies: ["CCLD2"]),
+
+        // The only module that imports CLibStemmer: Snowball stemmers by ISO 639-1 code.
+        .target(name: "Stemming", dependencies: ["CLibStemmer"]),
+
         // Article model and parsing: pure Swift, no I/O.
         .target(
             name: "NewsCore",
-            dependencies: ["XMLSupport", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["XMLSupport", "LanguageID", "Stemming", .product(name: "Crypto", package: "swift-crypto")]
         ),
 
         // Request/response types shared by newsd and newsctl.
@@ -96,7 +112,9 @@ let package = Package(
         // Unit tests: no database.
 
         .testTarget(name: "NewsProtocolTests", dependencies: ["NewsProtocol"]),
-        .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore", "TestSupport"]),
+        .testTarget(name: "NewsCoreTests", dependencies: ["NewsCore", "Stemming", "TestSupport"]),
+        .testTarget(name: "LanguageIDTests", dependencies: ["LanguageID"]),
+        .testTarget(name: "StemmingTests", dependencies: ["Stemming"]),
         .testTarget(name: "NewsSystemTests", dependencies: ["NewsSystem"]),
         .testTarget(name: "IngestEngineTests", dependencies: ["IngestEngine", "NewsCore", "NewsProtocol", "NewsSystem", "TestSupport"]),
         // Integration tests: a real PostgreSQL that the harness starts.

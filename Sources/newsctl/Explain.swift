@@ -111,7 +111,12 @@ struct Explain: AsyncParsableCommand {
                 if let first = a.paragraphs.first { out.append("    first      \(first.prefix(100))") }
                 if let last = a.paragraphs.last { out.append("    last       \(last.suffix(100))") }
                 if let e = a.enrichment {
-                    out.append("    detected   \(e.language ?? "unknown language")")
+                    // What newsd stores as the language, and where it comes from.
+                    switch (e.language, e.languageReliable) {
+                    case (let l?, true?): out.append("    detected   \(l) (CLD2, reliable)")
+                    case (let l?, _): out.append("    detected   not reliably; \(l) as the file declares")
+                    default: out.append("    detected   unknown language")
+                    }
                     if let t = e.topic {
                         let scores = t.scores.sorted { $0.value > $1.value }.map { "\($0.key) \(String(format: "%.3f", $0.value))" }
                         out.append("    topic      \(t.category) (\(String(format: "%.3f", t.confidence)); \(scores.joined(separator: ", ")))")
@@ -155,6 +160,8 @@ struct ExplainReport: Encodable {
         var source: String?
         var language: String?
         var detectedLanguage: String?
+        /// Whether CLD2 called `detectedLanguage` reliable; absent when it is the declared one.
+        var languageReliable: Bool?
         var category: String?
         var confidence: Double?
         var scores: [String: Double]?
@@ -191,7 +198,7 @@ struct ExplainReport: Encodable {
                 return Record(
                     index: i, title: a.title, paragraphs: a.paragraphs, wordCount: a.wordCount, contentHash: hexString(a.contentHash),
                     url: m.url, publishedAt: m.publishedAt, author: m.author, source: m.source, language: m.language,
-                    detectedLanguage: e?.language, category: e?.topic?.category, confidence: e?.topic?.confidence,
+                    detectedLanguage: e?.language, languageReliable: e?.languageReliable, category: e?.topic?.category, confidence: e?.topic?.confidence,
                     scores: e?.topic?.scores, keywords: e?.keywords, entities: e?.entities, simhash: e.map { String($0.simhash, radix: 16) })
             case .failure(let f):
                 return Record(index: i, code: f.code.rawValue, reason: f.reason)

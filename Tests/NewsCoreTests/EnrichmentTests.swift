@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import NewsCore
+import Stemming
 import TestSupport
 
 private let repoRoot = repositoryRoot
@@ -157,51 +158,6 @@ private func annotatedSetScores(_ recognize: (Article) -> [NamedEntity]) throws 
     }
 }
 
-@Suite struct LanguageTests {
-    @Test(arguments: [
-        ("en", "The government said on Monday that it would not change the law, and the opposition was angry about it."),
-        ("de", "Die Regierung hat am Montag erklärt, dass sie das Gesetz nicht ändern wird, und die Opposition ist darüber verärgert."),
-        ("fr", "Le gouvernement a déclaré lundi qu'il ne changerait pas la loi, et l'opposition est en colère contre cette décision."),
-        ("es", "El gobierno dijo el lunes que no cambiará la ley, y la oposición está muy enfadada por esta decisión del presidente."),
-        ("it", "Il governo ha detto lunedì che non cambierà la legge, e l'opposizione è molto arrabbiata per questa decisione."),
-        ("pt", "O governo disse na segunda-feira que não vai mudar a lei, e a oposição está muito irritada com essa decisão."),
-        ("nl", "De regering heeft maandag gezegd dat zij de wet niet zal veranderen, en de oppositie is daar boos over."),
-        ("pl", "Rząd powiedział w poniedziałek, że nie zmieni prawa, a opozycja jest bardzo zła z powodu tej decyzji."),
-        ("ru", "Правительство заявило в понедельник, что не будет менять закон, и оппозиция этим недовольна."),
-        ("zh", "政府星期一表示不会修改这项法律，反对派对此非常不满。"),
-    ])
-    func detects(_ expected: String, _ text: String) {
-        #expect(LanguageDetector.detect(text) == expected)
-    }
-
-    @Test func thinEvidenceIsUnknown() {
-        #expect(LanguageDetector.detect("Kremlin FSB Tass") == nil)
-        #expect(LanguageDetector.detect("12345 67890 !!!") == nil)
-    }
-
-    @Test func wordsAreLetterRunsCountedExactly() {
-        // Words: "the" "cat" "für" "die" "thethethe" "a" "b" "über": 8, digits split "a1b".
-        // en: the → 1/8; pt: a → 1/8; de: für, die, über → 3/8. A nine-letter word is no stop
-        // word, and capitals and Latin-1 letters are lowercased before the lookup.
-        let scores = LanguageDetector.detectWithScores("The cat FÜR die thethethe a1b Über").scores
-        #expect(scores["en"] == 1.0 / 8)
-        #expect(scores["pt"] == 1.0 / 8)
-        #expect(scores["de"] == 3.0 / 8)
-        #expect(scores["pl"] == 0)
-        // Only the first 600 words count: 600 English stop words, then 900 German ones.
-        let text = String(repeating: "the ", count: 600) + String(repeating: "und ", count: 900)
-        #expect(LanguageDetector.detectWithScores(text).scores["en"] == 1)
-        #expect(LanguageDetector.detectWithScores(text).language == "en")
-        // A stop word after a long ASCII prefix and an accented letter is still a whole word.
-        #expect(LanguageDetector.detectWithScores("abcdefghijé été été été").scores["fr"] == 3.0 / 4)
-    }
-
-    @Test func sampleIsEnglish() throws {
-        let a = try sampleArticle()
-        #expect(LanguageDetector.detect(a.title + "\n" + a.body) == "en")
-    }
-}
-
 @Suite struct WordTokenTests {
     @Test func tokensNamesTitleWordsAndDigits() {
         let t = WordTokens("Putin thanks Trump\nMr Putin met ÉLYSÉE staff in 2017. Then a B-52 and «Москва» went by: Ok")
@@ -334,9 +290,12 @@ private func annotatedSetScores(_ recognize: (Article) -> [NamedEntity]) throws 
 
 @Suite struct KeywordTests {
     /// `keywords` keeps only the best few terms as it goes; it must give exactly the head of the
-    /// full ranking: every term scored, sorted by score, the earlier term first on a tie.
+    /// full ranking: every term scored, sorted by score, the earlier term first on a tie. Without
+    /// a language every term stands alone; in English, terms sharing a Snowball stem are one,
+    /// counted together and shown and scored as their most frequent form.
     /// On every article of examples/, and on 60 BBC tech articles when ../shared is there.
-    @Test func keywordsAreTheHeadOfTheFullRanking() throws {
+    @Test(arguments: [nil, "en"] as [String?])
+    func keywordsAreTheHeadOfTheFullRanking(_ language: String?) throws {
         let model = try LoadedModel(path: repoRoot.appendingPathComponent("config/topics-bbc.model").path).model
         var articles: [Article] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: repoRoot.appendingPathComponent("examples").path).sorted() where name != "README.md" {
@@ -351,10 +310,12 @@ private func annotatedSetScores(_ recognize: (Article) -> [NamedEntity]) throws 
         } else {
             print("keywords: ../shared/corpus/bbc-train is absent; compared on examples/ alone")
         }
-        var compared = 0
+        let stemmer = language.flatMap { Stemmer(language: $0) }
+        let smallCache = StemCache(maxSlots: 1024)
+        var compared = 0, merged = 0
         for article in articles {
             let tokens = WordTokens(article.title + "\n" + article.body)
-            // The plain ranking: terms by their text, counted, scored, fully sorted.
+            // The plain ranking: terms by their text, counted, grouped by stem, scored, fully sorted.
             var terms: [String: (count: Int, first: Int, numeric: Bool)] = [:]
             var position = 0
             for i in 0..<tokens.count where tokens.length(i) >= 3 {
@@ -366,17 +327,133 @@ private func annotatedSetScores(_ recognize: (Article) -> [NamedEntity]) throws 
                     terms[text] = (1, position, tokens.isNumeric(i))
                 }
             }
-            let ranked = terms.filter { !$0.value.numeric && !LanguageDetector.isStopWord($0.key) }
-                .map { text, t in
-                    let bucket = Int(WordTokens.hash(text) & UInt64(model.hasher.dimension - 1))
-                    return (text: text, score: (1 + log(Float(t.count))) * model.idf[bucket], first: t.first)
+            var groups: [String: (shown: String, shownCount: Int, shownFirst: Int, count: Int, first: Int)] = [:]
+            for (text, t) in terms where !t.numeric && !StopWords.contains(text) {
+                let key = stemmer?.stem(text) ?? text
+                guard var g = groups[key] else {
+                    groups[key] = (text, t.count, t.first, t.count, t.first)
+                    continue
+                }
+                if t.count > g.shownCount || (t.count == g.shownCount && t.first < g.shownFirst) {
+                    (g.shown, g.shownCount, g.shownFirst) = (text, t.count, t.first)
+                }
+                g.count += t.count
+                g.first = min(g.first, t.first)
+                groups[key] = g
+                merged += 1
+            }
+            let ranked = groups.values
+                .map { g in
+                    let bucket = Int(WordTokens.hash(g.shown) & UInt64(model.hasher.dimension - 1))
+                    return (text: g.shown, score: (1 + log(Float(g.count))) * model.idf[bucket], first: g.first)
                 }
                 .sorted { ($0.score, -$0.first) > ($1.score, -$1.first) }
             for count in [0, 1, 3, 10, 25, 10_000] {
-                #expect(model.keywords(tokens, count: count) == ranked.prefix(count).map(\.text), "\(article.title), \(count)")
+                let expected = ranked.prefix(count).map(\.text)
+                #expect(model.keywords(tokens, count: count, language: language) == expected, "\(article.title), \(count)")
+                // A small stem cache, emptied again and again as it fills: the same answers.
+                #expect(
+                    model.keywords(tokens, count: count, language: language, stemCache: smallCache) == expected,
+                    "\(article.title), \(count), small cache")
                 compared += 1
             }
         }
         #expect(compared == 6 * articles.count)
+        #expect((merged > 0) == (language != nil))
+        if language != nil {
+            #expect(smallCache.count(algorithm: "english") > 0 && smallCache.count(algorithm: "english") <= 512)
+        }
+    }
+
+    private func bbcModel() throws -> TopicModel {
+        try LoadedModel(path: repoRoot.appendingPathComponent("config/topics-bbc.model").path).model
+    }
+
+    @Test func formsOfOneStemAreOneKeywordShownAsTheMostFrequent() throws {
+        let text = """
+            Minister resigns over housing row
+            The housing minister resigned on Friday. Her resignation follows weeks of pressure over \
+            the housing plan. Colleagues said the resignation was expected, and the prime minister \
+            accepted the resignation within hours.
+            """
+        let grouped = try bbcModel().keywords(text, count: 10, language: "en")
+        let forms = grouped.filter { $0.hasPrefix("resign") }
+        #expect(forms == ["resignation"])  // three times, against resigns and resigned once each
+        let alone = try bbcModel().keywords(text, count: 20, language: nil)
+        #expect(Set(alone.filter { $0.hasPrefix("resign") }) == ["resignation", "resigns", "resigned"])
+        // Polish has no Snowball stemmer: no grouping.
+        #expect(try bbcModel().keywords(text, count: 20, language: "pl") == alone)
+    }
+
+    @Test func germanFormsOfOneStemAreOneKeyword() throws {
+        let text = """
+            Nach den Wahlen
+            Die Wahlen in Bayern haben die Regierung geschwächt. Nach der Wahl sprach der \
+            Ministerpräsident von einem klaren Auftrag, doch die Wahlen zeigen einen Wandel.
+            """
+        let grouped = try bbcModel().keywords(text, count: 10, language: "de")
+        #expect(grouped.filter { $0.hasPrefix("wahl") } == ["wahlen"])
+        let alone = try bbcModel().keywords(text, count: 20, language: nil)
+        #expect(Set(alone.filter { $0.hasPrefix("wahl") }) == ["wahlen", "wahl"])
+    }
+
+    /// The Enricher passes the article's language on.
+    @Test func theEnricherGroupsInTheArticlesLanguage() throws {
+        let model = LoadedModel(model: try bbcModel(), id: "bbc")
+        let article = Article(
+            title: "Minister resigns over housing row",
+            paragraphs: [
+                "The housing minister resigned on Friday. Her resignation follows weeks of pressure over the housing plan.",
+                "Colleagues said the resignation was expected, and the prime minister accepted the resignation within hours.",
+            ])
+        let e = Enricher(model: model).enrich(article)
+        #expect(e.language == "en")
+        #expect(e.keywords.filter { $0.hasPrefix("resign") } == ["resignation"])
+        #expect(e.keywords == model.model.keywords(article.title + "\n" + article.body, count: 10, language: "en"))
+    }
+}
+
+@Suite struct StoredLanguageTests {
+    @Test func aReliableDetectionIsStoredAndMarkedReliable() {
+        let article = Article(
+            title: "Festival opens", paragraphs: ["A film festival opened with a premiere of a new drama."],
+            metadata: ArticleMetadata(language: "de"))
+        let e = Enricher(model: nil).enrich(article)
+        #expect(e.language == "en")  // CLD2 is sure, so the declaration loses
+        #expect(e.languageReliable == true)
+    }
+
+    @Test func anUnreliableDetectionFallsBackToTheDeclaredLanguage() {
+        let declared = Article(title: "Kremlin", paragraphs: ["FSB Tass"], metadata: ArticleMetadata(language: "DE-at"))
+        let e = Enricher(model: nil).enrich(declared)
+        #expect(e.language == "de")
+        #expect(e.languageReliable == nil)
+        #expect(Enricher.language(of: "Kremlin\nFSB Tass", declared: "de") == ("de", nil))
+    }
+
+    @Test func neitherMeansNoLanguage() {
+        let e = Enricher(model: nil).enrich(Article(title: "Kremlin", paragraphs: ["FSB Tass"]))
+        #expect(e.language == nil)
+        #expect(e.languageReliable == nil)
+        #expect(Enricher.language(of: "Kremlin\nFSB Tass", declared: "") == (nil, nil))
+    }
+
+    /// Every bbc-train article, parsed as newsd parses it, is English and reliably so.
+    @Test(.enabled(if: sharedExists("corpus/bbc-train"), "../shared/corpus/bbc-train is absent (a clone standing alone)"))
+    func everyBBCArticleIsReliablyEnglish() throws {
+        let root = sharedRoot.appendingPathComponent("corpus/bbc-train")
+        var count = 0
+        for section in try FileManager.default.contentsOfDirectory(atPath: root.path).sorted() {
+            let folder = root.appendingPathComponent(section)
+            for file in try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted() {
+                let bytes = Array(try Data(contentsOf: folder.appendingPathComponent(file)))
+                for a in try DocumentParser().parse(bytes: bytes).articles {
+                    let (language, reliable) = Enricher.language(of: a.title + "\n" + a.body, declared: a.metadata.language)
+                    #expect(language == "en" && reliable == true, "\(section)/\(file)")
+                    count += 1
+                }
+            }
+        }
+        #expect(count == 1701)
     }
 }

@@ -64,10 +64,11 @@ import Testing
             texts: ["goal match team win", "bank profit shares rate", "striker goal derby", "inflation bank bonds"],
             labels: ["sport", "business", "sport", "business"], hasher: FeatureHasher(bits: 10), epochs: 5)
         let bytes = model.serialized()
-        #expect(model.languages == [])  // four-word texts are too thin to name a language
+        #expect(model.languages == ["en"])  // CLD2 calls each of the four English reliably
         #expect(model.calibration == .uncalibrated)  // two texts a label are too few to calibrate on
         #expect(model.information.count == 1024)
-        let header = 8 + 16 + (4 + 8) + (4 + 5) + 12
+        let languageBytes = 4 + 2  // "en"
+        let header = 8 + 16 + (4 + 8) + (4 + 5) + 12 + languageBytes
         #expect(bytes.count == header + 8 + 1024 * 4 + 2 * 4 + 1024 * 2 * 4 + 1024 * 4)
         #expect(try TopicModel(serialized: bytes) == model)
         #expect(throws: ModelFileError.self) { try TopicModel(serialized: Array(bytes.dropLast())) }
@@ -108,7 +109,7 @@ import Testing
         // Version 1: the version 2 layout without the name, title and language fields.
         var v1 = v2
         v1[8] = 1
-        v1.removeSubrange(header - 12..<header)
+        v1.removeSubrange(header - 12 - languageBytes..<header)
         let old = try TopicModel(serialized: v1)
         #expect(old.weights == model.weights && old.idf == model.idf && old.labels == model.labels)
         #expect(old.hasher == FeatureHasher(bits: 10, names: .keep, titleFeatures: false))  // what version 1 meant

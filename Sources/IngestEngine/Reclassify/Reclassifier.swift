@@ -83,7 +83,9 @@ public final class Reclassifier: Sendable {
                     lastID = max(lastID, id)
                     let text = (row[1] ?? "") + "\n" + (row[2] ?? "")
                     ids.append(idText)
-                    keywords.append(model.model.keywords(text, count: enricher.keywordCount).joined(separator: "\u{1F}"))
+                    // The stored language, as the writer stored keywords: grouped by stem where Snowball has it.
+                    keywords.append(
+                        model.model.keywords(text, count: enricher.keywordCount, language: row[3]).joined(separator: "\u{1F}"))
                     if model.model.covers(language: row[3]) {
                         let p = model.model.predict(text)
                         categories.append(p.confidence >= enricher.minConfidence ? p.label : Enricher.uncategorized)

@@ -1,4 +1,5 @@
 import Foundation
+import LanguageID
 
 /// A linear topic classifier over TF-IDF weighted hashed word and bigram features, trained as a
 /// one-vs-rest linear SVM by stochastic gradient descent (Pegasos). Scores are turned into
@@ -191,7 +192,8 @@ public struct TopicModel: Sendable, Equatable {
 
         init(_ text: String, hasher: FeatureHasher) {
             whole = Features(text, hasher: hasher)
-            language = LanguageDetector.detect(text)
+            let detected = LanguageIdentifier.detect(text)
+            language = detected.reliable ? detected.language : nil
             excerpts = Calibration.excerpts(of: text).map { Features($0, hasher: hasher) }
         }
     }

@@ -1,9 +1,11 @@
 import Crypto
 import Foundation
+import LanguageID
 
 /// What newsd derives from an article besides its text.
 public struct Enrichment: Sendable, Equatable {
-    /// ISO 639-1 code, detected (or declared by the file when detection has too little to go on).
+    /// ISO 639 code: CLD2's when it calls its answer reliable, otherwise the one the file
+    /// declares, if any (`Enricher.language(of:declared:)`).
     public var language: String?
     /// Whether the detector called `language` reliable; nil when the language was not detected
     /// (declared by the file, or unknown).
@@ -111,7 +113,7 @@ public struct Enricher: Sendable {
         let text = article.title + "\n" + article.body
         // One tokenization serves the topic features, keywords and fingerprint.
         let tokens = WordTokens(text)
-        let language = LanguageDetector.detect(text) ?? article.metadata.language.map { String($0.lowercased().prefix(2)) }
+        let (language, reliable) = Self.language(of: text, declared: article.metadata.language)
         var topic: Enrichment.Topic? = nil
         var keywords: [String] = []
         if let loaded = model {
@@ -121,14 +123,31 @@ public struct Enricher: Sendable {
                     category: p.confidence >= minConfidence ? p.label : Self.uncategorized, confidence: p.confidence,
                     scores: p.scores, modelID: loaded.id)
             }
-            keywords = loaded.model.keywords(tokens, count: keywordCount)
+            keywords = loaded.model.keywords(tokens, count: keywordCount, language: language)
         }
         let entities =
             entityModel.map { $0.model.recognize(title: article.title, paragraphs: article.paragraphs) }
             ?? EntityExtractor.extract(title: article.title, paragraphs: article.paragraphs)
         return Enrichment(
-            language: language, topic: topic, keywords: keywords, entities: entities, entityModelID: entityModel?.id,
+            language: language, languageReliable: reliable, topic: topic, keywords: keywords, entities: entities,
+            entityModelID: entityModel?.id,
             simhash: SimHash.fingerprint(tokens))
+    }
+}
+
+extension Enricher {
+    /// The language stored for a text: CLD2's when CLD2 calls it reliable (with
+    /// `reliable: true`); otherwise the file's declared language (its first two letters,
+    /// lowercased: "FR-ca" is `fr`) with `reliable: nil`; otherwise nil. An unreliable
+    /// detection is not stored even without a declaration: a short or mixed text is better
+    /// left unknown than guessed.
+    public static func language(of text: String, declared: String?) -> (language: String?, reliable: Bool?) {
+        let detected = LanguageIdentifier.detect(text)
+        if detected.reliable, let language = detected.language { return (language, true) }
+        if let declared = declared?.trimmingCharacters(in: .whitespaces), declared.count >= 2 {
+            return (String(declared.lowercased().prefix(2)), nil)
+        }
+        return (nil, nil)
     }
 }
 

@@ -1,5 +1,5 @@
 /// A fixed map from 64-bit hashes to values, in a power-of-two table probed linearly: looked
-/// up once per word by the language profiles, keywords and topic features, where the SipHash
+/// up once per word by keywords (stop words) and topic features, where the SipHash
 /// of a `Dictionary` or `Set` cost more than the rest of the word's work.
 struct HashTable64<Value: Sendable>: Sendable {
     private var keys: [UInt64]

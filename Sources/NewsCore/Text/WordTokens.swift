@@ -166,3 +166,27 @@ public struct WordTokens: Sendable {
         return h
     }
 }
+
+extension WordTokens {
+    /// Token `i`'s UTF-8 bytes, lowercased as `string(i)` lowercases them (A–Z and the Latin-1
+    /// capitals), written into `word`. `bytes` are `text`'s UTF-8 bytes.
+    func lowercasedUTF8(_ i: Int, of bytes: UnsafeBufferPointer<UInt8>, into word: inout [UInt8]) {
+        word.removeAll(keepingCapacity: true)
+        var k = Int(starts[i])
+        let end = Int(ends[i])
+        while k < end {
+            let b = bytes[k]
+            if b >= 0x41 && b <= 0x5A {
+                word.append(b + 0x20)
+            } else if b == 0xC3 && bytes[k + 1] >= 0x80 && bytes[k + 1] <= 0x9E {
+                // U+00C0–U+00DE are C3 80–C3 9E; their lowercase letters are 0x20 further on.
+                word.append(b)
+                word.append(bytes[k + 1] + 0x20)
+                k += 1
+            } else {
+                word.append(b)
+            }
+            k += 1
+        }
+    }
+}
