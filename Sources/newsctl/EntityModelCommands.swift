@@ -13,7 +13,7 @@ struct EntityTrainingOptions: ParsableArguments {
             discussion: "Default: /usr/share/newsd/gazetteers, else config/gazetteers under the current folder, else only the lists built into newsd."))
     var gazetteers: String?
 
-    @Option(help: "Feature hash size as a power of two (12...22).")
+    @Option(help: "Feature hash size as a power of two (12...20).")
     var bits: Int = 16
 
     @Option(help: "Training passes over the data.")
@@ -23,7 +23,9 @@ struct EntityTrainingOptions: ParsableArguments {
     var seed: UInt64 = 7
 
     func validate() throws {
-        guard (12...22).contains(bits) else { throw ValidationError("--bits must be within 12...22") }
+        guard (12...EntityModel.fileBits.upperBound).contains(bits) else {
+            throw ValidationError("--bits must be within 12...\(EntityModel.fileBits.upperBound)")
+        }
         guard (1...100).contains(epochs) else { throw ValidationError("--epochs must be within 1...100") }
     }
 

@@ -194,5 +194,7 @@ private let conllu = """
         var bits = bytes
         bits[12] = 40
         #expect(problem(bits)?.contains("outside") == true)
+        bits[12] = 21  // 64 MiB of weights: more than a model file may ask newsd to allocate
+        #expect(problem(bits)?.contains("outside 8...20") == true)
     }
 }

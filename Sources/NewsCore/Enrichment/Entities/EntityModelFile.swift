@@ -14,6 +14,8 @@ import Foundation
 extension EntityModel {
     static let magic = Array("NWSDENTS".utf8)
     public static let fileVersion: UInt32 = 1
+    /// The hash sizes a model file may have (log2 of the buckets).
+    public static let fileBits = 8...20
 
     /// The model as file bytes; `about` says what it was trained on.
     public func serialized(about: String) -> [UInt8] {
@@ -67,7 +69,9 @@ extension EntityModel {
             throw ModelFileError(message: "entity model version \(version); this newsd reads version \(Self.fileVersion)")
         }
         let bits = Int(try u32())
-        guard (8...24).contains(bits) else { throw ModelFileError(message: "hash bits \(bits) outside 8...24") }
+        // 2^20 buckets of 32 bytes are 32 MiB in every newsd that loads the model (twice during
+        // a reload): a file asking for more is refused before anything is allocated.
+        guard Self.fileBits.contains(bits) else { throw ModelFileError(message: "hash bits \(bits) outside \(Self.fileBits)") }
         let tags = Int(try u32())
         guard tags == Self.tagCount else { throw ModelFileError(message: "\(tags) tags; this newsd knows \(Self.tagCount)") }
         let listCount = Int(try u32())
