@@ -56,27 +56,10 @@ extension TopicModel {
 
     /// Reads a model from file bytes, checking the magic, version and every length.
     public init(serialized bytes: [UInt8]) throws(ModelFileError) {
-        var offset = 0
-        func take(_ n: Int) throws(ModelFileError) -> ArraySlice<UInt8> {
-            guard n >= 0, offset + n <= bytes.count else { throw ModelFileError(message: "truncated at byte \(offset)") }
-            defer { offset += n }
-            return bytes[offset..<offset + n]
-        }
-        func u32() throws(ModelFileError) -> UInt32 {
-            let s = try take(4)
-            return s.reversed().reduce(0) { $0 << 8 | UInt32($1) }
-        }
-        func floats(_ n: Int) throws(ModelFileError) -> [Float] {
-            let s = try take(n * 4)
-            var out = [Float](repeating: 0, count: n)
-            var i = s.startIndex
-            for k in 0..<n {
-                let bits = UInt32(s[i]) | UInt32(s[i + 1]) << 8 | UInt32(s[i + 2]) << 16 | UInt32(s[i + 3]) << 24
-                out[k] = Float(bitPattern: bits)
-                i += 4
-            }
-            return out
-        }
+        var r = ModelFileReader(bytes)
+        func take(_ n: Int) throws(ModelFileError) -> ArraySlice<UInt8> { try r.take(n) }
+        func u32() throws(ModelFileError) -> UInt32 { try r.u32() }
+        func floats(_ n: Int) throws(ModelFileError) -> [Float] { try r.floats(n) }
         guard Array(try take(8)) == Self.magic else { throw ModelFileError(message: "not a newsd model (bad magic)") }
         let version = try u32()
         guard (1...Self.fileVersion).contains(version) else {
@@ -128,8 +111,49 @@ extension TopicModel {
         guard information.allSatisfy({ $0.isFinite && $0 >= 0 }) else {
             throw ModelFileError(message: "word information out of range")
         }
-        guard offset == bytes.count else { throw ModelFileError(message: "\(bytes.count - offset) unexpected trailing bytes") }
+        guard r.offset == bytes.count else { throw ModelFileError(message: "\(bytes.count - r.offset) unexpected trailing bytes") }
         self.init(labels: labels, hasher: FeatureHasher(bits: bits, names: names, titleFeatures: titleFeatures), idf: idf, documentCount: documents, weights: weights, bias: bias,
             languages: languages, calibration: calibration, information: information)
+    }
+}
+
+/// Reads a model file's fields in order, little-endian, every length checked against the bytes
+/// left: shared by the topic and entity model files.
+struct ModelFileReader {
+    let bytes: [UInt8]
+    /// Where the next field starts.
+    private(set) var offset = 0
+
+    init(_ bytes: [UInt8]) { self.bytes = bytes }
+
+    mutating func take(_ n: Int) throws(ModelFileError) -> ArraySlice<UInt8> {
+        guard n >= 0, offset + n <= bytes.count else { throw ModelFileError(message: "truncated at byte \(offset)") }
+        defer { offset += n }
+        return bytes[offset..<offset + n]
+    }
+
+    mutating func u32() throws(ModelFileError) -> UInt32 {
+        let s = try take(4)
+        return s.reversed().reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    mutating func floats(_ n: Int) throws(ModelFileError) -> [Float] {
+        let s = try take(n * 4)
+        var out = [Float](repeating: 0, count: n)
+        var i = s.startIndex
+        for k in 0..<n {
+            out[k] = Float(bitPattern: UInt32(s[i]) | UInt32(s[i + 1]) << 8 | UInt32(s[i + 2]) << 16 | UInt32(s[i + 3]) << 24)
+            i += 4
+        }
+        return out
+    }
+
+    /// A u32 length, then that many bytes of UTF-8.
+    mutating func text() throws(ModelFileError) -> String {
+        let n = Int(try u32())
+        guard let s = String(validating: try take(n), as: UTF8.self) else {
+            throw ModelFileError(message: "text at byte \(offset - n) is not UTF-8")
+        }
+        return s
     }
 }

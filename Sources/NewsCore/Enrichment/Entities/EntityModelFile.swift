@@ -46,23 +46,10 @@ extension EntityModel {
 
     /// Reads a model from file bytes, checking the magic, version and every length.
     public init(serialized bytes: [UInt8]) throws(ModelFileError) {
-        var offset = 0
-        func take(_ n: Int) throws(ModelFileError) -> ArraySlice<UInt8> {
-            guard n >= 0, offset + n <= bytes.count else { throw ModelFileError(message: "truncated at byte \(offset)") }
-            defer { offset += n }
-            return bytes[offset..<offset + n]
-        }
-        func u32() throws(ModelFileError) -> UInt32 {
-            let s = try take(4)
-            return s.reversed().reduce(0) { $0 << 8 | UInt32($1) }
-        }
-        func text() throws(ModelFileError) -> String {
-            let n = Int(try u32())
-            guard let s = String(validating: try take(n), as: UTF8.self) else {
-                throw ModelFileError(message: "text at byte \(offset - n) is not UTF-8")
-            }
-            return s
-        }
+        var r = ModelFileReader(bytes)
+        func take(_ n: Int) throws(ModelFileError) -> ArraySlice<UInt8> { try r.take(n) }
+        func u32() throws(ModelFileError) -> UInt32 { try r.u32() }
+        func text() throws(ModelFileError) -> String { try r.text() }
         guard Array(try take(8)) == Self.magic else { throw ModelFileError(message: "not a newsd entity model (bad magic)") }
         let version = try u32()
         guard version == Self.fileVersion else {
@@ -97,7 +84,7 @@ extension EntityModel {
             }
             weights[b] = v
         }
-        guard offset == bytes.count else { throw ModelFileError(message: "\(bytes.count - offset) bytes after the weights") }
+        guard r.offset == bytes.count else { throw ModelFileError(message: "\(bytes.count - r.offset) bytes after the weights") }
         self.init(bits: bits, weights: weights, gazetteer: EntityGazetteer(entries: entries))
     }
 
