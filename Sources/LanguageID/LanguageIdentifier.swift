@@ -30,10 +30,11 @@ public struct DetectedLanguage: Sendable, Equatable {
 public enum LanguageIdentifier {
     /// CLD2 never reads more than this: a 10 MB article costs what 64 KiB do.
     public static let maxBytes = 64 * 1024
-    /// What CLD2 reads first. A news article's opening kilobyte names its language as surely
-    /// as the whole text does: on all 1,700 bbc-train articles the answers and their
-    /// reliability are the same as on the whole text.
-    public static let probeBytes = 1024
+    /// What CLD2 reads first. A news article's opening 512 bytes (about 80 words) name its
+    /// language as surely as the whole text does: on all 1,701 bbc-train articles the answers
+    /// and their reliability are the same as on the whole text (ten are short enough to be
+    /// read whole).
+    public static let probeBytes = 512
     /// The probe's answer stands when it is reliable and covers at least this share of the
     /// probe's letters; otherwise (a quotation in another language at the top) the longer
     /// prefix decides.

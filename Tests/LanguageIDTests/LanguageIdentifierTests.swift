@@ -377,14 +377,15 @@ private let sentences: [(String, [String])] = [
         }
     }
 
-    /// A long article: the probe decides when it is sure; a text whose first kilobyte is split
+    /// A long article: the probe decides when it is sure; a text whose probe is split
     /// between two languages is decided on the longer prefix.
     @Test func longTextsAreDecidedOnABoundedPrefix() {
         let english = String(repeating: "Ministers will publish the plans for the new railway line next spring. ", count: 2_000)
         #expect(english.utf8.count > 2 * LanguageIdentifier.maxBytes)
         #expect(LanguageIdentifier.detect(english) == DetectedLanguage(language: "en", reliable: true, percent: 99))
-        // Half a kilobyte of English, then German for the rest.
-        let quote = String(repeating: "The striker scored twice as the home side won the cup final. ", count: 8)
+        // A quarter of a kilobyte of English (half the probe), then German for the rest.
+        let quote = String(repeating: "The striker scored twice as the home side won the cup final. ", count: 4)
+        #expect(quote.utf8.count * 2 < LanguageIdentifier.probeBytes + 32)
         let german = String(
             repeating: "Die Regierung hat am Montag ein neues Gesetz zum Klimaschutz vorgestellt und beschlossen. ", count: 60)
         #expect(LanguageIdentifier.detect(quote + german).language == "de")

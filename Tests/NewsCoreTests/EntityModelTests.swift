@@ -187,6 +187,10 @@ private let conllu = """
         #expect(problem(Array(bytes.prefix(bytes.count - 3)))?.contains("truncated") == true)
         #expect(problem(Array("NWSDMODL".utf8) + bytes.dropFirst(8))?.contains("magic") == true)
         #expect(problem(bytes + [0])?.contains("after the weights") == true)
+        // A version 1 file (the features before the capitalized runs) is refused, not misread.
+        var old = bytes
+        old[8] = 1
+        #expect(problem(old) == "entity model version 1; this newsd reads version 2 (train it again: newsctl model train-entities)")
         var nan = bytes
         let last = nan.count - 4
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { for (k, b) in $0.enumerated() { nan[last + k] = b } }
@@ -196,5 +200,112 @@ private let conllu = """
         #expect(problem(bits)?.contains("outside") == true)
         bits[12] = 21  // 64 MiB of weights: more than a model file may ask newsd to allocate
         #expect(problem(bits)?.contains("outside 8...20") == true)
+    }
+}
+
+@Suite struct EntityModelPartsTests {
+    private let lists = EntityTrainer.lists(adding: [:])
+
+    /// The tagger's 16-bit weights: the largest weight is ±32,767, the rest in proportion,
+    /// rounded; all-zero weights stay zero.
+    @Test func weightsArePackedInProportionToTheLargest() {
+        var w = SIMD8<Float>(repeating: 0)
+        w[0] = 2
+        w[1] = -4
+        w[2] = 1
+        w[3] = 0.0001
+        let packed = EntityModel.pack([w, .zero])
+        #expect(packed[0][0] == 16384)  // 32767 / 2, rounded to even
+        #expect(packed[0][1] == -32767)
+        #expect(packed[0][2] == 8192)
+        #expect(packed[0][3] == 1)
+        #expect(packed[1] == .zero)
+        #expect(EntityModel.pack([.zero, .zero]) == [.zero, .zero])
+    }
+
+    /// A name tagged as a person or place that is exactly an organization-list entry (and on
+    /// no place list) is an organization; a place-list entry keeps the tagger's kind; a part
+    /// of a longer entry is no entry.
+    @Test func anOrganizationListEntryIsAnOrganization() {
+        let gazetteer = EntityGazetteer(entries: lists)
+        let doc = EntityTokens(paragraphs: ["FSB officers met Moscow police and Sky News staff."])
+        let matches = gazetteer.match(doc)
+        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        tags[index("FSB")] = .beginPlace
+        tags[index("Moscow")] = .beginPerson
+        tags[index("Sky")] = .beginPerson
+        let mentions = EntityModel.mentions(doc, tags, matches)
+        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == ["organization:FSB", "person:Moscow", "organization:Sky"])
+        // "Sky" is an entry of its own; "Sky News" whole is one too, and "News" alone is not.
+        #expect(EntityModel.exactEntry(matches, index("Sky"), index("News") + 1).contains(.organization))
+        #expect(!EntityModel.exactEntry(matches, index("News"), index("News") + 1).contains(.organization))
+    }
+
+    /// Words that end place names are on the place-word list; a capitalized token gets the
+    /// features of its capitalized run, a lowercase one does not.
+    @Test func placeWordsAndRunFeatures() {
+        let gazetteer = EntityGazetteer(entries: lists)
+        let doc = EntityTokens(paragraphs: ["They walked down Piotrkowska Street to the Chatham Islands ferry."])
+        let matches = gazetteer.match(doc)
+        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
+        #expect(matches[index("Street")].single.contains(.placeWord))
+        #expect(matches[index("Islands")].single.contains(.placeWord))
+        #expect(!matches[index("Piotrkowska")].single.contains(.placeWord))
+        var out = [UInt64](repeating: 0, count: EntityModel.staticFeatureCount)
+        doc.bytes.withUnsafeBufferPointer { b in
+            doc.tokens.withUnsafeBufferPointer { t in
+                matches.withUnsafeBufferPointer { m in
+                    out.withUnsafeMutableBufferPointer { o in
+                        #expect(EntityModel.staticFeatures(b, t, m, index("Piotrkowska"), o.baseAddress!) == EntityModel.staticFeatureCount)
+                        // The run's last word is the same feature for both of its words.
+                        let first = Array(o)
+                        _ = EntityModel.staticFeatures(b, t, m, index("Street"), o.baseAddress!)
+                        #expect(first[28] == o[28])
+                        #expect(first[29] == o[29])
+                        #expect(first[30] != o[30])
+                        #expect(EntityModel.staticFeatures(b, t, m, index("walked"), o.baseAddress!) == EntityModel.staticFeatureCount - 6)
+                    }
+                }
+            }
+        }
+    }
+}
+
+@Suite struct EntityModelHardeningTests {
+    /// Every pathological shape (Tests/TestSupport/Pathological.swift) through the shipped
+    /// model ends. The capitalized-words shape is one paragraph of 110,000 capitalized words:
+    /// the run features once followed a run to its ends from each word (quadratic, about 6e9
+    /// steps); now at most `runReach` words either way. The time limit is a liveness bound;
+    /// `ingest-bench --pathological --entity-model config/entities-gum.model` times each shape
+    /// against a normal article.
+    @Test(.timeLimit(.minutes(2))) func pathologicalTextsEnd() throws {
+        let model = try shippedModel()
+        let parser = DocumentParser()
+        for input in Pathological.all(size: 1 << 20) {
+            guard let doc = try? parser.parse(bytes: input.bytes) else { continue }
+            for a in doc.articles {
+                let found = model.recognize(title: a.title, paragraphs: a.paragraphs)
+                if input.name == "text-capitalized-words.txt" { #expect(!found.isEmpty) }
+            }
+        }
+    }
+
+    /// A run of 500 capitalized words ending in "Bank" is no name, by the rules or the model:
+    /// no entity over `NamedEntity.maxNameBytes` reaches the database (whose name index refuses
+    /// entries over 2,704 bytes). The names around it are kept.
+    @Test func overlongNamesAreLeftOut() throws {
+        let long = String(repeating: "Grand ", count: 500) + "Bank"
+        let article = Article(
+            title: "Talks in Paris", paragraphs: ["Mr Blair met the \(long) in Paris on Monday, officials said.", "The \(long) said it was pleased."])
+        for entityModel in [nil, LoadedEntityModel(model: try shippedModel(), id: "test")] {
+            let enrichment = Enricher(model: nil, entityModel: entityModel).enrich(article)
+            #expect(enrichment.entities.allSatisfy { $0.name.utf8.count <= NamedEntity.maxNameBytes })
+            #expect(enrichment.entities.contains { $0.name == "Paris" })
+            // Without the cap, the long word is found as a name.
+            let found = entityModel?.model.recognize(title: article.title, paragraphs: article.paragraphs)
+                ?? EntityExtractor.extract(title: article.title, paragraphs: article.paragraphs)
+            #expect(found.contains { $0.name.utf8.count > NamedEntity.maxNameBytes })
+        }
     }
 }

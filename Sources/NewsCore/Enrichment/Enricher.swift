@@ -126,8 +126,9 @@ public struct Enricher: Sendable {
             keywords = loaded.model.keywords(tokens, count: keywordCount, language: language)
         }
         let entities =
-            entityModel.map { $0.model.recognize(title: article.title, paragraphs: article.paragraphs) }
-            ?? EntityExtractor.extract(title: article.title, paragraphs: article.paragraphs)
+            (entityModel.map { $0.model.recognize(title: article.title, paragraphs: article.paragraphs) }
+            ?? EntityExtractor.extract(title: article.title, paragraphs: article.paragraphs))
+            .filter { $0.name.utf8.count <= NamedEntity.maxNameBytes }
         return Enrichment(
             language: language, languageReliable: reliable, topic: topic, keywords: keywords, entities: entities,
             entityModelID: entityModel?.id,

@@ -9,6 +9,12 @@ public struct NamedEntity: Sendable, Equatable, Hashable, Codable {
     public var kind: Kind
     public var mentions: Int
 
+    /// The longest name newsd stores, in UTF-8 bytes. Longer "names" (a 5,000-letter
+    /// capitalized word, a heading of capitalized words tagged as one name) are left out: no
+    /// name is that long, and PostgreSQL refuses a btree index entry over 2,704 bytes, so one
+    /// would fail its article's insert.
+    public static let maxNameBytes = 200
+
     public init(name: String, kind: Kind, mentions: Int) {
         self.name = name
         self.kind = kind

@@ -29,8 +29,10 @@ struct EntityGazetteer: Sendable {
         static let commonWord = Lists(rawValue: 1 << 11)
         /// Words nearly always capitalized inside sentences of news text: names.
         static let properWord = Lists(rawValue: 1 << 12)
+        /// "Street", "Island", "Airport": ends a place's name.
+        static let placeWord = Lists(rawValue: 1 << 13)
 
-        static let count = 13
+        static let count = 14
         /// Not a list: the word begins an entry of several words (only in the table, never
         /// in a `Match`).
         static let startsLonger = Lists(rawValue: 1 << 15)
@@ -39,7 +41,7 @@ struct EntityGazetteer: Sendable {
         /// (The names of the files in config/gazetteers/ without ".txt".)
         static let names = [
             "places", "given-names", "surnames", "organizations", "person-titles", "organization-words", "person-cues",
-            "organization-cues", "sayings", "place-cues", "nationalities", "common-words", "proper-words",
+            "organization-cues", "sayings", "place-cues", "nationalities", "common-words", "proper-words", "place-words",
         ]
     }
 
@@ -158,8 +160,24 @@ extension EntityGazetteer {
         lists["sayings"] = Array(EntityExtractor.reportingVerbs) + ["according", "argued", "noted", "insisted", "claimed", "announced"]
         lists["place-cues"] = ["in", "at", "from", "near", "to", "across", "outside", "inside", "throughout", "into", "towards"]
         lists["nationalities"] = Self.nationalities
+        lists["place-words"] = Self.placeWords
         return lists
     }
+
+    /// Words that end the names of places, singular and plural.
+    static let placeWords: [String] = [
+        "Street", "Road", "Avenue", "Boulevard", "Lane", "Drive", "Way", "Square", "Plaza", "Place", "Bridge",
+        "Tunnel", "Highway", "Motorway", "Turnpike", "Station", "Airport", "Harbour", "Harbor", "Port", "Pier",
+        "Island", "Isle", "Archipelago", "Peninsula", "Cape", "Coast", "Beach", "Bay", "Gulf", "Sea", "Ocean",
+        "Strait", "Channel", "River", "Creek", "Lake", "Falls", "Canal", "Mountain", "Mount", "Mt.", "Hill", "Peak",
+        "Range", "Valley", "Canyon", "Desert", "Forest", "Park", "Garden", "Gardens", "Reserve", "Swamp", "Marsh",
+        "Cathedral", "Church", "Chapel", "Mosque", "Temple", "Abbey", "Monastery", "Palace", "Castle", "Fort",
+        "Tower", "Hall", "Museum", "Gallery", "Stadium", "Arena", "Theatre", "Theater", "Hotel", "Market",
+        "Building", "House", "Center", "Centre", "Mall", "Zoo", "Cemetery", "County", "Province", "Region",
+        "District", "Borough", "Parish", "State", "Republic", "Kingdom", "Territory", "Village", "Town", "City",
+        "Quarter", "Heights", "Springs", "Islands", "Isles", "Mountains", "Hills", "Lakes", "Plains", "Falls",
+        "Rapids", "Woods", "Downs", "Fields", "Keys",
+    ]
 
     static let nationalities = [
         "American", "British", "English", "Scottish", "Welsh", "Irish", "French", "German", "Italian", "Spanish",

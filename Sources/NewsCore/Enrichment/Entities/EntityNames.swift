@@ -135,13 +135,13 @@ public enum EntityNames {
 extension EntityModel {
     /// The mentions tagged in a document, one per distinct name and kind with its count (the
     /// text of a name is made once, however often it occurs).
-    static func mentions(_ doc: EntityTokens, _ tags: [Tag]) -> [EntityNames.Mention] {
+    static func mentions(_ doc: EntityTokens, _ tags: [Tag], _ matches: [EntityGazetteer.Match]) -> [EntityNames.Mention] {
         var out: [EntityNames.Mention] = []
         var seen: [UInt64: Int] = [:]
         var i = 0
         let n = tags.count
         while i < n {
-            guard let kind = tags[i].kind else {
+            guard var kind = tags[i].kind else {
                 i += 1
                 continue
             }
@@ -150,7 +150,13 @@ extension EntityModel {
             // Trailing punctuation and lowercase words ("in", "of") are no part of a name.
             var end = j
             while end > i + 1, !doc.tokens[end - 1].flags.contains(.capitalized), !doc.tokens[end - 1].flags.contains(.digit) { end -= 1 }
-            var key = EntityGazetteer.sequenceSeed &+ UInt64(tags[i].rawValue)
+            // A name that is exactly an entry of the organization list (and of no place
+            // list) is an organization, whatever its context suggests: the list is of
+            // agencies, companies and media news names ("FSB", "Tass").
+            if kind != .organization, Self.exactEntry(matches, i, end).contains(.organization), !Self.exactEntry(matches, i, end).contains(.place) {
+                kind = .organization
+            }
+            var key = EntityGazetteer.sequenceSeed &+ UInt64(Tag.begin(kind).rawValue)
             for k in i..<end { key = EntityGazetteer.extend(key, doc.tokens[k].exact) }
             if let index = seen[key] {
                 out[index].count += 1
@@ -163,10 +169,20 @@ extension EntityModel {
         return out
     }
 
+    /// The lists on which tokens `start..<end` together are an entry.
+    static func exactEntry(_ matches: [EntityGazetteer.Match], _ start: Int, _ end: Int) -> EntityGazetteer.Lists {
+        if end - start == 1 { return matches[start].single }
+        guard matches[start].spanStart, !matches[end - 1].span.isEmpty,
+            end == matches.count || matches[end].spanStart || matches[end].span.isEmpty
+        else { return [] }
+        for k in (start + 1)..<end where matches[k].spanStart { return [] }
+        return matches[start].span
+    }
+
     /// The people, organizations and places of an article, most mentioned first.
     public func recognize(title: String, paragraphs: [String]) -> [NamedEntity] {
         let doc = EntityTokens(title: title, paragraphs: paragraphs)
         let c = context(doc)
-        return EntityNames.collect(Self.mentions(doc, tag(c)))
+        return EntityNames.collect(Self.mentions(doc, tag(c), c.matches))
     }
 }

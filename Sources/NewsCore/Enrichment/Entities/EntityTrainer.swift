@@ -33,6 +33,8 @@ public struct EntityTrainer: Sendable {
         var context: EntityModel.Context
         var gold: [EntityModel.Tag]
         var features: [UInt64]
+        /// How many of token `i`'s `staticFeatureCount` slots hold features.
+        var counts: [UInt8]
     }
 
     /// The gold tag of every token: a token inside a name is tagged with its kind (B on the
@@ -58,18 +60,19 @@ public struct EntityTrainer: Sendable {
             let tokens = EntityTokens(paragraphs: d.paragraphs)
             let c = model.context(tokens)
             var features = [UInt64](repeating: 0, count: tokens.count * EntityModel.staticFeatureCount)
+            var counts = [UInt8](repeating: 0, count: tokens.count)
             features.withUnsafeMutableBufferPointer { f in
                 c.doc.tokens.withUnsafeBufferPointer { t in
                     c.doc.bytes.withUnsafeBufferPointer { b in
                         c.matches.withUnsafeBufferPointer { m in
                             for i in 0..<tokens.count {
-                                _ = EntityModel.staticFeatures(b, t, m, i, f.baseAddress! + i * EntityModel.staticFeatureCount)
+                                counts[i] = UInt8(EntityModel.staticFeatures(b, t, m, i, f.baseAddress! + i * EntityModel.staticFeatureCount))
                             }
                         }
                     }
                 }
             }
-            return Prepared(context: c, gold: Self.goldTags(tokens, d.names), features: features)
+            return Prepared(context: c, gold: Self.goldTags(tokens, d.names), features: features, counts: counts)
         }
     }
 
@@ -110,12 +113,13 @@ public struct EntityTrainer: Sendable {
                     if let kind = gold.kind, !gold.isBegin, prev.kind != kind { gold = .begin(kind) }
                     // A name cannot begin with a lowercase word: the decoder never guesses it.
                     if gold.isBegin, !t.flags.contains(.capitalized) { gold = .outside }
-                    let count = EntityModel.staticFeatureCount + EntityModel.dynamicFeatureCount
+                    let statics = Int(p.counts[i])
+                    let count = statics + EntityModel.dynamicFeatureCount
                     features.withUnsafeMutableBufferPointer { f in
-                        for k in 0..<EntityModel.staticFeatureCount { f[k] = p.features[i * EntityModel.staticFeatureCount + k] }
+                        for k in 0..<statics { f[k] = p.features[i * EntityModel.staticFeatureCount + k] }
                         EntityModel.dynamicFeatures(
                             t, p.context.matches[i], prev: prev, prev2: prev2, history: history.value(t.lower),
-                            f.baseAddress! + EntityModel.staticFeatureCount)
+                            f.baseAddress! + statics)
                     }
                     var scores = SIMD8<Float>(repeating: 0)
                     for k in 0..<count { scores += model.weights[Int(features[k] >> shift)] }
@@ -144,7 +148,7 @@ public struct EntityTrainer: Sendable {
             totals[b] += model.weights[b] * Float(now - stamps[b])
             model.weights[b] = totals[b] / steps
         }
-        return model
+        return EntityModel(bits: bits, weights: model.weights, gazetteer: gazetteer)
     }
 }
 
