@@ -71,33 +71,41 @@ public enum LanguageIdentifier {
     /// CLD2 on the first `length` bytes. CLD2 refuses bytes that are valid UTF-8 but not
     /// "interchange-valid" (most control characters, noncharacters); a text holding one is
     /// detected again with each such scalar replaced by spaces.
+    ///
+    /// CLD2 reads a little past the length it is given (its scanners look ahead for a word's
+    /// end), so it is handed a copy followed by `padding`: what follows a probe's cut, or
+    /// whatever memory lies after an array, never changes its answer. (Without the copy the
+    /// same text was detected differently from run to run.)
     private static func run(_ bytes: UnsafeBufferPointer<UInt8>, _ length: Int) -> DetectedLanguage {
         guard length > 0 else { return DetectedLanguage(language: nil, reliable: false, percent: 0) }
-        var result = newsd_cld2_result()
-        bytes.baseAddress!.withMemoryRebound(to: CChar.self, capacity: length) {
-            newsd_cld2_detect($0, Int32(length), &result)
-        }
-        if Int(result.valid_prefix) < length {
-            var cleaned = Array(bytes[0..<length])
-            blankNonInterchange(&cleaned)
-            cleaned.withUnsafeBufferPointer { clean in
-                clean.baseAddress!.withMemoryRebound(to: CChar.self, capacity: length) {
-                    newsd_cld2_detect($0, Int32(length), &result)
-                }
+        var buffer: [UInt8] = []
+        buffer.reserveCapacity(length + padding.count)
+        buffer.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[0..<length]))
+        buffer.append(contentsOf: padding)
+        func detect(_ n: Int) -> newsd_cld2_result {
+            var result = newsd_cld2_result()
+            buffer.withUnsafeBufferPointer { b in
+                b.baseAddress!.withMemoryRebound(to: CChar.self, capacity: b.count) { newsd_cld2_detect($0, Int32(n), &result) }
             }
+            return result
+        }
+        var result = detect(length)
+        if Int(result.valid_prefix) < length {
+            blankNonInterchange(&buffer)
+            result = detect(length)
             // Anything CLD2 still refuses is left out (the prefix before it is valid).
             if Int(result.valid_prefix) < length {
                 let valid = Int(result.valid_prefix)
-                cleaned.withUnsafeBufferPointer { clean in
-                    clean.baseAddress!.withMemoryRebound(to: CChar.self, capacity: valid) {
-                        newsd_cld2_detect($0, Int32(valid), &result)
-                    }
-                }
+                buffer.replaceSubrange(valid..<length, with: repeatElement(0x20, count: length - valid))
+                result = detect(valid)
             }
         }
         return DetectedLanguage(
             language: isoCodes[Int(result.language)], reliable: result.reliable != 0, percent: Int(result.percent))
     }
+
+    /// Spaces and a NUL after the text CLD2 reads.
+    static let padding = [UInt8](repeating: 0x20, count: 32) + [0]
 
     /// Replaces each scalar CLD2 does not accept with as many spaces as it has bytes: C0
     /// controls other than tab, line feed, form feed and carriage return; DEL and the C1
