@@ -153,8 +153,9 @@ extension EntityModel {
             // A name that is exactly an entry of the organization list (and of no place
             // list) is an organization, whatever its context suggests: the list is of
             // agencies, companies and media news names ("FSB", "Tass").
-            if kind != .organization, Self.exactEntry(matches, i, end).contains(.organization), !Self.exactEntry(matches, i, end).contains(.place) {
-                kind = .organization
+            if kind != .organization {
+                let entry = Self.exactEntry(matches, i, end)
+                if entry.contains(.organization), !entry.contains(.place) { kind = .organization }
             }
             var key = EntityGazetteer.sequenceSeed &+ UInt64(Tag.begin(kind).rawValue)
             for k in i..<end { key = EntityGazetteer.extend(key, doc.tokens[k].exact) }
