@@ -22,11 +22,17 @@ struct EntityTrainingOptions: ParsableArguments {
     @Option(help: "Shuffle seed.")
     var seed: UInt64 = 7
 
+    @Option(help: ArgumentHelp(
+        "Training runs, each over its own shuffle, whose weights are averaged (1...50).",
+        discussion: "More runs make a steadier model of the same size and speed; training takes as many times longer."))
+    var runs: Int = 8
+
     func validate() throws {
         guard (12...EntityModel.fileBits.upperBound).contains(bits) else {
             throw ValidationError("--bits must be within 12...\(EntityModel.fileBits.upperBound)")
         }
         guard (1...100).contains(epochs) else { throw ValidationError("--epochs must be within 1...100") }
+        guard (1...50).contains(runs) else { throw ValidationError("--runs must be within 1...50") }
     }
 
     /// The gazetteer folder used, if any.
@@ -61,7 +67,7 @@ struct EntityTrainingOptions: ParsableArguments {
 
     func trainer() throws -> (EntityTrainer, String?) {
         let (lists, from) = try lists()
-        return (EntityTrainer(bits: bits, epochs: epochs, seed: seed, lists: lists), from)
+        return (EntityTrainer(bits: bits, epochs: epochs, seed: seed, runs: runs, lists: lists), from)
     }
 
     func documents() throws -> [AnnotatedDocument] {
@@ -91,7 +97,7 @@ extension Model {
             let about = """
                 Trained by newsctl model train-entities on \(docs.count) documents of \(URL(fileURLWithPath: options.corpus).lastPathComponent) \
                 (GUM, Zeldes 2017, annotations CC-BY 4.0); name lists: newsd's own\(from.map { " and \($0) (GeoNames, CC-BY 4.0; US Census names, public domain)" } ?? ""); \
-                bits \(options.bits), epochs \(options.epochs), seed \(options.seed).
+                bits \(options.bits), epochs \(options.epochs), seed \(options.seed), runs \(options.runs).
                 """
             let bytes = model.serialized(about: about)
             let tmp = out + ".tmp"

@@ -125,6 +125,24 @@ private let conllu = """
         #expect(flags("Zoë")?.contains(.allCaps) == false)
         #expect(flags("Élodie")?.contains(.paragraphStart) == true)
     }
+
+    /// Citations: the capitalized words inside brackets that hold a year, and the names just
+    /// before brackets that open with one; not the words of other brackets.
+    @Test func citationsAreMarked() {
+        let doc = EntityTokens(paragraphs: [
+            "Games help attention (Boot, Kramer, Simons, Fabiani, & Gratton, 2008; Li et al., 2010a).",
+            "As Gass and Mackey (1997) and Polio (2012, p. 4) found, Paris (France) is far (see Chapter 2).",
+            "Work (1990) starts a paragraph. (Smith 2001",
+            "2003) ends one.",
+        ])
+        func cited(_ word: String) -> [Bool] {
+            (0..<doc.count).filter { doc.text($0) == word }.map { doc.tokens[$0].flags.contains(.cited) }
+        }
+        for word in ["Boot", "Kramer", "Simons", "Fabiani", "Gratton", "Li", "Gass", "Mackey", "Polio"] { #expect(cited(word) == [true], "\(word)") }
+        for word in ["Games", "Paris", "France", "Chapter", "As", "et", "Smith"] { #expect(cited(word).allSatisfy { !$0 }, "\(word)") }
+        // A paragraph's first word before a year in brackets is a citation ("Work (1990)").
+        #expect(cited("Work") == [true])
+    }
 }
 
 @Suite struct EntityNamesTests {
@@ -174,6 +192,25 @@ private let conllu = """
         #expect(EntityModel.about(serialized: bytes) == "test")
     }
 
+    /// `runs` trains that many times, each run over its own shuffle, and averages the weights:
+    /// exactly the mean of the single runs, so the model has one run's size and speed.
+    @Test func runsAreAveraged() {
+        let doc = GUMCorpus.parse(conllu, id: "test_doc")
+        // Three documents that differ, so that their order changes what is learnt.
+        let docs = [doc, GUMCorpus.parse(conllu.replacingOccurrences(of: "harbour", with: "river"), id: "second"),
+                    GUMCorpus.parse(conllu.replacingOccurrences(of: "The\tthe", with: "A\ta"), id: "third")]
+        func train(runs: Int, seed: UInt64) -> [SIMD8<Float>] {
+            EntityTrainer(bits: 12, epochs: 3, seed: seed, runs: runs, lists: EntityTrainer.lists(adding: [:])).train(docs).weights
+        }
+        let single = (0..<3).map { train(runs: 1, seed: EntityTrainer.runSeed(7, $0)) }
+        #expect(single[0].indices.contains { single[0][$0] != single[1][$0] })
+        let averaged = train(runs: 3, seed: 7)
+        #expect(averaged.indices.allSatisfy { averaged[$0] == (single[0][$0] + single[1][$0] + single[2][$0]) * (1 / Float(3)) })
+        #expect(averaged.indices.contains { averaged[$0] != single[0][$0] })
+        let one = train(runs: 1, seed: 7)
+        #expect(one.indices.allSatisfy { one[$0] == single[0][$0] })
+    }
+
     @Test func damagedFilesAreRefusedWithAReason() {
         let bytes = tinyModel().serialized(about: "test")
         func problem(_ b: [UInt8]) -> String? {
@@ -187,10 +224,11 @@ private let conllu = """
         #expect(problem(Array(bytes.prefix(bytes.count - 3)))?.contains("truncated") == true)
         #expect(problem(Array("NWSDMODL".utf8) + bytes.dropFirst(8))?.contains("magic") == true)
         #expect(problem(bytes + [0])?.contains("after the weights") == true)
-        // A version 1 file (the features before the capitalized runs) is refused, not misread.
+        // A version 2 file (the features before the citation flag)
+        // is refused, not misread.
         var old = bytes
-        old[8] = 1
-        #expect(problem(old) == "entity model version 1; this newsd reads version 2 (train it again: newsctl model train-entities)")
+        old[8] = 2
+        #expect(problem(old) == "entity model version 2; this newsd reads version 3 (train it again: newsctl model train-entities)")
         var nan = bytes
         let last = nan.count - 4
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { for (k, b) in $0.enumerated() { nan[last + k] = b } }

@@ -45,6 +45,8 @@ import Testing
             "text-combining-marks.txt": "text:1",
             "text-junk-lines-in-one-block.txt": "text:1",
             "text-capitalized-words.txt": "text:1",
+            "text-open-brackets.txt": "text:1",
+            "text-citations.txt": "text:1",
             "text-long-word.txt": "text:1",
             "text-digits.txt": "text:1",
         ])

@@ -68,6 +68,10 @@ public enum Pathological {
         add("text-junk-lines-in-one-block.txt", "Storm hits the coast\n\nSome text about the storm.\n" + repeated("Share this article\n", n))
         add("text-junk-lines.txt", "Storm hits the coast\n\nSome text about the storm.\n\n" + repeated("Share:\nerror: Content is protected !!\n", n))
         add("text-capitalized-words.txt", "Storm Hits The Coast\n\n" + repeated("Aaron Bello Carlos Dmitri Elena Fox Gomez Harbour Island ", n))
+        // Brackets the citation pass walks: one that never closes, and years in brackets after
+        // runs of names.
+        add("text-open-brackets.txt", "Storm hits the coast\n\n" + repeated("( Gass Ide 2001 ", n))
+        add("text-citations.txt", "Storm hits the coast\n\n" + repeated("Gass and Polio Santos Ide (2001) ", n))
         add("text-long-word.txt", "Storm hits the coast\n\nSome " + repeated("x", n) + " text.")
         add("text-digits.txt", "Storm hits the coast\n\n" + repeated("12:30 24 Nov 2026 ", n))
         return out

@@ -117,7 +117,7 @@ public struct EntityModel: Sendable {
         let m = matches[i]
         let prevLists = hasPrev ? matches[i - 1].single.rawValue : 0
         let nextLists = hasNext ? matches[i + 1].single.rawValue : 0
-        let flags = UInt64(t.flags.rawValue & (EntityTokens.Flags.capitalized.rawValue | EntityTokens.Flags.allCaps.rawValue | EntityTokens.Flags.sentenceStart.rawValue | EntityTokens.Flags.seenLowercase.rawValue | EntityTokens.Flags.digit.rawValue))
+        let flags = UInt64(t.flags.rawValue & (EntityTokens.Flags.capitalized.rawValue | EntityTokens.Flags.allCaps.rawValue | EntityTokens.Flags.sentenceStart.rawValue | EntityTokens.Flags.seenLowercase.rawValue | EntityTokens.Flags.digit.rawValue | EntityTokens.Flags.cited.rawValue))
         var k = 0
         @inline(__always) func add(_ template: UInt64, _ value: UInt64) {
             out[k] = feature(template, value)

@@ -38,6 +38,9 @@ struct EntityTokens {
         static let seenLowercase = Flags(rawValue: 1 << 6)
         /// The first token of a paragraph (or of the title).
         static let paragraphStart = Flags(rawValue: 1 << 7)
+        /// A word of a citation: inside brackets that hold a year ("(Boot, Kramer, & Gratton,
+        /// 2008)"), or just before brackets that open with one ("Gass (1997)").
+        static let cited = Flags(rawValue: 1 << 8)
     }
 
     /// The paragraphs' bytes, each paragraph followed by a newline.
@@ -60,6 +63,7 @@ struct EntityTokens {
         for p in paragraphs { add(paragraph: p) }
         paragraphStarts.append(tokens.count)
         markLowercaseSeen()
+        markCitations()
     }
 
     private mutating func add(paragraph: String) {
@@ -301,6 +305,64 @@ struct EntityTokens {
             }
         }
     }
+
+    /// Marks the words of citations (`Flags.cited`): brackets of at most `citationReach`
+    /// tokens, in one paragraph, holding a year (four digits from 1 or 2, a letter may follow:
+    /// "2010a"), and the words before brackets that open with a year. Each bracket is walked
+    /// once, at most `citationReach` tokens, so the pass is linear.
+    private mutating func markCitations() {
+        let n = tokens.count
+        @inline(__always) func isByte(_ i: Int, _ b: UInt8) -> Bool {
+            tokens[i].end - tokens[i].start == 1 && bytes[Int(tokens[i].start)] == b
+        }
+        func isWord(_ i: Int, _ word: StaticString) -> Bool {
+            let t = tokens[i]
+            guard Int(t.end - t.start) == word.utf8CodeUnitCount else { return false }
+            for k in 0..<word.utf8CodeUnitCount where bytes[Int(t.start) + k] != word.utf8Start[k] { return false }
+            return true
+        }
+        @inline(__always) func isYear(_ i: Int) -> Bool {
+            let t = tokens[i]
+            let len = Int(t.end - t.start)
+            guard t.flags.contains(.digit), len == 4 || len == 5 else { return false }
+            let first = bytes[Int(t.start)]
+            return first == 0x31 || first == 0x32
+        }
+        var i = 0
+        while i < n {
+            guard isByte(i, 0x28) else {
+                i += 1
+                continue
+            }
+            var j = i + 1
+            var year = false
+            while j < n, j - i <= Self.citationReach, !tokens[j].flags.contains(.paragraphStart), !isByte(j, 0x29), !isByte(j, 0x28) {
+                if isYear(j) { year = true }
+                j += 1
+            }
+            if year, j < n, isByte(j, 0x29) {
+                for k in (i + 1)..<j where tokens[k].flags.contains(.capitalized) { tokens[k].flags.insert(.cited) }
+                if i + 1 < j, isYear(i + 1), !tokens[i].flags.contains(.paragraphStart) {
+                    // "Gass (1997)", "Thorell and Lindqvist (2009)", "Li et al. (2010)".
+                    // A sentence's first word only next to the bracket or before "and":
+                    // "Gass and Mackey (1997)", not "As" in "As Gass (1997) found".
+                    var k = i - 1
+                    while k >= 0, i - k <= 6 {
+                        let capitalized = tokens[k].flags.contains(.capitalized)
+                        if tokens[k].flags.contains(.sentenceStart), k < i - 1, !isByte(k + 1, 0x26), !isWord(k + 1, "and") { break }
+                        if capitalized { tokens[k].flags.insert(.cited) }
+                        guard capitalized || isByte(k, 0x26) || isWord(k, "and") || isWord(k, "et") || isWord(k, "al."),
+                            !tokens[k].flags.contains(.paragraphStart) else { break }
+                        k -= 1
+                    }
+                }
+            }
+            i = max(j, i + 1)
+        }
+    }
+
+    /// How many tokens a citation's brackets may hold.
+    static let citationReach = 40
 
     /// Bytes of an opening quote or bracket at `buf[lo..<hi]`'s start: " ' ( [ “ ‘ «.
     private static func openingWidth(_ buf: UnsafeBufferPointer<UInt8>, _ lo: Int, _ hi: Int) -> Int? {
