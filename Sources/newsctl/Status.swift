@@ -13,7 +13,13 @@ struct Status: ParsableCommand {
 
     @OptionGroup var client: ClientOptions
 
+    @Flag(help: ArgumentHelp(
+        "Every newsd instance writing to newsd's database (reported there in the last day), not only this one.",
+        discussion: "Exits 1 when an instance that did not stop has not reported for 30 seconds."))
+    var cluster = false
+
     func run() throws {
+        if cluster { return try runCluster() }
         let response = try client.call(.status)
         guard let s = response.status else {
             client.fail("newsd answered without a status", code: 76, kind: "bad_response")
@@ -26,9 +32,46 @@ struct Status: ParsableCommand {
         if !(s.problems ?? []).isEmpty { throw ExitCode(1) }
     }
 
+    private func runCluster() throws {
+        let response = try client.call(.cluster)
+        guard let instances = response.instances else {
+            client.fail("newsd answered without a list of instances", code: 76, kind: "bad_response")
+        }
+        if client.json {
+            try client.printJSON(instances)
+        } else {
+            print(Self.render(instances))
+        }
+        if instances.contains(where: Self.isLost) { throw ExitCode(1) }
+    }
+
+    /// An instance that did not say it stopped and has not reported for `staleSeconds`.
+    static func isLost(_ i: InstanceSummary) -> Bool {
+        i.state != "stopped" && i.lastSeenSecondsAgo > InstanceSummary.staleSeconds
+    }
+
+    /// One line per instance; the one that answered is marked "*".
+    static func render(_ instances: [InstanceSummary]) -> String {
+        guard !instances.isEmpty else { return "no newsd instance has reported to the database in the last day" }
+        let header = ["INSTANCE", "STATE", "LAST SEEN", "INGESTED", "DUPLICATES", "FAILED", "RATE/S", "PID", "VERSION", "STARTED"]
+        let rows = instances.map { i in
+            [
+                i.name + (i.current ? " *" : ""), isLost(i) ? "lost (\(i.state))" : i.state, duration(i.lastSeenSecondsAgo) + " ago",
+                String(i.ingested), String(i.duplicates), String(i.failed), String(format: "%.2f", i.rateOneMinute), String(i.pid),
+                i.version, i.startedAt,
+            ]
+        }
+        let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }
+        let lines = ([header] + rows).map { row in
+            row.enumerated().map { c, v in v.padding(toLength: widths[c], withPad: " ", startingAt: 0) }.joined(separator: "  ")
+                .trimmingCharacters(in: .whitespaces)
+        }
+        return lines.joined(separator: "\n")
+    }
+
     static func render(_ s: StatusReport, now: Date = Date()) -> String {
         var out: [String] = []
-        out.append("newsd \(s.version), pid \(s.pid), \(s.state), up \(duration(s.uptimeSeconds))")
+        out.append("newsd \(s.version), pid \(s.pid), \(s.state), up \(duration(s.uptimeSeconds))" + (s.instance.map { ", instance \($0)" } ?? ""))
         out.append("files:     \(s.files.inbox) in inbox, \(s.files.claimed) claimed, \(s.files.failed) in failed/")
         out.append("queues:    " + s.stages.map { "\($0.name) \($0.depth)/\($0.capacity)" }.joined(separator: ", "))
         out.append("workers:   \(s.workers.busy)/\(s.workers.total) busy")

@@ -33,6 +33,25 @@ import Testing
         #expect(c.archiveMode == .delete)
     }
 
+    /// `instance.name` defaults to the host name (as `hostname` prints it, cut to what the key
+    /// allows) and takes only a host name's characters.
+    @Test func instanceNameIsTheHostNameOrAHostLikeName() async throws {
+        let c = try await NewsdConfig.load(file: nil, environment: [:])
+        let host = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(c.instanceName == String(host.prefix(NewsdConfig.maxInstanceNameBytes)))
+        #expect(try await NewsdConfig.load(file: nil, environment: ["NEWSD_INSTANCE_NAME": "ingest-2.eu_west"]).instanceName == "ingest-2.eu_west")
+        for bad in ["", "two words", "tab\there", "ünï", "quote'd", String(repeating: "x", count: 65)] {
+            do {
+                _ = try await NewsdConfig.load(file: nil, environment: ["NEWSD_INSTANCE_NAME": bad])
+                Issue.record("accepted instance.name \(bad)")
+            } catch let e as ConfigLoadError {
+                #expect(e.key == "instance.name")
+                #expect(e.problem.contains("letters, digits"))
+            }
+        }
+        #expect(try await NewsdConfig.load(file: nil, environment: ["NEWSD_INSTANCE_NAME": String(repeating: "x", count: 64)]).instanceName.count == 64)
+    }
+
     @Test func wrongTypeNamesTheKey() async throws {
         let path = try write(#"{"pipeline": {"batchSize": "lots"}}"#)
         do {

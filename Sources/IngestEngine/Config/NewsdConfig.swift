@@ -73,6 +73,25 @@ public struct NewsdConfig: Sendable, Equatable {
     public var searchRebuildBatchSize: Int
     /// How long archived days, failed files and `ingest_log` rows are kept (0: for ever).
     public var retention = RetentionSettings()
+    /// Which of the newsd hosts writing to one database this is: recorded in
+    /// `ingest_log.instance` and `newsd_instances`, shown by `status`. Default: the host name.
+    public var instanceName = NewsdConfig.hostName()
+
+    /// This machine's host name (the short name `gethostname` gives, no DNS look-up), cut to
+    /// what `instance.name` allows; "newsd" if it has none.
+    public static func hostName() -> String {
+        var buffer = [CChar](repeating: 0, count: 256)
+        guard gethostname(&buffer, buffer.count - 1) == 0 else { return "newsd" }
+        let name = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        let kept = String(name.filter(Self.isInstanceNameCharacter).prefix(Self.maxInstanceNameBytes))
+        return kept.isEmpty ? "newsd" : kept
+    }
+
+    /// `instance.name`: 1 to 64 characters of letters, digits, ".", "-" and "_" (a host name's).
+    public static let maxInstanceNameBytes = 64
+    static func isInstanceNameCharacter(_ c: Character) -> Bool {
+        c.isASCII && (c.isLetter || c.isNumber || c == "." || c == "-" || c == "_")
+    }
 
     /// The built-in defaults, rooted at `stateDirectory`.
     public static func defaults(stateDirectory: String = "/var/lib/newsd") -> NewsdConfig {
@@ -234,6 +253,12 @@ extension NewsdConfig {
         c.duplicateMaxDistance = try r.int(
             "duplicates.maxDistance", default: c.duplicateMaxDistance, in: 0...NearDuplicateIndex.maxSupportedDistance)
         c.searchRebuildBatchSize = try r.int("search.rebuildBatchSize", default: c.searchRebuildBatchSize, in: 10...10_000)
+        c.instanceName = try r.string("instance.name", default: c.instanceName)
+        guard (1...Self.maxInstanceNameBytes).contains(c.instanceName.utf8.count), c.instanceName.allSatisfy(Self.isInstanceNameCharacter) else {
+            throw ConfigLoadError(
+                key: "instance.name",
+                problem: "\"\(c.instanceName)\" is not 1 to \(Self.maxInstanceNameBytes) letters, digits, \".\", \"-\" or \"_\"")
+        }
         if !c.classifierModel.isEmpty, !c.classifierModel.hasPrefix("/") {
             throw ConfigLoadError(key: "classifier.model", problem: "\"\(c.classifierModel)\" is not an absolute path")
         }

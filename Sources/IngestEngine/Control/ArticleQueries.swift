@@ -163,6 +163,55 @@ final class ArticleQueries: @unchecked Sendable {
         }
     }
 
+    /// Reports an instance in `newsd_instances` (one upsert, the database's clock). Returns the
+    /// pid of another newsd that reported under the same name within `staleSeconds` (a second
+    /// host given the same `instance.name`), if any.
+    func heartbeat(name: String, boot: String, state: String, uptimeSeconds: Double, totals: StatusReport.Totals, rateOneMinute: Double) throws -> Int32? {
+        try withConnection { conn in
+            let other = try conn.query(
+                """
+                WITH other AS (
+                    SELECT pid FROM newsd_instances
+                    WHERE name = \(name) AND boot <> \(boot) AND state <> 'stopped'
+                      AND last_seen > now() - make_interval(secs => \(Int(InstanceSummary.staleSeconds))))
+                INSERT INTO newsd_instances AS i (name, boot, pid, version, state, started_at, last_seen, ingested, duplicates, failed, rate_one_minute)
+                VALUES (\(name), \(boot), \(Int(ProcessInfo.processInfo.processIdentifier)), \(NewsdVersion.current), \(state),
+                        now() - make_interval(secs => \(String(uptimeSeconds))::double precision), now(), \(totals.ingested), \(totals.duplicates),
+                        \(totals.failed), \(String(rateOneMinute))::double precision)
+                ON CONFLICT (name) DO UPDATE SET
+                    boot = EXCLUDED.boot, pid = EXCLUDED.pid, version = EXCLUDED.version, state = EXCLUDED.state,
+                    started_at = EXCLUDED.started_at, last_seen = EXCLUDED.last_seen, ingested = EXCLUDED.ingested,
+                    duplicates = EXCLUDED.duplicates, failed = EXCLUDED.failed, rate_one_minute = EXCLUDED.rate_one_minute
+                RETURNING (SELECT pid FROM other LIMIT 1)
+                """
+            ).scalar
+            return other.flatMap { Int32($0) }
+        }
+    }
+
+    /// Every instance that reported in the last day, by name. Before newsd has created the
+    /// table (its writer has not connected yet): none.
+    func instances(current: String) throws -> [InstanceSummary] {
+        do {
+            return try withConnection { conn in
+                try conn.query(
+                    """
+                    SELECT name, version, pid, state, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                           greatest(extract(epoch FROM now() - last_seen), 0), ingested, duplicates, failed, rate_one_minute
+                    FROM newsd_instances WHERE last_seen > now() - interval '1 day' ORDER BY name
+                    """
+                ).rows.map { row in
+                    InstanceSummary(
+                        name: row[0] ?? "", version: row[1] ?? "", pid: Int32(row[2] ?? "") ?? 0, state: row[3] ?? "", startedAt: row[4] ?? "",
+                        lastSeenSecondsAgo: Double(row[5] ?? "") ?? 0, ingested: Int(row[6] ?? "") ?? 0, duplicates: Int(row[7] ?? "") ?? 0,
+                        failed: Int(row[8] ?? "") ?? 0, rateOneMinute: Double(row[9] ?? "") ?? 0, current: row[0] == current)
+                }
+            }
+        } catch let error where error.postgresError?.sqlState == "42P01" {
+            return []
+        }
+    }
+
     /// The newest article id (0 when there is none).
     func latestID() throws -> Int64 {
         try withConnection { conn in Int64(try conn.query("SELECT coalesce(max(id), 0) FROM articles").scalar ?? "") ?? 0 }

@@ -102,6 +102,8 @@ public final class CommandHandler: Sendable {
                 return failure(.internal, "follow is answered by the follow hub")  // routed before
             case .metrics:
                 r.metrics = status.metricsText()
+            case .cluster:
+                r.instances = try queries.instances(current: status.config.current.instanceName)
             case .reclassify(let since, let all):
                 switch reclassifier.start(enricher: parse.enricher, since: since, all: all) {
                 case .success(let p): r.reclassify = p

@@ -100,6 +100,7 @@ public final class Daemon: Sendable {
         services = [
             metricsHTTP.map { MetricsService(server: $0) } as (any Service)?,
             ControlService(server: control, follows: follows),
+            InstanceHeartbeatService(heartbeat: InstanceHeartbeat(queries: queries, status: status, logger: logger)),
             WriterService(writer: writer, slots: slots, deadline: deadline, logger: logger),
             ParseService(parse: parse, deadline: deadline),
             // Before the inbox, so it stops after it: a reload in progress at SIGTERM finishes
@@ -115,7 +116,7 @@ public final class Daemon: Sendable {
         startMetadata = [
             "version": "\(NewsdVersion.current)", "inbox": "\(config.inboxPath)", "spool": "\(config.spoolPath)",
             "workers": "\(config.workers)", "batch_size": "\(config.batchSize)", "max_in_flight": "\(config.maxInFlight)",
-            "writer_connections": "\(config.writerConnections)",
+            "writer_connections": "\(config.writerConnections)", "instance": "\(config.instanceName)",
         ]
     }
 

@@ -37,6 +37,9 @@ public final class StatusReporter: Sendable {
         self.metrics = metrics
     }
 
+    /// Seconds since newsd started.
+    var uptimeSeconds: Double { Date().timeIntervalSince(started) }
+
     /// The current status, as `newsctl status` shows it.
     public func report() -> StatusReport {
         let (s, rate1, rate5) = stats.snapshot()
@@ -57,7 +60,7 @@ public final class StatusReporter: Sendable {
         var report = StatusReport(
             version: NewsdVersion.current,
             pid: ProcessInfo.processInfo.processIdentifier,
-            uptimeSeconds: Date().timeIntervalSince(started),
+            uptimeSeconds: uptimeSeconds,
             state: state.current,
             files: .init(inbox: watcher.inboxCount(), claimed: claimed.used, failed: spool.failedCount()),
             stages: [
@@ -76,6 +79,7 @@ public final class StatusReporter: Sendable {
         report.searchRebuild = rebuilder.snapshot
         report.problems = problems
         report.intake = config.current.intake
+        report.instance = config.current.instanceName
         return report
     }
 

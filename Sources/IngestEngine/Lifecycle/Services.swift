@@ -117,6 +117,18 @@ struct SearchRebuildService: Service {
 }
 
 /// Sweeps old archive days, failed files and ingest-log rows every hour.
+/// Reports this newsd in `newsd_instances` until shutdown; stopped after the writer (it is
+/// started before it), so the last report holds the final counts.
+struct InstanceHeartbeatService: Service {
+    let heartbeat: InstanceHeartbeat
+
+    func run() async throws {
+        heartbeat.start()
+        try? await gracefulShutdown()
+        heartbeat.stop()
+    }
+}
+
 struct RetentionService: Service {
     let retention: Retention
 

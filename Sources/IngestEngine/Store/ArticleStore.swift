@@ -21,9 +21,12 @@ public enum ArticleStore {
     public static let writerWorkMem = "64MB"
 
     /// Sets up a writer's session: raises `work_mem` to `writerWorkMem` unless the server or the
-    /// connection string already gives it more. Returns the session's `work_mem`.
+    /// connection string already gives it more, and names the newsd instance whose rows the
+    /// session writes (`newsd.instance`, the default of `ingest_log.instance`). Returns the
+    /// session's `work_mem`.
     @discardableResult
-    public static func prepareWriterSession(_ conn: PostgresConnection) throws -> String {
+    public static func prepareWriterSession(_ conn: PostgresConnection, instance: String? = nil) throws -> String {
+        if let instance { try conn.query("SELECT set_config('newsd.instance', \(instance), false)") }
         try conn.query(
             """
             SELECT set_config('work_mem', \(writerWorkMem), false)

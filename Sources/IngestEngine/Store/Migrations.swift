@@ -174,6 +174,30 @@ public enum Migrations {
                 -- always name their configuration).
                 CREATE INDEX articles_search_pending_idx ON articles (id) WHERE search_config IS NULL;
                 """),
+        Migration(
+            version: 8, name: "instances: which newsd recorded each file, and each newsd's last report",
+            sql: """
+                -- NULL for the rows before: which newsd wrote them is not known. Adding the
+                -- column and then its default changes only the catalog (no table rewrite); the
+                -- default is the writer session's newsd.instance (ArticleStore.prepareWriterSession).
+                ALTER TABLE ingest_log ADD COLUMN instance text;
+                ALTER TABLE ingest_log ALTER COLUMN instance SET DEFAULT current_setting('newsd.instance', true);
+                -- One row per instance.name, written by that newsd every few seconds
+                -- (InstanceHeartbeat), read by newsctl status --cluster.
+                CREATE TABLE newsd_instances (
+                    name            text PRIMARY KEY,
+                    boot            text NOT NULL,
+                    pid             integer NOT NULL,
+                    version         text NOT NULL,
+                    state           text NOT NULL,
+                    started_at      timestamptz NOT NULL,
+                    last_seen       timestamptz NOT NULL DEFAULT now(),
+                    ingested        bigint NOT NULL DEFAULT 0,
+                    duplicates      bigint NOT NULL DEFAULT 0,
+                    failed          bigint NOT NULL DEFAULT 0,
+                    rate_one_minute double precision NOT NULL DEFAULT 0
+                );
+                """),
     ]
 
     /// The newest schema version this build knows.

@@ -35,6 +35,8 @@ public final class BatchWriter: @unchecked Sendable {
     private let failures = Atomic<Int>(0)
 
     private let conninfo: String
+    /// `instance.name`, the default of the `ingest_log.instance` this writer records.
+    private let instance: String
     private let connectTimeout: Int
     private let finisher: Finisher
     private let duplicates: NearDuplicateTracker
@@ -82,6 +84,7 @@ public final class BatchWriter: @unchecked Sendable {
         lanes = (0..<max(1, config.writerConnections)).map(Lane.init)
         conninfo = config.databaseURL
         connectTimeout = config.connectTimeoutSeconds
+        instance = config.instanceName
         self.finisher = finisher
         self.duplicates = NearDuplicateTracker(maxDistance: config.duplicateMaxDistance)
         self.stats = stats
@@ -218,7 +221,7 @@ public final class BatchWriter: @unchecked Sendable {
         lane.failuresSeen = failuresNow
         let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
         try Migrations.migrate(conn, logger: logger)
-        try ArticleStore.prepareWriterSession(conn)
+        try ArticleStore.prepareWriterSession(conn, instance: instance)
         let start = ContinuousClock.now
         if try duplicates.loadIfNeeded(conn) {
             logger.info(

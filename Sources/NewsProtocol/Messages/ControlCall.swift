@@ -6,6 +6,8 @@ import Foundation
 /// out of range, of the wrong form or not known to the command is a `bad_request` naming it.
 public enum ControlCall: Sendable, Equatable {
     case status, metrics, pause, resume, drain, reload
+    /// `cluster`: every newsd instance on the database.
+    case cluster
     /// `queue`: at most `limit` claimed and `limit` failed files.
     case queue(limit: Int)
     case retry(FailedSelection)
@@ -61,6 +63,7 @@ public enum ControlCall: Sendable, Equatable {
         switch self {
         case .status: .status
         case .metrics: .metrics
+        case .cluster: .cluster
         case .pause: .pause
         case .resume: .resume
         case .drain: .drain
@@ -91,6 +94,7 @@ public enum ControlCall: Sendable, Equatable {
         switch command {
         case .status: call = .status
         case .metrics: call = .metrics
+        case .cluster: call = .cluster
         case .pause: call = .pause
         case .resume: call = .resume
         case .drain: call = .drain

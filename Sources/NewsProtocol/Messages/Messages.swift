@@ -14,14 +14,14 @@ public enum ControlProtocol {
 
 /// The commands newsd answers, and which of them only read.
 public enum ControlCommand: String, CaseIterable, Sendable, Codable {
-    case status, queue, show, search, stats, follow, metrics
+    case status, queue, show, search, stats, follow, metrics, cluster
     case pause, resume, drain, reload, retry, drop, reclassify
 
     /// Read-only commands are open to anyone who can connect to the socket; the others need
     /// root, newsd's own user, a user named in `control.adminUsers` or a member of `control.adminGroup`.
     public var isReadOnly: Bool {
         switch self {
-        case .status, .queue, .show, .search, .stats, .follow, .metrics: true
+        case .status, .queue, .show, .search, .stats, .follow, .metrics, .cluster: true
         case .pause, .resume, .drain, .reload, .retry, .drop, .reclassify: false
         }
     }
@@ -264,6 +264,8 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     public var stats: ArticleStats?
     /// Set for `metrics`: Prometheus text exposition format.
     public var metrics: String?
+    /// Set for `cluster`: every newsd instance seen on the database in the last day.
+    public var instances: [InstanceSummary]?
     /// A sentence for people (`pause`, `resume`, `drain`, `reload`, `retry`, `drop`).
     public var message: String?
 
@@ -277,10 +279,56 @@ public struct ControlResponse: Codable, Sendable, Equatable {
     }
 }
 
+/// One newsd instance as it last reported itself in the database (`newsd_instances`), for
+/// `newsctl status --cluster`.
+public struct InstanceSummary: Codable, Sendable, Equatable {
+    /// `instance.name`.
+    public var name: String
+    public var version: String
+    public var pid: Int32
+    /// Its state when it last reported (`running`, `draining`, … or `stopped`).
+    public var state: String
+    /// When it started (UTC, ISO 8601).
+    public var startedAt: String
+    /// Seconds since it last reported, by the database's clock (reports come every
+    /// `heartbeatSeconds`).
+    public var lastSeenSecondsAgo: Double
+    /// Its counts since it started, and its rate over the last minute (articles/s).
+    public var ingested: Int
+    public var duplicates: Int
+    public var failed: Int
+    public var rateOneMinute: Double
+    /// Whether this is the instance that answered.
+    public var current: Bool
+
+    /// How often an instance reports; one not heard from for `staleSeconds` is shown as gone.
+    public static let heartbeatSeconds = 5.0
+    public static let staleSeconds = 30.0
+
+    public init(
+        name: String, version: String, pid: Int32, state: String, startedAt: String, lastSeenSecondsAgo: Double, ingested: Int,
+        duplicates: Int, failed: Int, rateOneMinute: Double, current: Bool
+    ) {
+        self.name = name
+        self.version = version
+        self.pid = pid
+        self.state = state
+        self.startedAt = startedAt
+        self.lastSeenSecondsAgo = lastSeenSecondsAgo
+        self.ingested = ingested
+        self.duplicates = duplicates
+        self.failed = failed
+        self.rateOneMinute = rateOneMinute
+        self.current = current
+    }
+}
+
 /// Everything `newsctl status` shows.
 public struct StatusReport: Codable, Sendable, Equatable {
     /// newsd's version string.
     public var version: String
+    /// `instance.name`: which of the newsd hosts writing to one database this is.
+    public var instance: String?
     /// newsd's process id.
     public var pid: Int32
     /// Seconds since newsd started.

@@ -1,0 +1,110 @@
+import Foundation
+import NewsProtocol
+import PostgresClient
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Several newsd hosts on one database (issue 22): each has its own state folder, inbox and
+/// `instance.name`; what each recorded is told apart in `ingest_log.instance`, and every
+/// instance's report is in `newsd_instances`, which `newsctl status --cluster` lists from any
+/// of them.
+@Suite(.serialized) struct MultiInstanceTests {
+    func article(_ n: Int, host: String) -> [UInt8] {
+        Array("""
+            Harbour report \(n) from \(host)
+
+            The harbour office at \(host) counted \(n * 7 + 3) ships on Tuesday, the pilots said in their note number \(n).
+
+            A spokesman said the count for week \(n) was the highest since the office opened.
+
+            """.utf8)
+    }
+
+    func cluster(_ newsd: NewsdInstance) throws -> (status: Int32, instances: [InstanceSummary]) {
+        let r = try newsd.newsctl(["status", "--cluster", "--json"])
+        guard r.status == 0 || r.status == 1 else { throw TestPostgresError(message: "status --cluster: \(r.output)") }
+        return (r.status, try JSONDecoder().decode([InstanceSummary].self, from: Data(r.output.utf8)))
+    }
+
+    @Test func twoInstancesOnOneDatabase() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let alpha = try NewsdInstance(databaseURL: url)
+        let beta = try NewsdInstance(databaseURL: url)
+        try alpha.start(environment: ["NEWSD_INSTANCE_NAME": "alpha"])
+        try beta.start(environment: ["NEWSD_INSTANCE_NAME": "beta"])
+        defer {
+            alpha.stop()
+            beta.stop()
+        }
+        #expect(try alpha.status().instance == "alpha")
+        #expect(try beta.status().instance == "beta")
+        #expect(try alpha.newsctl(["status"]).output.contains(", instance alpha"))
+
+        for n in 0..<3 { try alpha.drop("a\(n).txt", article(n, host: "alpha")) }
+        for n in 0..<2 { try beta.drop("b\(n).txt", article(n, host: "beta")) }
+        // The same article on both hosts: stored once, the second host counts a duplicate.
+        try alpha.drop("shared.txt", article(99, host: "both"))
+        #expect(try eventually { try alpha.status().totals.ingested == 4 })
+        try beta.drop("shared.txt", article(99, host: "both"))
+        #expect(try eventually { try beta.status().totals == .init(ingested: 2, duplicates: 1, failed: 0, retries: 0) })
+
+        let db = try PostgresConnection(conninfo: url)
+        let log = try db.query("SELECT instance, outcome, count(*) FROM ingest_log GROUP BY 1, 2 ORDER BY 1, 2")
+        #expect(log.rows == [["alpha", "ingested", "4"], ["beta", "duplicate", "1"], ["beta", "ingested", "2"]])
+        #expect(try db.query("SELECT count(*) FROM articles").scalar == "6")
+
+        // Either instance lists both, with the counts each reported (every 5 s).
+        var seen: [InstanceSummary] = []
+        #expect(try eventually {
+            seen = try cluster(beta).instances
+            return seen.map(\.name) == ["alpha", "beta"] && seen[0].ingested == 4 && seen[1].ingested == 2 && seen[1].duplicates == 1
+        })
+        #expect(seen.map(\.current) == [false, true])
+        #expect(seen.allSatisfy { $0.state == "running" && $0.lastSeenSecondsAgo < InstanceSummary.staleSeconds && $0.failed == 0 })
+        #expect(seen.map(\.pid) == [alpha.pid, beta.pid])
+        let human = try alpha.newsctl(["status", "--cluster"])
+        #expect(human.status == 0)
+        let lines = human.output.split(separator: "\n").map(String.init)
+        #expect(lines.count == 3)
+        #expect(lines[0].hasPrefix("INSTANCE"))
+        #expect(lines[1].hasPrefix("alpha *") && lines[1].contains("running"))
+        #expect(lines[2].hasPrefix("beta ") && !lines[2].contains("*"))
+
+        // An instance that stops says so in its last report: listed as stopped, not lost.
+        #expect(alpha.stop() == 0)
+        #expect(try eventually { try cluster(beta).instances.first?.state == "stopped" })
+        let after = try cluster(beta)
+        #expect(after.status == 0)
+        #expect(after.instances.first?.ingested == 4)
+
+        // One that vanishes without a word (kill -9) is listed as lost once it has been silent
+        // for 30 s: status --cluster exits 1. Its report is aged here rather than waited for.
+        try db.execute("UPDATE newsd_instances SET state = 'running', last_seen = now() - interval '31 seconds' WHERE name = 'alpha'")
+        let lost = try beta.newsctl(["status", "--cluster"])
+        #expect(lost.status == 1)
+        #expect(lost.output.contains("lost (running)"))
+    }
+
+    /// Two hosts given the same instance.name: both keep working, and each warns in its log
+    /// that another newsd reports under its name.
+    @Test func aSharedInstanceNameIsReported() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let first = try NewsdInstance(databaseURL: url)
+        let second = try NewsdInstance(databaseURL: url)
+        try first.start(environment: ["NEWSD_INSTANCE_NAME": "same"])
+        try second.start(environment: ["NEWSD_INSTANCE_NAME": "same"])
+        defer {
+            first.stop()
+            second.stop()
+        }
+        let warning = "another newsd reports under this instance.name"
+        #expect(eventually(40) { first.logText.contains(warning) || second.logText.contains(warning) })
+        try first.drop("one.txt", article(1, host: "first"))
+        try second.drop("two.txt", article(2, host: "second"))
+        #expect(try eventually { try first.status().totals.ingested == 1 && second.status().totals.ingested == 1 })
+    }
+}
