@@ -52,16 +52,30 @@ import Glibc
         try beta.drop("shared.txt", article(99, host: "both"))
         #expect(try eventually { try beta.status().totals == .init(ingested: 2, duplicates: 1, failed: 0, retries: 0) })
 
+        // An article stored by alpha, and its rewrite dropped on beta at once: beta learnt
+        // alpha's fingerprint (newsd_articles) and links the rewrite to it.
+        let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
+        try alpha.drop("sample.txt", Array(sample.utf8))
+        #expect(try eventually { try alpha.status().totals.ingested == 5 })
+        try beta.drop("sample-rewritten.txt", Array(rewriteSample(sample).utf8))
+        #expect(try eventually { try beta.status().totals.ingested == 3 })
+
         let db = try PostgresConnection(conninfo: url)
         let log = try db.query("SELECT instance, outcome, count(*) FROM ingest_log GROUP BY 1, 2 ORDER BY 1, 2")
-        #expect(log.rows == [["alpha", "ingested", "4"], ["beta", "duplicate", "1"], ["beta", "ingested", "2"]])
-        #expect(try db.query("SELECT count(*) FROM articles").scalar == "6")
+        #expect(log.rows == [["alpha", "ingested", "5"], ["beta", "duplicate", "1"], ["beta", "ingested", "3"]])
+        #expect(try db.query("SELECT count(*) FROM articles").scalar == "8")
+        let link = try db.query(
+            """
+            SELECT r.duplicate_of = o.id FROM articles r, articles o
+            WHERE r.source_file = 'sample-rewritten.txt' AND o.source_file = 'sample.txt'
+            """)
+        #expect(link.rows == [["t"]])
 
         // Either instance lists both, with the counts each reported (every 5 s).
         var seen: [InstanceSummary] = []
         #expect(try eventually {
             seen = try cluster(beta).instances
-            return seen.map(\.name) == ["alpha", "beta"] && seen[0].ingested == 4 && seen[1].ingested == 2 && seen[1].duplicates == 1
+            return seen.map(\.name) == ["alpha", "beta"] && seen[0].ingested == 5 && seen[1].ingested == 3 && seen[1].duplicates == 1
         })
         #expect(seen.map(\.current) == [false, true])
         #expect(seen.allSatisfy { $0.state == "running" && $0.lastSeenSecondsAgo < InstanceSummary.staleSeconds && $0.failed == 0 })
@@ -79,7 +93,7 @@ import Glibc
         #expect(try eventually { try cluster(beta).instances.first?.state == "stopped" })
         let after = try cluster(beta)
         #expect(after.status == 0)
-        #expect(after.instances.first?.ingested == 4)
+        #expect(after.instances.first?.ingested == 5)
 
         // One that vanishes without a word (kill -9) is listed as lost once it has been silent
         // for 30 s: status --cluster exits 1. Its report is aged here rather than waited for.

@@ -34,7 +34,9 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         let id = try #require(try db.query("SELECT id FROM articles").scalar)
         let note = try listener.nextNotification(timeoutSeconds: 10)
         #expect(note?.channel == "newsd_articles")
-        #expect(note?.payload == "{\"ids\":[\(id)]}")
+        // The ids, and the instance.name of the newsd that stored them (the host name here).
+        let host = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
+        #expect(note?.payload == "{\"ids\":[\(id)],\"instance\":\"\(host)\"}")
 
         // search finds the sample by "Marrow Village", with a highlighted snippet.
         let found = try decode([ArticleSummary].self, try newsd.newsctl(["search", "Marrow Village", "--json"]))

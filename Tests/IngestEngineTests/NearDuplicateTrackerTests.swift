@@ -44,4 +44,26 @@ import Testing
         #expect(Int(id) > NearDuplicateTracker.recentLimit)  // the log was trimmed along the way
         #expect(fromLog > 0)
     }
+
+    /// Another instance's committed articles (`addCommitted`) are found like this writer's own:
+    /// by a batch prepared before they arrived, and by one prepared after; and without holding
+    /// the tracker, while a transaction of this writer is in progress.
+    @Test func peersCommitsAreMatchedLikeOwnOnes() {
+        let tracker = NearDuplicateTracker(maxDistance: 8)
+        let original: UInt64 = 0x0123_4567_89ab_cdef
+        let nearCopy = original ^ 0b1011  // 3 bits away
+        let unrelated = ~original
+        let before = tracker.nearestCommitted(nearCopy)
+        #expect(before.nearest == nil)
+        tracker.acquire()
+        tracker.add(unrelated, id: 1)
+        tracker.addCommitted([(original, 2), (unrelated ^ 1, 3)])
+        #expect(tracker.match(nearCopy, seen: before) == 2)
+        tracker.commit()
+        #expect(tracker.count == 3)
+        #expect(tracker.nearestCommitted(nearCopy).nearest?.id == 2)
+        #expect(tracker.nearestCommitted(nearCopy).nearest?.distance == 3)
+        tracker.addCommitted([])
+        #expect(tracker.count == 3)
+    }
 }

@@ -101,6 +101,10 @@ public final class Daemon: Sendable {
             metricsHTTP.map { MetricsService(server: $0) } as (any Service)?,
             ControlService(server: control, follows: follows),
             InstanceHeartbeatService(heartbeat: InstanceHeartbeat(queries: queries, status: status, logger: logger)),
+            PeerFingerprintsService(
+                peers: PeerFingerprints(
+                    conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, instance: config.instanceName,
+                    tracker: writer.duplicates, logger: logger)),
             WriterService(writer: writer, slots: slots, deadline: deadline, logger: logger),
             ParseService(parse: parse, deadline: deadline),
             // Before the inbox, so it stops after it: a reload in progress at SIGTERM finishes

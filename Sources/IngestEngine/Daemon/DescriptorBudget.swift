@@ -22,7 +22,8 @@ public struct DescriptorBudget: Sendable, Equatable {
 
     /// The fixed part of newsd's own use: standard streams, libdispatch's epoll, eventfd,
     /// timer and signal descriptors, inotify, the state folders, the listening sockets, the
-    /// query, follow, reclassify and search-rebuild connections, directory scans, and a margin.
+    /// query, follow, reclassify, search-rebuild and peer-fingerprint connections, directory
+    /// scans, and a margin.
     static let fixedOwnUse = 64
 
     /// `workers` parse workers each read one file and may scan a folder; each writer holds a

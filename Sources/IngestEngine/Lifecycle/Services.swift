@@ -129,6 +129,17 @@ struct InstanceHeartbeatService: Service {
     }
 }
 
+/// Learns the fingerprints other newsd instances commit, until shutdown.
+struct PeerFingerprintsService: Service {
+    let peers: PeerFingerprints
+
+    func run() async throws {
+        peers.start()
+        try? await gracefulShutdown()
+        peers.stop()
+    }
+}
+
 struct RetentionService: Service {
     let retention: Retention
 

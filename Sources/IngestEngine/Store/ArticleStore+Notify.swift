@@ -5,8 +5,9 @@ extension ArticleStore {
     /// The channel newsd NOTIFYs after each committed batch that stored new articles.
     public static let notifyChannel = "newsd_articles"
 
-    /// `NOTIFY newsd_articles, '{"ids":[…]}'` with the batch's new article ids, inside the
-    /// transaction, so listeners hear of them only once they are committed (and never for a
+    /// `NOTIFY newsd_articles, '{"ids":[…],"instance":"…"}'` with the batch's new article ids
+    /// and the writer session's `newsd.instance` (left out when the session has none), inside
+    /// the transaction, so listeners hear of them only once they are committed (and never for a
     /// rolled-back batch). Payloads stay under PostgreSQL's 8,000-byte limit: large batches
     /// send several.
     static func notify(_ outcomes: [StoredOutcome], _ tx: PostgresConnection) throws {
@@ -15,7 +16,11 @@ extension ArticleStore {
         var start = 0
         while start < ids.count {
             let chunk = ids[start..<min(ids.count, start + 300)]
-            try tx.query("SELECT pg_notify(\(notifyChannel), \("{\"ids\":[" + chunk.map(String.init).joined(separator: ",") + "]}"))")
+            try tx.query(
+                """
+                SELECT pg_notify(\(notifyChannel), \("{\"ids\":[" + chunk.map(String.init).joined(separator: ",") + "]")
+                    || coalesce(',"instance":' || nullif(to_json(current_setting('newsd.instance', true))::text, 'null'), '') || '}')
+                """)
             start += 300
         }
     }

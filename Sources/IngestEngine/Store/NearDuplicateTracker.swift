@@ -139,19 +139,34 @@ public final class NearDuplicateTracker: @unchecked Sendable {
     /// The transaction committed: its articles join the index, and the tracker is released.
     public func commit() {
         indexLock.lock()
+        insertCommitted(pending)
+        indexLock.unlock()
+        pending = []
+        exclusive.unlock()
+    }
+
+    /// Articles another newsd committed to the same database (`PeerFingerprints`): they join
+    /// the index as a generation of their own, so a batch prepared before sees them when it is
+    /// matched. The tracker need not be held: this is a commit that is already done.
+    public func addCommitted(_ entries: [(fingerprint: UInt64, id: Int64)]) {
+        guard !entries.isEmpty else { return }
+        indexLock.lock()
+        insertCommitted(entries)
+        indexLock.unlock()
+    }
+
+    /// One generation of committed articles; `indexLock` held.
+    private func insertCommitted(_ entries: [(fingerprint: UInt64, id: Int64)]) {
         generation += 1
-        for p in pending {
-            index.insert(p.fingerprint, id: p.id)
-            recent.append((generation, p.fingerprint, p.id))
+        for e in entries {
+            index.insert(e.fingerprint, id: e.id)
+            recent.append((generation, e.fingerprint, e.id))
         }
         if recent.count > Self.recentLimit {
             let drop = recent.count - Self.recentLimit / 2
             trimmedThrough = recent[drop - 1].generation
             recent.removeFirst(drop)
         }
-        indexLock.unlock()
-        pending = []
-        exclusive.unlock()
     }
 
     /// The transaction failed: its articles are forgotten, and the tracker is released.

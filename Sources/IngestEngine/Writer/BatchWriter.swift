@@ -39,7 +39,8 @@ public final class BatchWriter: @unchecked Sendable {
     private let instance: String
     private let connectTimeout: Int
     private let finisher: Finisher
-    private let duplicates: NearDuplicateTracker
+    /// The near-duplicate index the lanes share (also fed by `PeerFingerprints`).
+    let duplicates: NearDuplicateTracker
     private let stats: IngestStats
     private let logger: Logger
     private let metrics: NewsdMetrics?

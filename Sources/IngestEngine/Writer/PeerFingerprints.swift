@@ -1,0 +1,127 @@
+import Foundation
+import Logging
+import NewsCore
+import PostgresClient
+import Synchronization
+
+/// Near-duplicates across newsd hosts on one database: the fingerprints other instances
+/// commit reach this writer's `NearDuplicateTracker` within moments, so an article stored by
+/// host A and its near-duplicate dropped on host B a second later gets `duplicate_of`.
+///
+/// A connection of its own LISTENs on `newsd_articles` (every writer NOTIFYs its committed
+/// article ids there, with its `instance.name`); the ids of other instances are read back
+/// (`id`, `simhash`) and join the tracker as committed. Each time it connects it first reads
+/// the fingerprints other instances stored in the last `catchUpSeconds` by the database's
+/// clock, so what was committed while it was not listening (start-up, a lost connection) is not
+/// missed; an article seen twice costs a second index entry, not a wrong answer.
+final class PeerFingerprints: Sendable {
+    private let conninfo: String
+    private let connectTimeout: Int
+    private let instance: String
+    private let tracker: NearDuplicateTracker
+    private let logger: Logger
+    private let stopped = Atomic<Bool>(false)
+    private let started = Atomic<Bool>(false)
+    private let finished = DispatchSemaphore(value: 0)
+    /// Fingerprints learnt from other instances (for tests and the log).
+    let learnt = Atomic<Int>(0)
+
+    /// How far back a (re)connection looks for what it may have missed.
+    static let catchUpSeconds = 120
+    /// Ids read back in one query.
+    static let maxIDsPerQuery = 5_000
+
+    init(conninfo: String, connectTimeoutSeconds: Int, instance: String, tracker: NearDuplicateTracker, logger: Logger) {
+        self.conninfo = conninfo
+        self.connectTimeout = connectTimeoutSeconds
+        self.instance = instance
+        self.tracker = tracker
+        self.logger = logger
+    }
+
+    func start() {
+        let t = Thread { [self] in
+            run()
+            finished.signal()
+        }
+        t.name = "newsd-peer-fingerprints"
+        started.store(true, ordering: .relaxed)
+        t.start()
+    }
+
+    /// Stops listening; returns once the thread has closed its connection (it looks at the
+    /// flag at least twice a second, or after a connection attempt's time-out).
+    func stop() {
+        stopped.store(true, ordering: .relaxed)
+        if started.load(ordering: .relaxed) { finished.wait() }
+    }
+
+    private func run() {
+        var delay = 0.25
+        while !stopped.load(ordering: .relaxed) {
+            do {
+                let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
+                defer { conn.close() }
+                try conn.query("LISTEN newsd_articles")
+                try catchUp(conn)
+                delay = 0.25
+                try listen(conn)
+            } catch {
+                if stopped.load(ordering: .relaxed) { break }
+                logger.debug("peer fingerprints: not listening; trying again", metadata: ["error": "\(error)", "in_seconds": "\(delay)"])
+                var slept = 0.0
+                while slept < delay, !stopped.load(ordering: .relaxed) {
+                    Thread.sleep(forTimeInterval: 0.1)
+                    slept += 0.1
+                }
+                delay = min(delay * 2, 10)
+            }
+        }
+    }
+
+    private struct Payload: Decodable {
+        var ids: [Int64]
+        var instance: String?
+    }
+
+    private func listen(_ conn: PostgresConnection) throws {
+        while !stopped.load(ordering: .relaxed) {
+            guard let first = try conn.nextNotification(timeoutSeconds: 0.5) else { continue }
+            var ids = peerIDs(first)
+            // Whatever else is queued already, read back in one query.
+            while ids.count < Self.maxIDsPerQuery, let more = try conn.nextNotification(timeoutSeconds: 0) { ids += peerIDs(more) }
+            guard !ids.isEmpty else { continue }
+            add(try conn.query(
+                """
+                SELECT id, simhash FROM articles
+                WHERE id = ANY(\(ids.map(String.init))::bigint[]) AND simhash IS NOT NULL AND word_count >= \(NearDuplicateTracker.minimumWords)
+                """))
+        }
+    }
+
+    /// The ids of a notification from another instance (none for this instance's own, or for
+    /// a payload that is not newsd's).
+    private func peerIDs(_ n: PostgresConnection.Notification) -> [Int64] {
+        guard let p = try? JSONDecoder().decode(Payload.self, from: Data(n.payload.utf8)), p.instance != instance else { return [] }
+        return p.ids
+    }
+
+    private func catchUp(_ conn: PostgresConnection) throws {
+        add(try conn.query(
+            """
+            SELECT a.id, a.simhash FROM articles a
+            WHERE a.ingested_at > now() - make_interval(secs => \(Self.catchUpSeconds))
+              AND a.simhash IS NOT NULL AND a.word_count >= \(NearDuplicateTracker.minimumWords)
+              AND NOT EXISTS (SELECT 1 FROM ingest_log l WHERE l.article_id = a.id AND l.instance = \(instance))
+            """))
+    }
+
+    private func add(_ rows: PostgresRows) {
+        let entries = rows.rows.compactMap { row -> (fingerprint: UInt64, id: Int64)? in
+            guard let id = row[0].flatMap({ Int64($0) }), let f = row[1].flatMap({ Int64($0) }) else { return nil }
+            return (UInt64(bitPattern: f), id)
+        }
+        tracker.addCommitted(entries)
+        learnt.add(entries.count, ordering: .relaxed)
+    }
+}
