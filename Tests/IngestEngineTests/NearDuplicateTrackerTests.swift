@@ -63,7 +63,12 @@ import Testing
         #expect(tracker.count == 3)
         #expect(tracker.nearestCommitted(nearCopy).nearest?.id == 2)
         #expect(tracker.nearestCommitted(nearCopy).nearest?.distance == 3)
-        tracker.addCommitted([])
+        #expect(tracker.addCommitted([]) == 0)
+        // Read back again (a catch-up, a repeated or forged notification): nothing is added,
+        // so repeats cannot grow the index.
+        for _ in 0..<100 { #expect(tracker.addCommitted([(original, 2), (unrelated ^ 1, 3), (unrelated, 1)]) == 0) }
         #expect(tracker.count == 3)
+        #expect(tracker.addCommitted([(original ^ 1, 4), (original ^ 1, 4)]) == 1)
+        #expect(tracker.count == 4)
     }
 }

@@ -148,11 +148,24 @@ public final class NearDuplicateTracker: @unchecked Sendable {
     /// Articles another newsd committed to the same database (`PeerFingerprints`): they join
     /// the index as a generation of their own, so a batch prepared before sees them when it is
     /// matched. The tracker need not be held: this is a commit that is already done.
-    public func addCommitted(_ entries: [(fingerprint: UInt64, id: Int64)]) {
-        guard !entries.isEmpty else { return }
+    ///
+    /// A fingerprint the index holds already (at distance 0) is not added again: an article
+    /// read back twice (a catch-up after a reconnection, or ids sent again by anyone who may
+    /// NOTIFY on the channel) leaves the index as it was, so it never holds more entries than
+    /// the table has distinct fingerprints. Returns how many were added.
+    @discardableResult
+    public func addCommitted(_ entries: [(fingerprint: UInt64, id: Int64)]) -> Int {
+        guard !entries.isEmpty else { return 0 }
         indexLock.lock()
-        insertCommitted(entries)
-        indexLock.unlock()
+        defer { indexLock.unlock() }
+        var fresh: [(fingerprint: UInt64, id: Int64)] = []
+        var seen = Set<UInt64>()
+        for e in entries where index.nearest(to: e.fingerprint)?.distance != 0 && seen.insert(e.fingerprint).inserted {
+            fresh.append(e)
+        }
+        guard !fresh.isEmpty else { return 0 }
+        insertCommitted(fresh)
+        return fresh.count
     }
 
     /// One generation of committed articles; `indexLock` held.

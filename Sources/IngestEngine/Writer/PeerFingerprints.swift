@@ -13,7 +13,11 @@ import Synchronization
 /// (`id`, `simhash`) and join the tracker as committed. Each time it connects it first reads
 /// the fingerprints other instances stored in the last `catchUpSeconds` by the database's
 /// clock, so what was committed while it was not listening (start-up, a lost connection) is not
-/// missed; an article seen twice costs a second index entry, not a wrong answer.
+/// missed; an article read back twice is not added twice (`addCommitted`).
+///
+/// Any role that can connect to the database may NOTIFY on the channel: a payload is only
+/// ever read as ids, which are looked up in `articles`, so a forged one can add nothing but
+/// stored articles' fingerprints, each at most once.
 final class PeerFingerprints: Sendable {
     private let conninfo: String
     private let connectTimeout: Int
@@ -121,7 +125,6 @@ final class PeerFingerprints: Sendable {
             guard let id = row[0].flatMap({ Int64($0) }), let f = row[1].flatMap({ Int64($0) }) else { return nil }
             return (UInt64(bitPattern: f), id)
         }
-        tracker.addCommitted(entries)
-        learnt.add(entries.count, ordering: .relaxed)
+        learnt.add(tracker.addCommitted(entries), ordering: .relaxed)
     }
 }
