@@ -79,6 +79,8 @@ struct Status: ParsableCommand {
             "totals:    \(s.totals.ingested) ingested, \(s.totals.duplicates) duplicates, \(s.totals.failed) failed, \(s.totals.retries) retries")
         out.append(String(format: "rate:      %.2f/s over 1 min, %.2f/s over 5 min", s.rates.oneMinute, s.rates.fiveMinutes))
         var db = "database:  \(s.database.state)"
+        if let server = s.database.server { db += " (\(server))" }
+        if let changes = s.database.serverChanges, changes > 0 { db += ", \(changes) server change\(changes == 1 ? "" : "s") seen" }
         if let e = s.database.lastError { db += " (last error \(ago(e.at, now)): \(e.message))" }
         out.append(db)
         if let m = s.model {

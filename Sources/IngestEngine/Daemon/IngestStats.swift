@@ -11,6 +11,9 @@ public final class IngestStats: Sendable {
         var retries = 0
         var databaseState = DatabaseState.connecting
         var databaseError: StatusReport.ErrorEvent?
+        /// The server the writer reached last, and how often it changed.
+        var server: String?
+        var serverChanges = 0
         var lastError: StatusReport.ErrorEvent?
         /// The latest time the system ran short of descriptors or memory (status lists it as a
         /// problem for 30 seconds after).
@@ -59,6 +62,17 @@ public final class IngestStats: Sendable {
                 s.databaseError = event
                 s.lastError = event
             }
+        }
+    }
+
+    /// The server a writer connection reached; returns the one before it when it differs (a
+    /// failover or switchover: counted once, whichever lane sees it first).
+    public func setServer(_ server: String) -> String? {
+        state.withLock { s in
+            defer { s.server = server }
+            guard let previous = s.server, previous != server else { return nil }
+            s.serverChanges += 1
+            return previous
         }
     }
 

@@ -15,6 +15,7 @@ import Prometheus
 /// | `newsd_batch_files` | histogram | files per committed batch |
 /// | `newsd_database_errors_total` | counter | `kind`: transient (unreachable), refused (the server refuses newsd's writes), rejected (one row refused) |
 /// | `newsd_database_reconnects_total` | counter | successful (re)connections |
+/// | `newsd_database_server_changes_total` | counter | reconnections that reached another server than the last (failovers, switchovers) |
 /// | `newsd_queue_depth` | gauge | `stage`: inbox, claimed, parse, write, failed |
 /// | `newsd_build_info` | gauge (1) | `version`, `protocol` |
 /// | `process_*` | gauges, read at scrape time from /proc/self | cpu seconds, resident and virtual memory, open and maximum descriptors, threads, start time |
@@ -27,7 +28,7 @@ public final class NewsdMetrics: Sendable {
     let ingested: Counter, duplicates: Counter, failed: Counter, articles: Counter
     let parseTime: DurationHistogram, writeTime: DurationHistogram, claimToCommit: DurationHistogram
     let batchFiles: ValueHistogram
-    let transientErrors: Counter, refusedErrors: Counter, rejectedErrors: Counter, reconnects: Counter
+    let transientErrors: Counter, refusedErrors: Counter, rejectedErrors: Counter, reconnects: Counter, serverChanges: Counter
     private let depth: [String: Gauge]
     private let process: ProcessGauges
 
@@ -60,6 +61,10 @@ public final class NewsdMetrics: Sendable {
         refusedErrors = r.makeCounter(descriptor: .named("newsd_database_errors_total", errors), labels: [("kind", "refused")])
         rejectedErrors = r.makeCounter(descriptor: .named("newsd_database_errors_total", errors), labels: [("kind", "rejected")])
         reconnects = r.makeCounter(descriptor: .named("newsd_database_reconnects_total", "Successful database (re)connections."))
+        serverChanges = r.makeCounter(
+            descriptor: .named(
+                "newsd_database_server_changes_total",
+                "Reconnections that reached another server than the last one (failovers and switchovers of a multi-host connection string)."))
         var gauges: [String: Gauge] = [:]
         for stage in ["inbox", "claimed", "parse", "write", "failed"] {
             gauges[stage] = r.makeGauge(descriptor: .named("newsd_queue_depth", "Files waiting, by place: inbox, claimed, parse, write, failed (in failed/)."), labels: [("stage", stage)])

@@ -72,7 +72,7 @@ public final class StatusReporter: Sendable {
             workers: .init(busy: pool.busy, total: pool.workers),
             totals: .init(ingested: s.ingested, duplicates: s.duplicates, failed: s.failed, retries: s.retries),
             rates: .init(oneMinute: rate1, fiveMinutes: rate5),
-            database: .init(state: s.databaseState, lastError: s.databaseError),
+            database: .init(state: s.databaseState, lastError: s.databaseError, server: s.server, serverChanges: s.serverChanges),
             lastError: s.lastError,
             model: parse.enricher.model.map { .init(id: $0.id, path: $0.path, labels: $0.model.labels) },
             reclassify: reclassifier.snapshot)

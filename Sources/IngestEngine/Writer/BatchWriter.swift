@@ -232,6 +232,12 @@ public final class BatchWriter: @unchecked Sendable {
         lane.connection = conn
         stats.setDatabase(.connected)
         metrics?.reconnects.increment()
+        if let previous = stats.setServer(conn.serverAddress) {
+            metrics?.serverChanges.increment()
+            logger.notice(
+                "writing to another database server now (a failover or switchover); files claimed meanwhile are written here",
+                metadata: ["from": "\(previous)", "to": "\(conn.serverAddress)"])
+        }
         readiness?.databaseConnected()
         logger.info(
             "database connected", metadata: ["server_version": "\(conn.serverVersion)", "connection": "\(lane.number + 1)"])

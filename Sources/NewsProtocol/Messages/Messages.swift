@@ -482,9 +482,17 @@ public struct StatusReport: Codable, Sendable, Equatable {
     public struct DatabaseStatus: Codable, Sendable, Equatable {
         public var state: DatabaseState
         public var lastError: ErrorEvent?
-        public init(state: DatabaseState, lastError: ErrorEvent?) {
+        /// The server the writer reached last ("host:port"; of a multi-host connection string,
+        /// the one that answered); absent before the first connection.
+        public var server: String?
+        /// How often the writer found itself on another server than before: failovers and
+        /// switchovers seen (since issue 22).
+        public var serverChanges: Int?
+        public init(state: DatabaseState, lastError: ErrorEvent?, server: String? = nil, serverChanges: Int? = nil) {
             self.state = state
             self.lastError = lastError
+            self.server = server
+            self.serverChanges = serverChanges
         }
     }
 

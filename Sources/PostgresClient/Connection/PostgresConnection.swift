@@ -39,6 +39,15 @@ public final class PostgresConnection {
     /// The server version as an integer (e.g. 150018), or 0 when disconnected.
     public var serverVersion: Int { handle.map { Int(PQserverVersion($0)) } ?? 0 }
 
+    /// The server this connection reached, "host:port" (the host as the connection string
+    /// names it, or the socket folder): of a multi-host string, the one that answered.
+    public var serverAddress: String {
+        guard let handle else { return "" }
+        let host = PQhost(handle).map { String(cString: $0) } ?? ""
+        let port = PQport(handle).map { String(cString: $0) } ?? ""
+        return host + ":" + port
+    }
+
     /// Closes the connection and opens a new one with the same parameters.
     public func reconnect() throws {
         close()

@@ -1,0 +1,62 @@
+import Foundation
+import NewsProtocol
+import PostgresClient
+import TestSupport
+import Testing
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A multi-host connection string (issue 22): when the server newsd writes to goes away,
+/// newsd reconnects to the next one that accepts writes, and status, the log and the metrics
+/// say which server it writes to and how many changes it has seen. (Two independent servers
+/// stand in for a primary and the standby promoted after it: what is tested here is newsd's
+/// side; `scripts/pgaf-formation` makes a real pg_auto_failover formation.)
+@Suite(.serialized) struct FailoverTests {
+    @Test func theNextServerIsUsedAndTheChangeIsShown() throws {
+        let first = try TestPostgres.makePrivate()
+        let second = try TestPostgres.makePrivate()
+        for server in [first, second] {
+            try PostgresConnection(conninfo: server.conninfo()).query(PostgresQuery(unsafeSQL: "CREATE DATABASE news"))
+        }
+        let url = "host=\(first.socketDir),\(second.socketDir) port=\(first.port),\(second.port) user=postgres dbname=news target_session_attrs=read-write"
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start()
+        defer { newsd.stop() }
+        let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
+        try newsd.drop("one.txt", Array(sample.utf8))
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        var database = try newsd.status().database
+        #expect(database.server == "\(first.socketDir):\(first.port)")
+        #expect(database.serverChanges == 0)
+
+        try first.stopServer()
+        try newsd.drop("two.txt", Array(sample.replacingOccurrences(of: "Harbour ferry", with: "Island ferry").utf8))
+        #expect(try eventually(60) { try newsd.status().totals.ingested == 2 })
+        database = try newsd.status().database
+        #expect(database.server == "\(second.socketDir):\(second.port)")
+        #expect(database.serverChanges == 1)
+        #expect(database.state == .connected)
+        #expect(try newsd.newsctl(["status"]).output.contains("(\(second.socketDir):\(second.port)), 1 server change seen"))
+        #expect(newsd.logText.contains("writing to another database server now"))
+        #expect(try newsd.newsctl(["metrics"]).output.contains("newsd_database_server_changes_total 1"))
+        let onSecond = try PostgresConnection(conninfo: second.conninfo(database: "news"))
+        #expect(try onSecond.query("SELECT source_file FROM articles").rows == [["two.txt"]])
+
+        // The first is back, and the second turns read-only (as a demoted primary does): its
+        // refusal (SQLSTATE 25006) is an outage, not a rejected record; newsd reconnects,
+        // libpq skips the read-only node, and the file is stored on the first.
+        try first.startServer()
+        try onSecond.execute("ALTER SYSTEM SET default_transaction_read_only = on")
+        try onSecond.execute("SELECT pg_reload_conf()")
+        try newsd.drop("three.txt", Array(sample.replacingOccurrences(of: "Harbour ferry", with: "River ferry").utf8))
+        #expect(try eventually(60) { try newsd.status().totals.ingested == 3 })
+        database = try newsd.status().database
+        #expect(database.server == "\(first.socketDir):\(first.port)")
+        #expect(database.serverChanges == 2)
+        #expect(try newsd.status().totals.failed == 0)
+        let onFirst = try PostgresConnection(conninfo: first.conninfo(database: "news"))
+        #expect(try onFirst.query("SELECT source_file FROM articles ORDER BY id").rows == [["one.txt"], ["three.txt"]])
+    }
+}
