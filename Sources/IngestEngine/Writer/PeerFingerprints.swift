@@ -66,6 +66,9 @@ final class PeerFingerprints: Sendable {
             do {
                 let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
                 defer { conn.close() }
+                // A read stuck behind a lock gives up rather than hold shutdown (stop waits for
+                // this thread).
+                try conn.query("SELECT set_config('statement_timeout', '10s', false) WHERE current_setting('statement_timeout') = '0'")
                 try conn.query("LISTEN newsd_articles")
                 try catchUp(conn)
                 delay = 0.25
