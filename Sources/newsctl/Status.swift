@@ -54,11 +54,16 @@ struct Status: ParsableCommand {
     static func render(_ instances: [InstanceSummary]) -> String {
         guard !instances.isEmpty else { return "no newsd instance has reported to the database in the last day" }
         let header = ["INSTANCE", "STATE", "LAST SEEN", "INGESTED", "DUPLICATES", "FAILED", "RATE/S", "PID", "VERSION", "STARTED"]
+        // The table is written by whoever may write to the database: no control character
+        // of a name or version reaches the terminal.
+        func printable(_ text: String) -> String {
+            String(String.UnicodeScalarView(text.unicodeScalars.map { $0.properties.generalCategory == .control || $0.properties.generalCategory == .format ? "?" : $0 }))
+        }
         let rows = instances.map { i in
             [
-                i.name + (i.current ? " *" : ""), isLost(i) ? "lost (\(i.state))" : i.state, duration(i.lastSeenSecondsAgo) + " ago",
-                String(i.ingested), String(i.duplicates), String(i.failed), String(format: "%.2f", i.rateOneMinute), String(i.pid),
-                i.version, i.startedAt,
+                printable(i.name) + (i.current ? " *" : ""), printable(isLost(i) ? "lost (\(i.state))" : i.state),
+                duration(i.lastSeenSecondsAgo) + " ago", String(i.ingested), String(i.duplicates), String(i.failed),
+                String(format: "%.2f", i.rateOneMinute), String(i.pid), printable(i.version), printable(i.startedAt),
             ]
         }
         let widths = header.indices.map { c in ([header] + rows).map { $0[c].count }.max() ?? 0 }

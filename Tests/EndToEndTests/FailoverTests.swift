@@ -59,4 +59,47 @@ import Glibc
         let onFirst = try PostgresConnection(conninfo: first.conninfo(database: "news"))
         #expect(try onFirst.query("SELECT source_file FROM articles ORDER BY id").rows == [["one.txt"], ["three.txt"]])
     }
+
+    /// A database that stops answering (its processes frozen, as a hung host or a network
+    /// that drops everything looks) does not hold newsd's shutdown: the last instance report
+    /// and the peer listener get 2 s each, and newsd exits within its shutdown time-out.
+    @Test func aFrozenDatabaseDoesNotHoldShutdown() throws {
+        let server = try TestPostgres.makePrivate()
+        let url = try server.createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start(environment: ["NEWSD_SHUTDOWN_TIMEOUT_MS": "3000"])
+        let db = try PostgresConnection(conninfo: url)
+        #expect(eventually { ((try? db.query("SELECT count(*) FROM newsd_instances").scalar) ?? nil) == "1" })
+        try newsd.drop("one.txt", try sampleArticleBytes())
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        // The postmaster and every backend it started.
+        let postmaster = pid_t(try String(contentsOfFile: server.root + "/data/postmaster.pid", encoding: .utf8).split(separator: "\n")[0])!
+        var frozen = [postmaster]
+        for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+            guard let p = pid_t(entry), let stat = try? String(contentsOfFile: "/proc/\(p)/stat", encoding: .utf8) else { continue }
+            let fields = stat.split(separator: ")").last?.split(separator: " ") ?? []
+            if fields.count > 2, pid_t(fields[1]) == postmaster { frozen.append(p) }
+        }
+        for p in frozen { kill(p, SIGSTOP) }
+        defer { for p in frozen { kill(p, SIGCONT) } }
+        let pid = newsd.pid
+        let start = Date()
+        kill(pid, SIGTERM)
+        var status: Int32 = 0
+        var exited = false
+        while Date().timeIntervalSince(start) < 30 {
+            if waitpid(pid, &status, WNOHANG) == pid {
+                exited = true
+                break
+            }
+            usleep(50_000)
+        }
+        if !exited {
+            kill(pid, SIGKILL)
+            _ = waitpid(pid, &status, 0)
+        }
+        #expect(exited, "newsd still running 30 s after SIGTERM with the database frozen")
+        print("frozen database: newsd exited \(exited ? "after \(Date().timeIntervalSince(start)) s" : "not at all")")
+        _ = newsd.stop(0)
+    }
 }

@@ -103,6 +103,44 @@ import Glibc
         #expect(lost.output.contains("lost (running)"))
     }
 
+    /// `newsd_instances` is writable by whoever may write to the database: rows with a NaN
+    /// rate, infinite or future times, control characters, huge texts, or thousands of them,
+    /// leave `status --cluster` answering, bounded and printable.
+    @Test func hostileInstanceRowsAreBounded() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start(environment: ["NEWSD_INSTANCE_NAME": "real"])
+        defer { newsd.stop() }
+        let db = try PostgresConnection(conninfo: url)
+        #expect(eventually { ((try? db.query("SELECT count(*) FROM newsd_instances").scalar) ?? nil) == "1" })
+        try db.execute(
+            #"""
+            INSERT INTO newsd_instances (name, boot, pid, version, state, started_at, last_seen, rate_one_minute) VALUES
+              ('a-nan', 'x', 1, '1', 'running', now(), now(), 'NaN'),
+              ('inf', 'x', 1, '1', 'running', now(), 'infinity', 0),
+              ('future', 'x', 1, '1', 'running', now(), now() + interval '1 year', 0),
+              (E'esc\x1b[2J\nalpha *   running', 'x', 1, E'v\r1', 'running', '-infinity', now(), 0),
+              ('a-huge', 'x', 1, repeat('v', 17000000), repeat('s', 1000000), now(), now(), 0);
+            INSERT INTO newsd_instances (name, boot, pid, version, state, started_at, last_seen)
+              SELECT 'many-' || g, 'x', g, '1', 'running', now(), now() FROM generate_series(1, 5000) g;
+            """#)
+        let json = try newsd.newsctl(["status", "--cluster", "--json"])
+        #expect(json.status == 0)
+        let listed = try JSONDecoder().decode([InstanceSummary].self, from: Data(json.output.utf8))
+        #expect(listed.count == 1_000)
+        #expect(!listed.contains { ["inf", "future"].contains($0.name) || $0.name.hasPrefix("esc") })
+        let nan = listed.first { $0.name == "a-nan" }
+        #expect(nan?.rateOneMinute == 0)
+        let huge = listed.first { $0.name == "a-huge" }
+        #expect(huge?.version.count == 64 && huge?.state.count == 16)
+        // The control characters of a row that passes are not printed.
+        try db.execute(
+            #"UPDATE newsd_instances SET version = E'1\x1b[31m\r' WHERE name = 'a-nan'"#)
+        let human = try newsd.newsctl(["status", "--cluster"])
+        #expect(human.status == 0)
+        #expect(!human.output.contains("\u{1b}") && !human.output.contains("\r"))
+    }
+
     /// Two hosts given the same instance.name: both keep working, and each warns in its log
     /// that another newsd reports under its name.
     @Test func aSharedInstanceNameIsReported() throws {
@@ -120,5 +158,16 @@ import Glibc
         try first.drop("one.txt", article(1, host: "first"))
         try second.drop("two.txt", article(2, host: "second"))
         #expect(try eventually { try first.status().totals.ingested == 1 && second.status().totals.ingested == 1 })
+        // Each still tells its own notifications from the other's (by the run, not the name):
+        // a rewrite on the second of an article stored by the first is linked.
+        let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
+        try first.drop("sample.txt", Array(sample.utf8))
+        #expect(try eventually { try first.status().totals.ingested == 2 })
+        try second.drop("rewritten.txt", Array(rewriteSample(sample).utf8))
+        #expect(try eventually { try second.status().totals.ingested == 2 })
+        let db = try PostgresConnection(conninfo: url)
+        #expect(try db.query(
+            "SELECT r.duplicate_of = o.id FROM articles r, articles o WHERE r.source_file = 'rewritten.txt' AND o.source_file = 'sample.txt'"
+        ).rows == [["t"]])
     }
 }

@@ -36,7 +36,11 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         #expect(note?.channel == "newsd_articles")
         // The ids, and the instance.name of the newsd that stored them (the host name here).
         let host = try String(contentsOfFile: "/proc/sys/kernel/hostname", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(note?.payload == "{\"ids\":[\(id)],\"instance\":\"\(host)\"}")
+        #expect(note?.payload.hasPrefix("{\"ids\":[\(id)],\"instance\":\"\(host)\",\"boot\":\"") == true)
+        struct Payload: Decodable { var ids: [Int64]; var instance: String; var boot: String }
+        let payload = try JSONDecoder().decode(Payload.self, from: Data((note?.payload ?? "").utf8))
+        #expect(payload.ids == [Int64(id)!])
+        #expect(payload.boot.count == 36)  // a UUID: this run of newsd
 
         // search finds the sample by "Marrow Village", with a highlighted snippet.
         let found = try decode([ArticleSummary].self, try newsd.newsctl(["search", "Marrow Village", "--json"]))

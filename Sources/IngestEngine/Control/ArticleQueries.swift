@@ -12,10 +12,16 @@ final class ArticleQueries: @unchecked Sendable {
     private var connection: PostgresConnection?
     private let conninfo: String
     private let connectTimeout: Int
+    private let statementTimeout: String
+    private let lockTimeout: String?
 
-    init(conninfo: String, connectTimeoutSeconds: Int) {
+    /// `statementTimeout` and `lockTimeout` apply unless the server or the connection string
+    /// set their own.
+    init(conninfo: String, connectTimeoutSeconds: Int, statementTimeout: String = "8s", lockTimeout: String? = nil) {
         self.conninfo = conninfo
         self.connectTimeout = connectTimeoutSeconds
+        self.statementTimeout = statementTimeout
+        self.lockTimeout = lockTimeout
     }
 
     private func withConnection<T>(_ body: (PostgresConnection) throws -> T) throws -> T {
@@ -25,7 +31,10 @@ final class ArticleQueries: @unchecked Sendable {
             let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
             // A query stuck behind a lock or over a huge table answers within newsctl's 10 s
             // with an error, rather than leaving the client to time out.
-            try conn.query("SELECT set_config('statement_timeout', '8s', false) WHERE current_setting('statement_timeout') = '0'")
+            try conn.query("SELECT set_config('statement_timeout', \(statementTimeout), false) WHERE current_setting('statement_timeout') = '0'")
+            if let lockTimeout {
+                try conn.query("SELECT set_config('lock_timeout', \(lockTimeout), false) WHERE current_setting('lock_timeout') = '0'")
+            }
             connection = conn
         }
         do {
@@ -189,16 +198,23 @@ final class ArticleQueries: @unchecked Sendable {
         }
     }
 
-    /// Every instance that reported in the last day, by name. Before newsd has created the
-    /// table (its writer has not connected yet): none.
+    /// Every instance that reported in the last day, by name (at most `maxInstances`). Before
+    /// newsd has created the table (its writer has not connected yet): none. The table is
+    /// anyone's with write access to it, so what is read is bounded: names, versions and
+    /// states cut to their lengths, infinite or future times and non-finite rates left out.
     func instances(current: String) throws -> [InstanceSummary] {
         do {
             return try withConnection { conn in
                 try conn.query(
                     """
-                    SELECT name, version, pid, state, to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
-                           greatest(extract(epoch FROM now() - last_seen), 0), ingested, duplicates, failed, rate_one_minute
-                    FROM newsd_instances WHERE last_seen > now() - interval '1 day' ORDER BY name
+                    SELECT left(name, \(NewsdConfig.maxInstanceNameBytes)), left(version, 64), pid, left(state, 16),
+                           to_char(started_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'),
+                           greatest(extract(epoch FROM now() - last_seen), 0), ingested, duplicates, failed,
+                           CASE WHEN rate_one_minute IN ('NaN', 'Infinity', '-Infinity') THEN 0 ELSE rate_one_minute END
+                    FROM newsd_instances
+                    WHERE isfinite(last_seen) AND isfinite(started_at)
+                      AND last_seen > now() - interval '1 day' AND last_seen <= now() + interval '1 minute'
+                    ORDER BY name LIMIT \(Self.maxInstances)
                     """
                 ).rows.map { row in
                     InstanceSummary(
@@ -211,6 +227,9 @@ final class ArticleQueries: @unchecked Sendable {
             return []
         }
     }
+
+    /// The most instances `cluster` lists.
+    static let maxInstances = 1_000
 
     /// The newest article id (0 when there is none).
     func latestID() throws -> Int64 {

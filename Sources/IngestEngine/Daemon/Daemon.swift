@@ -62,9 +62,12 @@ public final class Daemon: Sendable {
 
         // The pipeline, from its end to its start: each stage is built with the next.
         let finisher = Finisher(spool: spool, slots: slots, stats: stats, logger: logger, metrics: metrics, budget: budget, chunkGate: chunkGate)
+        // This run of newsd: in the writer sessions (newsd.boot, sent with each NOTIFY), the
+        // peer listener (which skips its own) and the instance report.
+        let boot = UUID().uuidString
         let writer = BatchWriter(
             config: config, finisher: finisher, stats: stats, logger: logger, metrics: metrics,
-            readiness: readiness)
+            readiness: readiness, boot: boot)
         let parse = ParseStage(
             config: config, parser: DocumentParser(junk: try JunkRules(patterns: config.junkPatterns)), enricher: enricher,
             spool: spool, slots: slots, budget: budget, chunkGate: chunkGate, writer: writer, finisher: finisher, stats: stats,
@@ -100,11 +103,16 @@ public final class Daemon: Sendable {
         services = [
             metricsHTTP.map { MetricsService(server: $0) } as (any Service)?,
             ControlService(server: control, follows: follows),
-            InstanceHeartbeatService(heartbeat: InstanceHeartbeat(queries: queries, status: status, logger: logger)),
+            InstanceHeartbeatService(
+                heartbeat: InstanceHeartbeat(
+                    queries: ArticleQueries(
+                        conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, statementTimeout: "2s",
+                        lockTimeout: "2s"),
+                    status: status, boot: boot, logger: logger)),
             PeerFingerprintsService(
                 peers: PeerFingerprints(
                     conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, instance: config.instanceName,
-                    tracker: writer.duplicates, logger: logger)),
+                    boot: boot, tracker: writer.duplicates, logger: logger)),
             WriterService(writer: writer, slots: slots, deadline: deadline, logger: logger),
             ParseService(parse: parse, deadline: deadline),
             // Before the inbox, so it stops after it: a reload in progress at SIGTERM finishes

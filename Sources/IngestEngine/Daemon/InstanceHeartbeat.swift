@@ -6,13 +6,16 @@ import Synchronization
 /// Reports this newsd in the database's `newsd_instances` every
 /// `InstanceSummary.heartbeatSeconds`: its `instance.name`, state, counts and rate, for
 /// `newsctl status --cluster` on any host. A report that fails (the database away, the table not
-/// made yet) is tried again at the next beat; on shutdown the last report says `stopped`.
+/// made yet) is tried again at the next beat; on shutdown the last report says `stopped`, if
+/// it gets through within `finalReportSeconds` (a frozen database does not hold shutdown).
+/// Reports go through a connection of their own with short lock and statement time-outs, so a
+/// lock on the table delays no control command.
 final class InstanceHeartbeat: Sendable {
     private let queries: ArticleQueries
     private let status: StatusReporter
     private let logger: Logger
     /// This process's run, told apart from another newsd reporting under the same name.
-    private let boot = UUID().uuidString
+    private let boot: String
     private let queue = DispatchQueue(label: "newsd.heartbeat")
     private let timer = Mutex<Timer?>(nil)
     private let reported = Atomic<Bool>(false)
@@ -20,8 +23,12 @@ final class InstanceHeartbeat: Sendable {
 
     private struct Timer: @unchecked Sendable { let source: DispatchSourceTimer }
 
-    init(queries: ArticleQueries, status: StatusReporter, logger: Logger) {
+    /// How long shutdown waits for the last report.
+    static let finalReportSeconds = 2
+
+    init(queries: ArticleQueries, status: StatusReporter, boot: String, logger: Logger) {
         self.queries = queries
+        self.boot = boot
         self.status = status
         self.logger = logger
     }
@@ -40,8 +47,14 @@ final class InstanceHeartbeat: Sendable {
             t?.source.cancel()
             t = nil
         }
-        queue.sync {
-            if reported.load(ordering: .relaxed) { beat(state: "stopped") }
+        guard reported.load(ordering: .relaxed) else { return }
+        let done = DispatchSemaphore(value: 0)
+        queue.async { [self] in
+            beat(state: "stopped")
+            done.signal()
+        }
+        if done.wait(timeout: .now() + .seconds(Self.finalReportSeconds)) == .timedOut {
+            logger.notice("the last instance report did not get through in time; stopping without it", metadata: ["seconds": "\(Self.finalReportSeconds)"])
         }
     }
 
@@ -52,8 +65,10 @@ final class InstanceHeartbeat: Sendable {
             let other = try queries.heartbeat(
                 name: name, boot: boot, state: state ?? status.state.current.rawValue, uptimeSeconds: status.uptimeSeconds,
                 totals: .init(ingested: s.ingested, duplicates: s.duplicates, failed: s.failed, retries: s.retries), rateOneMinute: rate1)
-            reported.store(true, ordering: .relaxed)
-            if let other {
+            // Only a row rewritten by another run since this one's last report is another
+            // newsd: at the first report the row may still be a crashed predecessor's.
+            let again = reported.exchange(true, ordering: .relaxed)
+            if let other, again {
                 let now = Date().timeIntervalSince1970
                 let warn = lastWarning.withLock { last in
                     guard now - last >= 60 else { return false }

@@ -5,8 +5,9 @@ extension ArticleStore {
     /// The channel newsd NOTIFYs after each committed batch that stored new articles.
     public static let notifyChannel = "newsd_articles"
 
-    /// `NOTIFY newsd_articles, '{"ids":[…],"instance":"…"}'` with the batch's new article ids
-    /// and the writer session's `newsd.instance` (left out when the session has none), inside
+    /// `NOTIFY newsd_articles, '{"ids":[…],"instance":"…","boot":"…"}'` with the batch's new
+    /// article ids, the writer session's `newsd.instance` and `newsd.boot` (each left out when
+    /// the session has none), inside
     /// the transaction, so listeners hear of them only once they are committed (and never for a
     /// rolled-back batch). Payloads stay under PostgreSQL's 8,000-byte limit: large batches
     /// send several.
@@ -19,7 +20,8 @@ extension ArticleStore {
             try tx.query(
                 """
                 SELECT pg_notify(\(notifyChannel), \("{\"ids\":[" + chunk.map(String.init).joined(separator: ",") + "]")
-                    || coalesce(',"instance":' || nullif(to_json(current_setting('newsd.instance', true))::text, 'null'), '') || '}')
+                    || coalesce(',"instance":' || nullif(to_json(current_setting('newsd.instance', true))::text, 'null'), '')
+                    || coalesce(',"boot":' || nullif(to_json(current_setting('newsd.boot', true))::text, 'null'), '') || '}')
                 """)
             start += 300
         }

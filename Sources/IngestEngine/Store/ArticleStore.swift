@@ -22,11 +22,12 @@ public enum ArticleStore {
 
     /// Sets up a writer's session: raises `work_mem` to `writerWorkMem` unless the server or the
     /// connection string already gives it more, and names the newsd instance whose rows the
-    /// session writes (`newsd.instance`, the default of `ingest_log.instance`). Returns the
-    /// session's `work_mem`.
+    /// session writes (`newsd.instance`, the default of `ingest_log.instance`) and its run
+    /// (`newsd.boot`; both are sent with each NOTIFY). Returns the session's `work_mem`.
     @discardableResult
-    public static func prepareWriterSession(_ conn: PostgresConnection, instance: String? = nil) throws -> String {
+    public static func prepareWriterSession(_ conn: PostgresConnection, instance: String? = nil, boot: String? = nil) throws -> String {
         if let instance { try conn.query("SELECT set_config('newsd.instance', \(instance), false)") }
+        if let boot { try conn.query("SELECT set_config('newsd.boot', \(boot), false)") }
         try conn.query(
             """
             SELECT set_config('work_mem', \(writerWorkMem), false)

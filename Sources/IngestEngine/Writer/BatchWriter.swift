@@ -37,6 +37,8 @@ public final class BatchWriter: @unchecked Sendable {
     private let conninfo: String
     /// `instance.name`, the default of the `ingest_log.instance` this writer records.
     private let instance: String
+    /// This run of newsd (`newsd.boot` of the writer sessions, sent with each NOTIFY).
+    private let boot: String
     private let connectTimeout: Int
     private let finisher: Finisher
     /// The near-duplicate index the lanes share (also fed by `PeerFingerprints`).
@@ -71,8 +73,9 @@ public final class BatchWriter: @unchecked Sendable {
     /// of each successful connection, once migrations have been applied.
     init(
         config: NewsdConfig, finisher: Finisher, stats: IngestStats, logger: Logger, metrics: NewsdMetrics? = nil,
-        readiness: Readiness? = nil
+        readiness: Readiness? = nil, boot: String = UUID().uuidString
     ) {
+        self.boot = boot
         self.metrics = metrics
         self.readiness = readiness
         // Claimed files, and the chunks of large files in flight (ParseStage.maxChunksInFlight).
@@ -222,7 +225,7 @@ public final class BatchWriter: @unchecked Sendable {
         lane.failuresSeen = failuresNow
         let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
         try Migrations.migrate(conn, logger: logger)
-        try ArticleStore.prepareWriterSession(conn, instance: instance)
+        try ArticleStore.prepareWriterSession(conn, instance: instance, boot: boot)
         let start = ContinuousClock.now
         if try duplicates.loadIfNeeded(conn) {
             logger.info(

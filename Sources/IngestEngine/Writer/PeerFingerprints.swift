@@ -22,6 +22,9 @@ final class PeerFingerprints: Sendable {
     private let conninfo: String
     private let connectTimeout: Int
     private let instance: String
+    /// This run of newsd: its own notifications carry it (a second host given the same
+    /// `instance.name` is still another newsd).
+    private let boot: String
     private let tracker: NearDuplicateTracker
     private let logger: Logger
     private let stopped = Atomic<Bool>(false)
@@ -34,8 +37,12 @@ final class PeerFingerprints: Sendable {
     static let catchUpSeconds = 120
     /// Ids read back in one query.
     static let maxIDsPerQuery = 5_000
+    /// Only articles stored this recently are read back for a notification: a peer's are
+    /// seconds old, and ids of older articles (a forged payload) cost nothing more.
+    static let recentSeconds = 600
 
-    init(conninfo: String, connectTimeoutSeconds: Int, instance: String, tracker: NearDuplicateTracker, logger: Logger) {
+    init(conninfo: String, connectTimeoutSeconds: Int, instance: String, boot: String, tracker: NearDuplicateTracker, logger: Logger) {
+        self.boot = boot
         self.conninfo = conninfo
         self.connectTimeout = connectTimeoutSeconds
         self.instance = instance
@@ -57,11 +64,18 @@ final class PeerFingerprints: Sendable {
     /// flag at least twice a second, or after a connection attempt's time-out).
     func stop() {
         stopped.store(true, ordering: .relaxed)
-        if started.load(ordering: .relaxed) { finished.wait() }
+        guard started.load(ordering: .relaxed) else { return }
+        // A frozen database can hold a libpq call for ever: shutdown does not wait for it.
+        if finished.wait(timeout: .now() + .seconds(2)) == .timedOut {
+            logger.notice("peer fingerprints: the listener did not stop within 2 s; stopping without it")
+        }
     }
 
     private func run() {
         var delay = 0.25
+        // The tracker's first load replaces its index whole: what was added before it would be
+        // lost, so listening starts once it is loaded (the catch-up covers the time before).
+        while !tracker.loaded, !stopped.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.2) }
         while !stopped.load(ordering: .relaxed) {
             do {
                 let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
@@ -89,11 +103,25 @@ final class PeerFingerprints: Sendable {
     private struct Payload: Decodable {
         var ids: [Int64]
         var instance: String?
+        var boot: String?
     }
 
+    /// Idle this long, the listener asks the server something, so a dead connection (a
+    /// failover, a NAT that forgot it) is found and replaced, not listened on for hours.
+    static let idleCheckSeconds = 30.0
+
     private func listen(_ conn: PostgresConnection) throws {
+        var idle = 0.0
         while !stopped.load(ordering: .relaxed) {
-            guard let first = try conn.nextNotification(timeoutSeconds: 0.5) else { continue }
+            guard let first = try conn.nextNotification(timeoutSeconds: 0.5) else {
+                idle += 0.5
+                if idle >= Self.idleCheckSeconds {
+                    try conn.query("SELECT 1")
+                    idle = 0
+                }
+                continue
+            }
+            idle = 0
             var ids = peerIDs(first)
             // Whatever else is queued already, read back in one query.
             while ids.count < Self.maxIDsPerQuery, let more = try conn.nextNotification(timeoutSeconds: 0) { ids += peerIDs(more) }
@@ -102,6 +130,7 @@ final class PeerFingerprints: Sendable {
                 """
                 SELECT id, simhash FROM articles
                 WHERE id = ANY(\(ids.map(String.init))::bigint[]) AND simhash IS NOT NULL AND word_count >= \(NearDuplicateTracker.minimumWords)
+                  AND ingested_at > now() - make_interval(secs => \(Self.recentSeconds))
                 """))
         }
     }
@@ -109,8 +138,9 @@ final class PeerFingerprints: Sendable {
     /// The ids of a notification from another instance (none for this instance's own, or for
     /// a payload that is not newsd's).
     private func peerIDs(_ n: PostgresConnection.Notification) -> [Int64] {
-        guard let p = try? JSONDecoder().decode(Payload.self, from: Data(n.payload.utf8)), p.instance != instance else { return [] }
-        return p.ids
+        guard n.payload.hasPrefix("{\"ids\":["), let p = try? JSONDecoder().decode(Payload.self, from: Data(n.payload.utf8)) else { return [] }
+        // Its own: by the run when the payload names one, else by the name.
+        return (p.boot.map { $0 == boot } ?? (p.instance == instance)) ? [] : p.ids
     }
 
     private func catchUp(_ conn: PostgresConnection) throws {
