@@ -60,6 +60,30 @@ import Glibc
         #expect(try onFirst.query("SELECT source_file FROM articles ORDER BY id").rows == [["one.txt"], ["three.txt"]])
     }
 
+    /// A server that is back ends the writer's pause early: newsd looks once a second while a
+    /// long pause runs after a failed connection, rather than sleeping out a doubled pause
+    /// (here 10 s) that began while the server was down.
+    @Test func aServerBackEndsTheWaitEarly() throws {
+        let server = try TestPostgres.makePrivate()
+        let url = try server.createDatabase()
+        let newsd = try NewsdInstance(databaseURL: url)
+        try newsd.start(environment: ["NEWSD_RETRY_INITIAL_MS": "5000", "NEWSD_RETRY_MAX_MS": "60000"])
+        try newsd.drop("one.txt", try sampleArticleBytes())
+        #expect(try eventually { try newsd.status().totals.ingested == 1 })
+        try server.stopServer()
+        let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
+        try newsd.drop("two.txt", Array(sample.replacingOccurrences(of: "Harbour ferry", with: "Island ferry").utf8))
+        // The lost connection (a 5 s pause), then a failed connection: a 10 s pause.
+        #expect(try eventually(20) { try newsd.status().totals.retries >= 2 })
+        let restarted = Date()
+        try server.startServer()
+        #expect(try eventually(30) { try newsd.status().totals.ingested == 2 })
+        let waited = Date().timeIntervalSince(restarted)
+        #expect(newsd.logText.contains("database reachable again; ending the pause early"))
+        #expect(try newsd.status().totals.retries == 2, "no attempt failed after the server was back")
+        print(String(format: "server back: stored %.1f s after the restart (the pause had up to 10 s to run)", waited))
+    }
+
     /// A database that stops answering (its processes frozen, as a hung host or a network
     /// that drops everything looks) does not hold newsd's shutdown: the last instance report
     /// and the peer listener get 2 s each, and newsd exits within its shutdown time-out.

@@ -41,6 +41,23 @@ import Testing
         let generous = try PostgresConnection(conninfo: url + " options='-c work_mem=256MB'")
         #expect(try ArticleStore.prepareWriterSession(generous) == "256MB")
     }
+
+    /// A writer's commit is acknowledged only once it is as durable as the cluster promises:
+    /// a role's or database's `synchronous_commit = off` (or local, remote_write) is raised to
+    /// `on` (which waits for a synchronous standby when there is one), a stronger setting is
+    /// kept, and the session has no statement time-out (one that fired while a commit waits for
+    /// the standby would report the commit done though the standby may not have it).
+    @Test func writerCommitsWaitForWhatTheClusterPromises() throws {
+        let url = try TestPostgres.start().createDatabase()
+        let owner = try PostgresConnection(conninfo: url)
+        try Migrations.migrate(owner, logger: Logger(label: "test"))
+        for (given, expected) in [("off", "on"), ("local", "on"), ("remote_write", "on"), ("on", "on"), ("remote_apply", "remote_apply")] {
+            let conn = try PostgresConnection(conninfo: url + " options='-c synchronous_commit=\(given) -c statement_timeout=5s'")
+            _ = try ArticleStore.prepareWriterSession(conn)
+            #expect(try conn.query("SHOW synchronous_commit").scalar == expected, "given \(given)")
+            #expect(try conn.query("SHOW statement_timeout").scalar == "0")
+        }
+    }
 }
 
 @Suite struct ArticleStoreTests {

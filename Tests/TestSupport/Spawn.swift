@@ -36,8 +36,20 @@ public func spawn(_ path: String, _ args: [String], environment: [String: String
     defer { argv.forEach { free($0) } }
     let env = (environment ?? ProcessInfo.processInfo.environment).map { strdup("\($0.key)=\($0.value)") } + [nil]
     defer { env.forEach { free($0) } }
+    // The child starts as from a shell: no signal blocked, every signal's default action (a
+    // test thread's mask would be inherited, and pg_autoctl's services then ignore SIGINT).
+    var attributes = posix_spawnattr_t()
+    posix_spawnattr_init(&attributes)
+    defer { posix_spawnattr_destroy(&attributes) }
+    var none = sigset_t()
+    var all = sigset_t()
+    sigemptyset(&none)
+    sigfillset(&all)
+    posix_spawnattr_setsigmask(&attributes, &none)
+    posix_spawnattr_setsigdefault(&attributes, &all)
+    posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
     var pid: pid_t = 0
-    let rc = posix_spawn(&pid, path, &actions, nil, argv, env)
+    let rc = posix_spawn(&pid, path, &actions, &attributes, argv, env)
     guard rc == 0 else {
         throw TestPostgresError(message: "posix_spawn \(path): \(String(cString: strerror(rc)))")
     }

@@ -37,6 +37,18 @@ public enum ArticleStore {
         // 10 s: the batch is retried with backoff, and status says why instead of "connected".
         // An operator's own lock_timeout (connection string, role, server) is kept.
         try conn.query("SELECT set_config('lock_timeout', '10s', false) WHERE current_setting('lock_timeout') = '0'")
+        // A commit is acknowledged (and its files archived) only once it is as durable as the
+        // cluster promises: with a synchronous standby, once the standby has it, so that an
+        // acknowledged article survives a failover. A weaker synchronous_commit (off, local,
+        // remote_write) from the role or database is raised to on; remote_apply is kept. No
+        // statement time-out: one that fires while a commit waits for the standby makes
+        // PostgreSQL report the commit done with only a warning, standby or not.
+        try conn.query(
+            """
+            SELECT set_config('synchronous_commit', 'on', false)
+            WHERE current_setting('synchronous_commit') IN ('off', 'local', 'remote_write')
+            """)
+        try conn.query("SELECT set_config('statement_timeout', '0', false)")
         return try conn.query("SELECT current_setting('work_mem')").scalar ?? ""
     }
 

@@ -26,6 +26,10 @@ public final class BatchWriter: @unchecked Sendable {
     private var timer: DispatchSourceTimer?
     /// The error that began the current pause, for its log line.
     private var lastFailure: (any Error)?
+    /// Counts pauses, so a pause's end (its timer or a probe) acts only on that pause.
+    private var pauseNumber = 0
+    /// Where the reachability probes of a long pause run (one at a time).
+    private let probeQueue = DispatchQueue(label: "newsd.writer.probe", qos: .utility)
     private let waiting = Atomic<Int>(0)
     private let capacity: Int
     private let lanes: [Lane]
@@ -191,7 +195,49 @@ public final class BatchWriter: @unchecked Sendable {
                     "error": "\(error.map { "\($0)" } ?? "")", "retry_in_ms": "\(ms)", "waiting": "\(machine.pending.count)",
                     "sqlstate": "\(error?.postgresError?.sqlState ?? "")",
                 ])
-            queue.asyncAfter(deadline: .now() + .milliseconds(ms)) { self.step { $0.backoffEnded() } }
+            pauseNumber += 1
+            let pause = pauseNumber
+            queue.asyncAfter(deadline: .now() + .milliseconds(ms)) { self.endPause(pause) }
+            // A server that went away (a failover, a restart) may be back long before a
+            // doubled pause ends: look once a second, and end the pause when a connection
+            // that takes writes succeeds. Errors a connection cannot cure (privileges, schema)
+            // just wait.
+            if ms > Self.probeIntervalMilliseconds, error?.postgresError?.isServerUnavailable ?? false {
+                probe(pause, remaining: ms - Self.probeIntervalMilliseconds)
+            }
+        }
+    }
+
+    static let probeIntervalMilliseconds = 1_000
+
+    /// On the coordinator: ends pause `pause` if it is still the one running.
+    private func endPause(_ pause: Int) {
+        guard pause == pauseNumber, machine.backingOff else { return }
+        pauseNumber += 1
+        step { $0.backoffEnded() }
+    }
+
+    /// In a second, unless pause `pause` is over: connects as a lane would and asks whether the
+    /// server takes writes; if so, ends the pause.
+    private func probe(_ pause: Int, remaining: Int) {
+        probeQueue.asyncAfter(deadline: .now() + .milliseconds(Self.probeIntervalMilliseconds)) {
+            guard self.queue.sync(execute: { pause == self.pauseNumber }) else { return }
+            let writable: Bool
+            do {
+                let conn = try PostgresConnection(conninfo: self.conninfo, connectTimeoutSeconds: min(self.connectTimeout, 2))
+                defer { conn.close() }
+                writable = try conn.query("SELECT NOT pg_is_in_recovery() AND current_setting('transaction_read_only') = 'off'").scalar == "t"
+            } catch {
+                writable = false
+            }
+            if writable {
+                self.queue.async {
+                    if pause == self.pauseNumber { self.logger.info("database reachable again; ending the pause early") }
+                    self.endPause(pause)
+                }
+            } else if remaining > Self.probeIntervalMilliseconds {
+                self.probe(pause, remaining: remaining - Self.probeIntervalMilliseconds)
+            }
         }
     }
 

@@ -59,6 +59,15 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return ["40001", "40P01", "25006", "55P03", "55006"].contains(state)
     }
 
+    /// Whether no server could be reached (the connection attempt failed) or the server
+    /// would not take writes (25006: a standby, or a primary being demoted). A new connection,
+    /// later or through a multi-host string to another server, cures these. A connection lost
+    /// in the middle of a command is not one of them: the command itself may be what brings
+    /// the server down.
+    public var isServerUnavailable: Bool {
+        code == .connectionFailed || (code == .server && sqlState == "25006")
+    }
+
     /// Whether the server refused this command because of the data of the rows it carried:
     /// SQLSTATE classes 22 (data exception) and 23 (integrity constraint), and 54000 (a value
     /// over a limit, such as a tsvector too long). Only these fail the one record; every other
