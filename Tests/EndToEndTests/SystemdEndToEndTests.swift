@@ -18,7 +18,7 @@ import Glibc
 
         // READY=1 comes once the socket answers and the migrations are in.
         #expect(listener.wait { $0.hasPrefix("READY=1") } != nil)
-        #expect(try db.query("SELECT max(version) FROM schema_migrations").scalar == "8")
+        #expect(try db.query("SELECT max(version) FROM schema_migrations").scalar == "9")
         #expect(try newsd.newsctl(["status"]).status == 0)
         let readyIndex = listener.messages.firstIndex { $0.hasPrefix("READY=1") }!
         #expect(!listener.messages[..<readyIndex].contains { $0.contains("STOPPING") || $0.contains("RELOADING") })

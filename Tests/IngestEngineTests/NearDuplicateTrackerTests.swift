@@ -71,4 +71,43 @@ import Testing
         #expect(tracker.addCommitted([(original ^ 1, 4), (original ^ 1, 4)]) == 1)
         #expect(tracker.count == 4)
     }
+
+    /// Writes begin before the stored fingerprints are loaded. When the load is merged in, each
+    /// article committed meanwhile is matched again against the loaded ones, by the same rule
+    /// (nearest, then lowest id): a nearer or equally near but older loaded article is the
+    /// better link; a farther one is not. Loaded articles that were also committed meanwhile
+    /// are not counted twice, and afterwards lookups see both.
+    @Test func articlesCommittedDuringTheLoadAreMatchedAgainstIt() {
+        let tracker = NearDuplicateTracker(maxDistance: 8)
+        let a: UInt64 = 0x0123_4567_89ab_cdef
+        let b: UInt64 = 0xfedc_ba98_7654_3210
+        let c: UInt64 = 0x0f0f_0f0f_f0f0_f0f0
+        #expect(!tracker.loaded)
+        func commit(_ f: UInt64, _ id: Int64) {
+            tracker.acquire()
+            let link = tracker.nearest(f)
+            tracker.add(f, id: id, link: link)
+            tracker.commit()
+        }
+        commit(a ^ 0b111, 100)  // nothing stored to link to yet; loaded: a (id 5) at 3 bits
+        commit(b ^ 0b11, 101)  // nothing yet; loaded: b ^ 0xF0 (id 6) at 6 bits
+        commit(b ^ 0b1, 102)  // linked to 101 at 1 bit, nearer than 6 at 5 bits
+        commit(c, 103)  // nothing yet; loaded: c ^ 0x101 (id 7) at 2 bits
+        commit(c ^ 0b1, 104)  // linked to 103 at 1 bit; 7 is also 1 bit away, and older
+        tracker.acquire()
+        tracker.add(a, id: 105, link: nil)
+        tracker.rollback()  // never committed: not matched again
+        var loaded = NearDuplicateIndex(maxDistance: 8)
+        loaded.insert(contentsOf: [(a, 5), (b ^ 0xF0, 6), (c ^ 0x101, 7), (a ^ 0b111, 100)])  // 100: read by the load too
+        let late = tracker.finishLoad(loaded, through: 100)
+        #expect(late.map(\.id) == [100, 101, 103, 104])
+        #expect(late.map(\.target) == [5, 6, 7, 7])
+        #expect(tracker.loaded)
+        #expect(tracker.count == 8)  // 4 loaded + 101...104
+        #expect(tracker.nearestCommitted(a ^ 1).nearest?.id == 5)
+        #expect(tracker.nearestCommitted(c).nearest?.id == 103)
+        // A second load changes nothing.
+        #expect(tracker.finishLoad(loaded, through: 100).isEmpty)
+        #expect(tracker.count == 8)
+    }
 }

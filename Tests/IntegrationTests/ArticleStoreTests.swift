@@ -349,6 +349,41 @@ import Testing
         #expect(rows[2][1] == rows[1][0])
     }
 
+    /// The stored fingerprints load a page at a time from their own index (an index-only scan,
+    /// not the table's pages), only those of the window's days; an article written before the
+    /// load is done gets its link when the load is merged in.
+    @Test func fingerprintsLoadWithinTheWindowAndLinkLate() throws {
+        let sample = String(decoding: try sampleArticleBytes(), as: UTF8.self)
+        let original = try PlainTextParser().parse(text: sample)
+        let copy = try PlainTextParser().parse(text: rewriteSample(sample))
+        func variant(_ a: Article, _ tag: String) -> Article { enriched(a.title + " " + tag, a.paragraphs) }
+        _ = try ArticleStore.write([record("o1", .article(variant(original, "old")))], on: conn)
+        _ = try ArticleStore.write([record("o2", .article(variant(original, "recent")))], on: conn)
+        try conn.query("UPDATE articles SET ingested_at = now() - interval '200 days' WHERE title LIKE '% old'")
+        try conn.query("UPDATE articles SET ingested_at = now() - interval '10 days' WHERE title LIKE '% recent'")
+        let recent = try conn.query("SELECT id FROM articles WHERE title LIKE '% recent'").scalar
+        #expect(try NearDuplicateTracker.read(conn, windowDays: 90, maxDistance: 8).index.count == 1)
+        #expect(try NearDuplicateTracker.read(conn, windowDays: 0, maxDistance: 8).index.count == 2)
+        #expect(try NearDuplicateTracker.read(conn, windowDays: 300, maxDistance: 8).index.count == 2)
+
+        try conn.query("SET enable_seqscan = off")
+        try conn.query("SET enable_bitmapscan = off")
+        let plan = try conn.query(
+            "EXPLAIN SELECT id, simhash FROM articles WHERE id > 0 AND id <= 10 AND simhash IS NOT NULL AND word_count >= 20 ORDER BY id LIMIT 50000"
+        ).rows.compactMap { $0[0] }.joined(separator: "\n")
+        #expect(plan.contains("Index Only Scan using articles_fingerprint_idx"), "\(plan)")
+        try conn.query("RESET enable_seqscan")
+        try conn.query("RESET enable_bitmapscan")
+
+        let tracker = NearDuplicateTracker(maxDistance: 8)
+        _ = try ArticleStore.write([record("r1", .article(variant(copy, "recent")))], on: conn, duplicates: tracker)
+        let rewrite = PostgresQuery(unsafeSQL: "SELECT duplicate_of FROM articles WHERE title LIKE '% recent' AND id > \(recent ?? "0")")
+        #expect(try conn.query(rewrite).rows == [[nil]])
+        #expect(try tracker.loadIfNeeded(conn, windowDays: 90))
+        #expect(try conn.query(rewrite).rows == [[recent]])
+        #expect(tracker.count == 2)
+    }
+
     /// Two writer connections sharing one tracker: whichever batch commits second links to the
     /// other, every time (a batch is matched against every batch committed before it).
     @Test func concurrentWritersLinkNearDuplicatesExactlyOnce() throws {

@@ -69,6 +69,9 @@ public struct NewsdConfig: Sendable, Equatable {
     public var keywordCount: Int
     /// SimHash distance (bits) within which an article is a near-duplicate of an earlier one.
     public var duplicateMaxDistance: Int
+    /// Near-duplicates are looked for among the articles stored in the last this many days
+    /// (and those stored since start-up); 0: all. Exact duplicates are always found.
+    public var duplicateWindowDays = 90
     /// Rows per transaction of the background search rebuild.
     public var searchRebuildBatchSize: Int
     /// How long archived days, failed files and `ingest_log` rows are kept (0: for ever).
@@ -252,6 +255,7 @@ extension NewsdConfig {
         }
         c.duplicateMaxDistance = try r.int(
             "duplicates.maxDistance", default: c.duplicateMaxDistance, in: 0...NearDuplicateIndex.maxSupportedDistance)
+        c.duplicateWindowDays = try r.int("duplicates.windowDays", default: c.duplicateWindowDays, in: 0...36_500)
         c.searchRebuildBatchSize = try r.int("search.rebuildBatchSize", default: c.searchRebuildBatchSize, in: 10...10_000)
         c.instanceName = try r.string("instance.name", default: c.instanceName)
         guard (1...Self.maxInstanceNameBytes).contains(c.instanceName.utf8.count), c.instanceName.allSatisfy(Self.isInstanceNameCharacter) else {

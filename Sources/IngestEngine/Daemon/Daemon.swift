@@ -109,6 +109,10 @@ public final class Daemon: Sendable {
                         conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, statementTimeout: "2s",
                         lockTimeout: "2s"),
                     status: status, boot: boot, logger: logger)),
+            FingerprintLoaderService(
+                loader: FingerprintLoader(
+                    conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds,
+                    windowDays: config.duplicateWindowDays, tracker: writer.duplicates, logger: logger)),
             PeerFingerprintsService(
                 peers: PeerFingerprints(
                     conninfo: config.databaseURL, connectTimeoutSeconds: config.connectTimeoutSeconds, instance: config.instanceName,

@@ -49,6 +49,7 @@ public final class Reloader: Sendable {
         ("pipeline.workers", { $0.workers != $1.workers }), ("pipeline.maxInFlight", { $0.maxInFlight != $1.maxInFlight }),
         ("database.writerConnections", { $0.writerConnections != $1.writerConnections }),
         ("duplicates.maxDistance", { $0.duplicateMaxDistance != $1.duplicateMaxDistance }),
+        ("duplicates.windowDays", { $0.duplicateWindowDays != $1.duplicateWindowDays }),
         ("search.rebuildBatchSize", { $0.searchRebuildBatchSize != $1.searchRebuildBatchSize }),
         ("control.adminUsers", { $0.adminUsers != $1.adminUsers }), ("control.adminGroup", { $0.adminGroup != $1.adminGroup }),
         ("control.maxClients", { $0.controlMaxClients != $1.controlMaxClients }), ("control.mode", { $0.socketMode != $1.socketMode }),

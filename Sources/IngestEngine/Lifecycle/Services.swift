@@ -130,6 +130,16 @@ struct InstanceHeartbeatService: Service {
 }
 
 /// Learns the fingerprints other newsd instances commit, until shutdown.
+struct FingerprintLoaderService: Service {
+    let loader: FingerprintLoader
+
+    func run() async throws {
+        loader.start()
+        try? await gracefulShutdown()
+        loader.stop()
+    }
+}
+
 struct PeerFingerprintsService: Service {
     let peers: PeerFingerprints
 

@@ -206,11 +206,12 @@ public enum ArticleStore {
     ) throws {
         var links: (ids: [String], targets: [String]) = ([], [])
         for article in fresh {
-            if let target = duplicates.match(article.simhash, seen: article.seen), target != article.stored {
+            let nearest = duplicates.nearest(article.simhash, seen: article.seen)
+            if let target = nearest?.id, target != article.stored {
                 links.ids.append(String(article.id))
                 links.targets.append(String(target))
             }
-            duplicates.add(article.simhash, id: article.id)
+            duplicates.add(article.simhash, id: article.id, link: nearest)
         }
         if !links.ids.isEmpty {
             // A target deleted by an operator since start-up is left out rather than refused.

@@ -3,8 +3,15 @@ import NewsCore
 import PostgresClient
 
 /// The writers' view of stored fingerprints: the committed index, loaded from `articles.simhash`
-/// on the first connection, plus the articles of the transaction in progress, which join the
-/// index only when it commits.
+/// in the background (`FingerprintLoader`), plus the articles of the transaction in progress,
+/// which join the index only when it commits.
+///
+/// Writes do not wait for the load. Until it is done the index holds what was committed since
+/// start-up; the load (the stored articles up to the largest id when it began) is then merged
+/// in, and every article committed meanwhile is matched again against what was loaded: where
+/// a loaded article is nearer (or as near, with a lower id) than the link it got, `finishLoad`
+/// returns the better link for the loader to write. A near-duplicate found late is linked
+/// late, by the same rule.
 ///
 /// Writer connections share one tracker. A transaction takes it with `acquire()` before its
 /// first `match` and gives it back with `commit()` or `rollback()` after its COMMIT or ROLLBACK,
@@ -33,6 +40,23 @@ public final class NearDuplicateTracker: @unchecked Sendable {
     /// Entries of generations up to this one may have left `recent`.
     private var trimmedThrough = 0
     private var isLoaded = false
+    /// While loading: what was committed (here or by peers) since start-up, to merge into the
+    /// loaded index, and this writer's own new articles with the link each got, to match again.
+    private var committedWhileLoading: [(fingerprint: UInt64, id: Int64)] = []
+    private var linkedWhileLoading: [Watched] = []
+    private var pendingWatched: [Watched] = []
+
+    /// At most this many articles committed during a load are kept for it (about 50 MB): past
+    /// them, a load that never finishes (a database that refuses the read) stops costing memory,
+    /// and articles committed later are neither merged nor matched again.
+    static let whileLoadingLimit = 1_000_000
+
+    /// An article committed during the load, and the near-duplicate it was linked to.
+    struct Watched {
+        var id: Int64
+        var fingerprint: UInt64
+        var link: (id: Int64, distance: Int)?
+    }
 
     /// Whether the committed index has been loaded from the database.
     public var loaded: Bool {
@@ -47,7 +71,8 @@ public final class NearDuplicateTracker: @unchecked Sendable {
         self.maxDistance = maxDistance
     }
 
-    private let maxDistance: Int
+    /// The radius (bits).
+    public let maxDistance: Int
 
     /// Fingerprints in the committed index.
     public var count: Int {
@@ -56,30 +81,122 @@ public final class NearDuplicateTracker: @unchecked Sendable {
         return index.count
     }
 
-    /// Loads every stored fingerprint (once). Returns whether this call loaded them.
+    /// Loads the stored fingerprints now, on `conn` (tests and tools; newsd loads in the
+    /// background with `FingerprintLoader`). Returns whether this call loaded them.
     @discardableResult
-    public func loadIfNeeded(_ conn: PostgresConnection) throws -> Bool {
+    public func loadIfNeeded(_ conn: PostgresConnection, windowDays: Int = 0) throws -> Bool {
         loading.lock()
         defer { loading.unlock() }
         guard !loaded else { return false }
-        let rows = try conn.query(
-            "SELECT id, simhash FROM articles WHERE simhash IS NOT NULL AND word_count >= \(Self.minimumWords) ORDER BY id")
-        var fresh = NearDuplicateIndex(maxDistance: maxDistance)
-        for row in rows.rows {
-            guard let id = row[0].flatMap({ Int64($0) }), let f = row[1].flatMap({ Int64($0) }) else { continue }
-            fresh.insert(UInt64(bitPattern: f), id: id)
+        let load = try Self.read(conn, windowDays: windowDays, maxDistance: maxDistance)
+        let late = finishLoad(load.index, through: load.through)
+        try Self.writeLinks(late, conn)
+        return true
+    }
+
+    /// What a load read: the index and the largest id it covers.
+    public struct Load {
+        public var index: NearDuplicateIndex
+        public var through: Int64
+    }
+
+    /// Fingerprints read a page at a time (through `articles_fingerprint_idx`, an index-only
+    /// scan), so memory holds the index and one page, not every row as text.
+    static let pageRows = 50_000
+
+    /// Reads the fingerprints of the articles stored up to now (those of the last `windowDays`
+    /// days, 0: all) into an index, a page at a time; `stop` is asked between pages.
+    public static func read(
+        _ conn: PostgresConnection, windowDays: Int, maxDistance: Int, stop: () -> Bool = { false }
+    ) throws -> Load {
+        let through = Int64(try conn.query("SELECT coalesce(max(id), 0) FROM articles").scalar ?? "0") ?? 0
+        // The window's first article: ids grow with time, so the first by ingested_at (an index
+        // look-up) bounds the ids to read.
+        var after: Int64 = 0
+        if windowDays > 0 {
+            let first = try conn.query(
+                "SELECT id FROM articles WHERE ingested_at >= now() - make_interval(days => \(windowDays)) ORDER BY ingested_at LIMIT 1"
+            ).scalar
+            after = first.flatMap { Int64($0) }.map { $0 - 1 } ?? through
         }
+        var index = NearDuplicateIndex(maxDistance: maxDistance)
+        let expected = try conn.query(
+            "SELECT count(*) FROM articles WHERE id > \(after) AND id <= \(through) AND simhash IS NOT NULL AND word_count >= \(minimumWords)"
+        ).scalar.flatMap { Int($0) } ?? 0
+        index.reserveCapacity(expected)
+        var page: [(fingerprint: UInt64, id: Int64)] = []
+        page.reserveCapacity(pageRows)
+        while after < through, !stop() {
+            let rows = try conn.query(
+                """
+                SELECT id, simhash FROM articles
+                WHERE id > \(after) AND id <= \(through) AND simhash IS NOT NULL AND word_count >= \(minimumWords)
+                ORDER BY id LIMIT \(pageRows)
+                """)
+            page.removeAll(keepingCapacity: true)
+            for row in rows.rows {
+                guard let id = row[0].flatMap({ Int64($0) }), let f = row[1].flatMap({ Int64($0) }) else { continue }
+                page.append((UInt64(bitPattern: f), id))
+            }
+            guard let last = page.last else { break }
+            index.insert(contentsOf: page, buildTables: false)
+            after = last.id
+        }
+        index.buildTables()
+        return Load(index: index, through: through)
+    }
+
+    /// Merges a load (the stored articles with ids up to `through`) into the index, and returns
+    /// the better links found for the articles this writer committed while it ran: (article,
+    /// its nearest earlier near-duplicate among those loaded).
+    public func finishLoad(_ loadedIndex: NearDuplicateIndex, through: Int64) -> [(id: Int64, target: Int64)] {
         exclusive.lock()
         indexLock.lock()
-        index = fresh
+        defer {
+            indexLock.unlock()
+            exclusive.unlock()
+        }
+        guard !isLoaded else { return [] }
+        var late: [(id: Int64, target: Int64)] = []
+        for w in linkedWhileLoading {
+            guard let best = loadedIndex.nearest(to: w.fingerprint, before: w.id) else { continue }
+            if let link = w.link, (link.distance, link.id) <= (best.distance, best.id) { continue }
+            late.append((w.id, best.id))
+        }
+        var merged = loadedIndex
+        // An article committed while loading may have been read by the load too (a page read
+        // after its commit): it is not added twice.
+        let fresh = committedWhileLoading.filter { e in
+            guard e.id <= through, let n = merged.nearest(to: e.fingerprint), n.distance == 0 else { return true }
+            return n.id != e.id
+        }
+        merged.insert(contentsOf: fresh)
+        index = merged
         isLoaded = true
+        committedWhileLoading = []
+        linkedWhileLoading = []
         // Answers prepared against the old index must search the new one.
         generation += 1
         trimmedThrough = generation
         recent = []
-        indexLock.unlock()
-        exclusive.unlock()
-        return true
+        return late
+    }
+
+    /// Writes links found late (`finishLoad`); a target or article deleted since is left out.
+    public static func writeLinks(_ links: [(id: Int64, target: Int64)], _ conn: PostgresConnection) throws {
+        var start = 0
+        while start < links.count {
+            let chunk = links[start..<min(links.count, start + 5_000)]
+            try conn.query(
+                """
+                UPDATE articles a SET duplicate_of = l.target
+                FROM (SELECT i::bigint AS id, t::bigint AS target
+                      FROM unnest(\(chunk.map { String($0.id) })::text[], \(chunk.map { String($0.target) })::text[]) AS u(i, t)) l
+                WHERE a.id = l.id AND a.duplicate_of IS DISTINCT FROM l.target
+                  AND EXISTS (SELECT 1 FROM articles b WHERE b.id = l.target)
+                """)
+            start += chunk.count
+        }
     }
 
     /// Takes the tracker for one transaction's matching, until `commit()` or `rollback()`.
@@ -99,6 +216,11 @@ public final class NearDuplicateTracker: @unchecked Sendable {
     /// The earlier article `fingerprint` is a near-duplicate of, if any (nearest; lowest id on a
     /// tie). With `seen` (from `nearestCommitted`), only what was committed since is searched.
     public func match(_ fingerprint: UInt64, seen: Committed? = nil) -> Int64? {
+        nearest(fingerprint, seen: seen)?.id
+    }
+
+    /// `match` with the distance.
+    public func nearest(_ fingerprint: UInt64, seen: Committed? = nil) -> (id: Int64, distance: Int)? {
         var best = nearestCommittedNow(fingerprint, seen: seen)
         for p in pending {
             let d = SimHash.distance(p.fingerprint, fingerprint)
@@ -106,7 +228,7 @@ public final class NearDuplicateTracker: @unchecked Sendable {
             if let b = best, (b.distance, b.id) <= (d, p.id) { continue }
             best = (p.id, d)
         }
-        return best?.id
+        return best
     }
 
     private func nearestCommittedNow(_ fingerprint: UInt64, seen: Committed?) -> (id: Int64, distance: Int)? {
@@ -133,15 +255,21 @@ public final class NearDuplicateTracker: @unchecked Sendable {
         return Committed(nearest: index.nearest(to: fingerprint), generation: generation)
     }
 
-    /// Notes an article inserted by the transaction in progress.
-    public func add(_ fingerprint: UInt64, id: Int64) { pending.append((fingerprint, id)) }
+    /// Notes an article inserted by the transaction in progress, and the near-duplicate it was
+    /// linked to (`nearest`).
+    public func add(_ fingerprint: UInt64, id: Int64, link: (id: Int64, distance: Int)? = nil) {
+        pending.append((fingerprint, id))
+        pendingWatched.append(Watched(id: id, fingerprint: fingerprint, link: link))
+    }
 
     /// The transaction committed: its articles join the index, and the tracker is released.
     public func commit() {
         indexLock.lock()
         insertCommitted(pending)
+        if !isLoaded, linkedWhileLoading.count < Self.whileLoadingLimit { linkedWhileLoading.append(contentsOf: pendingWatched) }
         indexLock.unlock()
         pending = []
+        pendingWatched = []
         exclusive.unlock()
     }
 
@@ -170,6 +298,7 @@ public final class NearDuplicateTracker: @unchecked Sendable {
 
     /// One generation of committed articles; `indexLock` held.
     private func insertCommitted(_ entries: [(fingerprint: UInt64, id: Int64)]) {
+        if !isLoaded, committedWhileLoading.count < Self.whileLoadingLimit { committedWhileLoading.append(contentsOf: entries) }
         generation += 1
         for e in entries {
             index.insert(e.fingerprint, id: e.id)
@@ -185,6 +314,7 @@ public final class NearDuplicateTracker: @unchecked Sendable {
     /// The transaction failed: its articles are forgotten, and the tracker is released.
     public func rollback() {
         pending = []
+        pendingWatched = []
         exclusive.unlock()
     }
 }

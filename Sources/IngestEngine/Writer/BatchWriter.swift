@@ -272,12 +272,7 @@ public final class BatchWriter: @unchecked Sendable {
         let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
         try Migrations.migrate(conn, logger: logger)
         try ArticleStore.prepareWriterSession(conn, instance: instance, boot: boot)
-        let start = ContinuousClock.now
-        if try duplicates.loadIfNeeded(conn) {
-            logger.info(
-                "near-duplicate index loaded",
-                metadata: ["fingerprints": "\(duplicates.count)", "elapsed": "\(ContinuousClock.now - start)"])
-        }
+        // The stored fingerprints load in the background (FingerprintLoader): writes begin now.
         lane.connection = conn
         stats.setDatabase(.connected)
         metrics?.reconnects.increment()

@@ -73,9 +73,8 @@ final class PeerFingerprints: Sendable {
 
     private func run() {
         var delay = 0.25
-        // The tracker's first load replaces its index whole: what was added before it would be
-        // lost, so listening starts once it is loaded (the catch-up covers the time before).
-        while !tracker.loaded, !stopped.load(ordering: .relaxed) { Thread.sleep(forTimeInterval: 0.2) }
+        // Listening starts at once: what peers commit while the tracker loads joins the
+        // index and is kept when the load is merged in (`finishLoad`).
         while !stopped.load(ordering: .relaxed) {
             do {
                 let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)

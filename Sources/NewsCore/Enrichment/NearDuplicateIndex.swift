@@ -8,13 +8,16 @@
 /// the entry count (at most the band's width), so about one entry shares a key and the tables
 /// stay small: a flip outside the keyed bits leaves the key unchanged, so nothing is missed.
 ///
-/// Each band's table holds the fingerprints themselves, sorted by key (counting sort), with an
-/// offset per key, so a probe reads the candidates where the offset points rather than their
-/// positions in a list of all fingerprints: past a few hundred thousand entries the tables
-/// outgrow the CPU's caches and each extra load is a miss (Benchmarks/dedup-bench at 520,000,
-/// same day: 38,000 → 53,000 look-ups/s). Tables are rebuilt when the entries added since the
-/// last build exceed an eighth of the total or 8,192, whichever is less; newer entries are
-/// scanned one by one meanwhile.
+/// Each band's table holds, sorted by key (counting sort) with an offset per key, 32 bits of
+/// each fingerprint (those after the band's own): a probe reads the candidates where the
+/// offset points and rejects nearly all of them on those 32 bits (a fingerprint within the
+/// radius is within it on any part), so only the few that pass read the whole fingerprint
+/// from the list of all. Past a few hundred thousand entries the tables outgrow the CPU's
+/// caches and each extra load is a miss (Benchmarks/dedup-bench at 520,000: 38,000 → 53,000
+/// look-ups/s when the tables began to hold the fingerprints); 32 bits keep that and cost
+/// about 50 bytes an entry in all, not 70 (2,500,000 entries: 124 MB, not 177). Tables are
+/// rebuilt when the entries added since the last build exceed an eighth of the total or
+/// 8,192, whichever is less; newer entries are scanned one by one meanwhile.
 public struct NearDuplicateIndex: Sendable {
     /// The largest radius the index answers exactly (⌊11/3⌋ = 3 bits per band).
     public static let maxSupportedDistance = 11
@@ -32,8 +35,9 @@ public struct NearDuplicateIndex: Sendable {
     private var built = 0
     private var keyBits = 0
     private var offsets: [[Int32]] = [[], [], []]
-    /// Each band's fingerprints in key order (`keyed`), and the entry each one is (`slots`).
-    private var keyed: [[UInt64]] = [[], [], []]
+    /// Each band's 32 filter bits (`filterBits`) in key order (`keyed`), and the entry each
+    /// one is (`slots`).
+    private var keyed: [[UInt32]] = [[], [], []]
     private var slots: [[Int32]] = [[], [], []]
     private var probes: [UInt32] = [0]
 
@@ -52,10 +56,54 @@ public struct NearDuplicateIndex: Sendable {
         if fingerprints.count - built > max(1024, min(built / 8, 8192)) { rebuild() }
     }
 
-    /// The stored entry nearest to `fingerprint` within `maxDistance`, the lowest id on a tie.
-    public func nearest(to fingerprint: UInt64) -> (id: Int64, distance: Int)? {
+    /// Adds many entries and builds the tables once (a load); with `buildTables` false the
+    /// new entries wait, scanned one by one, for `buildTables()`.
+    public mutating func insert(contentsOf entries: [(fingerprint: UInt64, id: Int64)], buildTables: Bool = true) {
+        if fingerprints.capacity < fingerprints.count + entries.count {
+            // Grows by half, not double: a load of millions keeps little spare capacity.
+            let capacity = max(fingerprints.count + entries.count, fingerprints.count + fingerprints.count / 2)
+            fingerprints.reserveCapacity(capacity)
+            ids.reserveCapacity(capacity)
+        }
+        for e in entries {
+            fingerprints.append(e.fingerprint)
+            ids.append(e.id)
+        }
+        if buildTables { self.buildTables() }
+    }
+
+    /// Makes room for `n` entries in all (a load that knows its size keeps no spare capacity).
+    public mutating func reserveCapacity(_ n: Int) {
+        fingerprints.reserveCapacity(n)
+        ids.reserveCapacity(n)
+    }
+
+    /// Puts every entry waiting to be scanned in the tables.
+    public mutating func buildTables() {
+        if fingerprints.count > built { rebuild() }
+    }
+
+    /// Bytes the index holds (its arrays' capacities): what `count` entries cost in memory.
+    public var bytes: Int {
+        var total = fingerprints.capacity * 8 + ids.capacity * 8 + probes.capacity * 4
+        for band in 0..<3 { total += offsets[band].capacity * 4 + keyed[band].capacity * 4 + slots[band].capacity * 4 }
+        return total
+    }
+
+    /// The 32 bits after band `band`'s own (wrapping): they hold no key bits, so they sift
+    /// the candidates a key gathered.
+    @inline(__always)
+    static func filterBits(_ fingerprint: UInt64, band: Int) -> UInt32 {
+        let start = (bands[band].shift + UInt64(bands[band].width)) & 63
+        return UInt32(truncatingIfNeeded: (fingerprint >> start) | (fingerprint << ((64 - start) & 63)))
+    }
+
+    /// The stored entry nearest to `fingerprint` within `maxDistance`, the lowest id on a tie;
+    /// only entries with ids below `before`, if given.
+    public func nearest(to fingerprint: UInt64, before: Int64 = .max) -> (id: Int64, distance: Int)? {
         var best: (id: Int64, distance: Int)? = nil
         @inline(__always) func consider(_ slot: Int, _ d: Int) {
+            if ids[slot] >= before { return }
             if let b = best, (b.distance, b.id) <= (d, ids[slot]) { return }
             best = (ids[slot], d)
         }
@@ -63,13 +111,15 @@ public struct NearDuplicateIndex: Sendable {
             let keyMask = UInt32((1 << keyBits) - 1)
             for band in 0..<3 {
                 let key = UInt32(truncatingIfNeeded: fingerprint >> Self.bands[band].shift) & keyMask
+                let filter = Self.filterBits(fingerprint, band: band)
                 offsets[band].withUnsafeBufferPointer { off in
                     keyed[band].withUnsafeBufferPointer { fp in
                         for mask in probes {
                             let k = Int(key ^ mask)
-                            for i in Int(off[k])..<Int(off[k + 1]) {
-                                let d = (fp[i] ^ fingerprint).nonzeroBitCount
-                                if d <= maxDistance { consider(Int(slots[band][i]), d) }
+                            for i in Int(off[k])..<Int(off[k + 1]) where (fp[i] ^ filter).nonzeroBitCount <= maxDistance {
+                                let slot = Int(slots[band][i])
+                                let d = (fingerprints[slot] ^ fingerprint).nonzeroBitCount
+                                if d <= maxDistance { consider(slot, d) }
                             }
                         }
                     }
@@ -114,12 +164,12 @@ public struct NearDuplicateIndex: Sendable {
             for f in fingerprints { off[Int((f >> shift) & keyMask) + 1] += 1 }
             for k in 0..<keys { off[k + 1] += off[k] }
             var sl = [Int32](repeating: 0, count: n)
-            var fp = [UInt64](repeating: 0, count: n)
+            var fp = [UInt32](repeating: 0, count: n)
             // off[k] is where key k's next entry goes; once filled, it is where key k + 1 starts.
             for (slot, f) in fingerprints.enumerated() {
                 let k = Int((f >> shift) & keyMask)
                 sl[Int(off[k])] = Int32(slot)
-                fp[Int(off[k])] = f
+                fp[Int(off[k])] = Self.filterBits(f, band: band)
                 off[k] += 1
             }
             for k in stride(from: keys, to: 0, by: -1) { off[k] = off[k - 1] }

@@ -48,6 +48,18 @@ struct IngestBench: ParsableCommand {
     @Option(help: "Articles preloaded (by COPY) before a second burst, to see the rate as the table grows (0: skip).")
     var growth = 0
 
+    @Option(help: "An existing database for --growth (keyword form, with dbname=), kept between runs: preloaded up to --growth articles if it holds none, used as it is if it holds --growth or more. The paired empty tables are made on its server.")
+    var growthUrl: String?
+
+    @Option(help: "The preloaded articles' ingested_at spread over this many days before now (as a feed stores them).")
+    var growthDays = 365
+
+    @Flag(help: "Also measure where the time goes at the database: the burst's rows COPYed into newsd's schema with parts of it taken away or added (the search vector, the GIN indexes, the other indexes, the entities, the log), in --rounds rounds.")
+    var databaseCosts = false
+
+    @Option(help: "Also measure the burst split over this many newsd on one database (repeat the option: --instances 1 --instances 2), in --rounds rounds.")
+    var instances: [Int] = []
+
     @Option(help: "Rounds of the growth burst, each paired with a burst of the same articles into an empty table just before it: the ratio is the median of each pair's own. Each round adds its articles to the preloaded table.")
     var growthRounds = 5
 
@@ -321,48 +333,74 @@ struct IngestBench: ParsableCommand {
         // same articles into an empty table just before it (this machine's speed drifts over
         // the minutes the preload takes). Round r drops its own `count` distinct articles (the
         // first round's are the main burst's), so the table grows by `count` a round.
+        if databaseCosts {
+            for (name, perSecond) in try measureDatabaseCosts(bin, pg: pg, articles: articles, parser: parser, enricher: enricher) {
+                report["cost_" + name.filter { $0.isLetter || $0 == " " }.replacingOccurrences(of: " ", with: "_")] = perSecond
+                backlogRows.append(("COPY: " + name, String(format: "%.0f articles/s (%.0f µs an article)", perSecond, 1e6 / perSecond)))
+            }
+        }
+        if !instances.isEmpty {
+            for r in try measureInstances(bin, pg: pg, articles: articles) {
+                report["instances_\(r.n)_per_second"] = r.perSecond
+                report["instances_\(r.n)_machine_cpu_us"] = r.cpuPerArticleMicros
+                backlogRows.append((
+                    "burst of \(articles.count) over \(r.n) newsd on one database",
+                    String(format: "%.0f articles/s, machine CPU %.0f µs an article", r.perSecond, r.cpuPerArticleMicros)))
+            }
+        }
         if growth > 0 {
             let rounds = max(1, growthRounds)
-            let all = try generate(count * rounds + growth)
-            let url = try pg.createDatabase(prefix: "growth")
+            let all = try generate(count * rounds)
+            // The grown database: --growth-url's (kept between runs: a preload of millions
+            // takes most of an hour), or one on the benchmark's own server. The empty tables
+            // each round is paired with are made on the same server.
+            let server = GrowthServer(url: growthUrl ?? pg.conninfo(), pg: growthUrl == nil ? pg : nil)
+            let url: String
+            if let growthUrl { url = growthUrl } else { url = try pg.createDatabase(prefix: "growth") }
             try migrate(bin, url)
-            let preload = NSTemporaryDirectory() + "ingest-bench-growth-\(getpid()).tsv"
-            defer { unlink(preload) }
-            try copyFile(all.suffix(growth).map { "Preloaded " + $0 }, parser: parser, enricher: enricher, to: preload)
-            let loaded = try runCommand(
-                "/usr/bin/psql",
-                ["-X", "-q", "-v", "ON_ERROR_STOP=1", url, "-c",
-                 "\\copy articles (title, body, paragraph_count, word_count, content_hash, source_file, language, category, confidence, keywords, simhash) FROM '\(preload)'"])
-            guard loaded.status == 0 else { throw ValidationError("preload failed: \(loaded.output)") }
+            try preloadGrowth(url, rows: growth, days: growthDays, parser: parser, enricher: enricher)
+            let stored = Int(try PostgresConnection(conninfo: url).query("SELECT count(*) FROM articles").scalar ?? "0") ?? 0
             var ratios: [Double] = []
             var grown: [Double] = []
             var empty: [Double] = []
             var ready: [Double] = []
+            var peaks: [Double] = []
             for round in 0..<rounds {
                 let files = Array(all[(round * count)..<((round + 1) * count)])
-                let emptyURL = try pg.createDatabase(prefix: "growth_empty")
+                let emptyURL = try server.create()
                 let e = try runNewsd(bin, emptyURL, files: files, tag: "growth-empty")
-                try drop(emptyURL, on: pg)
-                let g = try runNewsd(bin, url, files: files, tag: "growth")
+                try server.drop(emptyURL)
+                // Distinct from every other round's and from the preload's.
+                let g = try runNewsd(bin, url, files: files.map { "Grown \(getpid()) " + $0 }, tag: "growth")
                 empty.append(Double(count) / e.seconds)
                 grown.append(Double(count) / g.seconds)
                 ratios.append(grown.last! / empty.last!)
                 ready.append(g.ready)
+                peaks.append(g.peakRSSMB)
                 print(String(
-                    format: "growth round %d: into %d stored articles %.0f articles/s, into an empty table %.0f articles/s (%.0f%%)",
-                    round + 1, growth + round * count, grown.last!, empty.last!, 100 * ratios.last!))
+                    format: "growth round %d: into %d stored articles %.0f articles/s, into an empty table %.0f articles/s (%.0f%%); connected %.2f s after start, peak RSS %.0f MiB",
+                    round + 1, stored + round * count, grown.last!, empty.last!, 100 * ratios.last!, g.ready, g.peakRSSMB))
             }
-            report["growth_rows"] = Double(growth)
+            // Files waiting when newsd starts on the grown table: the time to the first commit.
+            let waiting = try generate(min(count, 5_000)).map { "Waiting \(getpid()) " + $0 }
+            let backlog = try runNewsd(bin, url, files: waiting, tag: "growth-backlog", preload: true)
+            print(String(format: "growth backlog: %d files waiting at start-up, first commit %.2f s after start, peak RSS %.0f MiB", waiting.count, backlog.firstCommit, backlog.peakRSSMB))
+            report["growth_rows"] = Double(stored)
             report["growth_burst_per_second"] = median(grown)
             report["growth_empty_burst_per_second"] = median(empty)
             report["growth_vs_empty"] = median(ratios)
             report["growth_ready_s"] = median(ready)
+            report["growth_peak_rss_mb"] = max(peaks.max() ?? 0, backlog.peakRSSMB)
+            report["growth_first_commit_s"] = backlog.firstCommit
             backlogRows.append((
-                "burst into \(growth) stored articles",
+                "burst into \(stored) stored articles",
                 String(
-                    format: "%.0f articles/s (%.0f%% of the same into an empty table; rounds %@); connected %.1f s after start",
+                    format: "%.0f articles/s (%.0f%% of the same into an empty table; rounds %@); connected %.2f s after start",
                     report["growth_burst_per_second"]!, 100 * report["growth_vs_empty"]!,
                     ratios.map { String(format: "%.0f%%", 100 * $0) }.joined(separator: ", "), report["growth_ready_s"]!)))
+            backlogRows.append((
+                "start-up on \(stored) stored articles: first commit, peak RSS",
+                String(format: "%.2f s, %.0f MiB (bursts and backlog)", backlog.firstCommit, report["growth_peak_rss_mb"]!)))
         }
 
         let rows: [(String, String)] = [
@@ -523,21 +561,26 @@ struct IngestBench: ParsableCommand {
             for i in 0..<files.count { rename("\(staging)/\(tag)-\(i).txt", "\(state)/inbox/\(tag)-\(i).txt") }
             try migrate(bin, url)
         }
+        // Files an earlier run recorded in the same database (the growth rounds share one).
+        let db = try PostgresConnection(conninfo: url)
+        // (None in a database newsd has not migrated yet.)
+        let before = Int(((try? db.query("SELECT count(*) FROM ingest_log"))?.scalar ?? "0") ?? "0") ?? 0
+        let top = Int(((try? db.query("SELECT coalesce(max(id), 0) FROM ingest_log"))?.scalar ?? "0") ?? "0") ?? 0
         let launched = Date()
         let (pid, socket) = try launchNewsd(bin, url, state: state)
         defer {
             kill(pid, SIGTERM)
             _ = waitFor(pid)
         }
-        let db = try PostgresConnection(conninfo: url)
         if preload {
             var first = 0.0
             var peak = 0.0
             while true {
                 peak = max(peak, rssMB(pid))
-                let n = try committedFiles(db, atLeast: files.count)
-                if n > 0 && first == 0 { first = Date().timeIntervalSince(launched) }
-                if n >= files.count { break }
+                if first == 0, (Int(try db.query("SELECT coalesce(max(id), 0) FROM ingest_log").scalar ?? "0") ?? 0) > top {
+                    first = Date().timeIntervalSince(launched)
+                }
+                if try committedFiles(db, atLeast: before + files.count) >= before + files.count { break }
                 usleep(10_000)
             }
             return (Date().timeIntervalSince(launched), max(peak, hwmMB(pid)), first, 0, 0, 0)
@@ -554,8 +597,6 @@ struct IngestBench: ParsableCommand {
             usleep(50_000)
         }
         let readyAfter = Date().timeIntervalSince(launched)
-        // Files an earlier run recorded in the same database (the growth rounds share one).
-        let before = Int(try db.query("SELECT count(*) FROM ingest_log").scalar ?? "0") ?? 0
         let start = Date()
         let busy = machineBusySeconds()
         let newsdBusy = processCPUSeconds(pid)
@@ -582,9 +623,9 @@ struct IngestBench: ParsableCommand {
     }
 
     /// Starts newsd on `state` with the benchmark's model, logging warnings only.
-    func launchNewsd(_ bin: String, _ url: String, state: String) throws -> (pid: pid_t, socket: String) {
+    func launchNewsd(_ bin: String, _ url: String, state: String, environment: [String: String] = [:]) throws -> (pid: pid_t, socket: String) {
         let socket = state + "/newsd.sock"
-        var env = ProcessInfo.processInfo.environment
+        var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }
         env["NEWSD_CLASSIFIER_MODEL"] = model.hasPrefix("/") ? model : FileManager.default.currentDirectoryPath + "/" + model
         if !entityModel.isEmpty {
             env["NEWSD_ENTITIES_MODEL"] = entityModel.hasPrefix("/") ? entityModel : FileManager.default.currentDirectoryPath + "/" + entityModel
