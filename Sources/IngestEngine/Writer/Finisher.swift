@@ -171,7 +171,22 @@ final class Finisher: Sendable {
                 }
                 meta["outcome"] = "\(recorded)"
                 if let id { meta["article_id"] = "\(id)" }
-                logger.notice("recovered a file committed before a crash; moved it without writing again", metadata: meta)
+                // Committed before a crash, or by a commit whose answer was lost (a connection
+                // cut during COMMIT, a failover): finished by this run, counted as it was recorded.
+                switch recorded {
+                case "ingested":
+                    stats.record(ingested: 1)
+                    metrics?.ingested.increment()
+                case "duplicate":
+                    stats.record(duplicates: 1)
+                    metrics?.duplicates.increment()
+                default:
+                    stats.record(failedFiles: 1)
+                    metrics?.failed.increment()
+                }
+                logger.notice(
+                    "a file already recorded (committed before a crash, or by a commit whose answer was lost); moved it without writing again",
+                    metadata: meta)
             }
         } catch {
             meta["error"] = "\(error)"
