@@ -2,7 +2,6 @@ import Foundation
 import Logging
 import NewsCore
 import PostgresClient
-import Synchronization
 
 /// Loads the stored fingerprints into the writer's `NearDuplicateTracker` in the background, so
 /// that writes begin at once however many articles are stored (issue 22: 1,000,000 stored
@@ -20,9 +19,7 @@ final class FingerprintLoader: Sendable {
     private let windowDays: Int
     private let tracker: NearDuplicateTracker
     private let logger: Logger
-    private let stopped = Atomic<Bool>(false)
-    private let started = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = StoppableThread(name: "newsd-fingerprint-loader")
 
     init(conninfo: String, connectTimeoutSeconds: Int, windowDays: Int, tracker: NearDuplicateTracker, logger: Logger) {
         self.conninfo = conninfo
@@ -32,24 +29,11 @@ final class FingerprintLoader: Sendable {
         self.logger = logger
     }
 
-    func start() {
-        let t = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        t.name = "newsd-fingerprint-loader"
-        started.store(true, ordering: .relaxed)
-        t.start()
-    }
+    func start() { thread.start { [self] in run() } }
 
-    /// Stops between pages; returns once the thread is done, or after 2 s (a frozen database can
-    /// hold a libpq call for ever).
+    /// Stops between pages; returns once the thread is done, or after 2 s.
     func stop() {
-        stopped.store(true, ordering: .relaxed)
-        guard started.load(ordering: .relaxed) else { return }
-        if finished.wait(timeout: .now() + .seconds(2)) == .timedOut {
-            logger.notice("near-duplicate index: the loader did not stop within 2 s; stopping without it")
-        }
+        if !thread.stop() { logger.notice("near-duplicate index: the loader did not stop within 2 s; stopping without it") }
     }
 
     private func run() {
@@ -57,7 +41,7 @@ final class FingerprintLoader: Sendable {
         var late: [(id: Int64, target: Int64)]?
         var loaded = 0
         let start = ContinuousClock.now
-        while !stopped.load(ordering: .relaxed) {
+        while !thread.isStopped {
             do {
                 let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
                 defer { conn.close() }
@@ -66,8 +50,8 @@ final class FingerprintLoader: Sendable {
                 if late == nil {
                     try Migrations.migrate(conn, logger: logger)
                     let load = try NearDuplicateTracker.read(
-                        conn, windowDays: windowDays, maxDistance: tracker.maxDistance, stop: { stopped.load(ordering: .relaxed) })
-                    if stopped.load(ordering: .relaxed) { return }
+                        conn, windowDays: windowDays, maxDistance: tracker.maxDistance, stop: { thread.isStopped })
+                    if thread.isStopped { return }
                     loaded = load.index.count
                     late = tracker.finishLoad(load.index, through: load.through)
                 }
@@ -80,13 +64,15 @@ final class FingerprintLoader: Sendable {
                     ])
                 return
             } catch {
-                if stopped.load(ordering: .relaxed) { return }
-                logger.debug("near-duplicate index: not loaded yet; trying again", metadata: ["error": "\(error)", "in_seconds": "\(delay)"])
-                var slept = 0.0
-                while slept < delay, !stopped.load(ordering: .relaxed) {
-                    Thread.sleep(forTimeInterval: 0.1)
-                    slept += 0.1
-                }
+                if thread.isStopped { return }
+                // The database away is the writer's to report; anything else (a privilege, a
+                // missing index, a time-out) is this loader's, and near-duplicates of stored
+                // articles go unseen until it is fixed.
+                logger.log(
+                    level: error.isTransientDatabaseError ? .debug : .warning,
+                    "near-duplicate index: the stored fingerprints are not loaded yet; trying again",
+                    metadata: ["error": "\(error)", "in_seconds": "\(delay)"])
+                thread.sleep(delay)
                 delay = min(delay * 2, 10)
             }
         }

@@ -27,9 +27,7 @@ final class PeerFingerprints: Sendable {
     private let boot: String
     private let tracker: NearDuplicateTracker
     private let logger: Logger
-    private let stopped = Atomic<Bool>(false)
-    private let started = Atomic<Bool>(false)
-    private let finished = DispatchSemaphore(value: 0)
+    private let thread = StoppableThread(name: "newsd-peer-fingerprints")
     /// Fingerprints learnt from other instances (for tests and the log).
     let learnt = Atomic<Int>(0)
 
@@ -50,32 +48,20 @@ final class PeerFingerprints: Sendable {
         self.logger = logger
     }
 
-    func start() {
-        let t = Thread { [self] in
-            run()
-            finished.signal()
-        }
-        t.name = "newsd-peer-fingerprints"
-        started.store(true, ordering: .relaxed)
-        t.start()
-    }
+    func start() { thread.start { [self] in run() } }
 
     /// Stops listening; returns once the thread has closed its connection (it looks at the
-    /// flag at least twice a second, or after a connection attempt's time-out).
+    /// flag at least twice a second, or after a connection attempt's time-out), or after 2 s:
+    /// a frozen database can hold a libpq call for ever, and shutdown does not wait for it.
     func stop() {
-        stopped.store(true, ordering: .relaxed)
-        guard started.load(ordering: .relaxed) else { return }
-        // A frozen database can hold a libpq call for ever: shutdown does not wait for it.
-        if finished.wait(timeout: .now() + .seconds(2)) == .timedOut {
-            logger.notice("peer fingerprints: the listener did not stop within 2 s; stopping without it")
-        }
+        if !thread.stop() { logger.notice("peer fingerprints: the listener did not stop within 2 s; stopping without it") }
     }
 
     private func run() {
         var delay = 0.25
         // Listening starts at once: what peers commit while the tracker loads joins the
         // index and is kept when the load is merged in (`finishLoad`).
-        while !stopped.load(ordering: .relaxed) {
+        while !thread.isStopped {
             do {
                 let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
                 defer { conn.close() }
@@ -87,13 +73,9 @@ final class PeerFingerprints: Sendable {
                 delay = 0.25
                 try listen(conn)
             } catch {
-                if stopped.load(ordering: .relaxed) { break }
+                if thread.isStopped { break }
                 logger.debug("peer fingerprints: not listening; trying again", metadata: ["error": "\(error)", "in_seconds": "\(delay)"])
-                var slept = 0.0
-                while slept < delay, !stopped.load(ordering: .relaxed) {
-                    Thread.sleep(forTimeInterval: 0.1)
-                    slept += 0.1
-                }
+                thread.sleep(delay)
                 delay = min(delay * 2, 10)
             }
         }
@@ -111,7 +93,7 @@ final class PeerFingerprints: Sendable {
 
     private func listen(_ conn: PostgresConnection) throws {
         var idle = 0.0
-        while !stopped.load(ordering: .relaxed) {
+        while !thread.isStopped {
             guard let first = try conn.nextNotification(timeoutSeconds: 0.5) else {
                 idle += 0.5
                 if idle >= Self.idleCheckSeconds {
