@@ -99,7 +99,9 @@ import Testing
         tracker.rollback()  // never committed: not matched again
         var loaded = NearDuplicateIndex(maxDistance: 8)
         loaded.insert(contentsOf: [(a, 5), (b ^ 0xF0, 6), (c ^ 0x101, 7), (a ^ 0b111, 100)])  // 100: read by the load too
-        let late = tracker.finishLoad(loaded, through: 100)
+        var load: NearDuplicateTracker.Load? = .init(index: loaded, through: 100)
+        let late = tracker.finishLoad(&load)
+        #expect(load == nil)
         #expect(late.map(\.id) == [100, 101, 103, 104])
         #expect(late.map(\.target) == [5, 6, 7, 7])
         #expect(tracker.loaded)
@@ -107,7 +109,8 @@ import Testing
         #expect(tracker.nearestCommitted(a ^ 1).nearest?.id == 5)
         #expect(tracker.nearestCommitted(c).nearest?.id == 103)
         // A second load changes nothing.
-        #expect(tracker.finishLoad(loaded, through: 100).isEmpty)
+        var again: NearDuplicateTracker.Load? = .init(index: loaded, through: 100)
+        #expect(tracker.finishLoad(&again).isEmpty)
         #expect(tracker.count == 8)
     }
 }

@@ -88,8 +88,8 @@ public final class NearDuplicateTracker: @unchecked Sendable {
         loading.lock()
         defer { loading.unlock() }
         guard !loaded else { return false }
-        let load = try Self.read(conn, windowDays: windowDays, maxDistance: maxDistance)
-        let late = finishLoad(load.index, through: load.through)
+        var load: Load? = try Self.read(conn, windowDays: windowDays, maxDistance: maxDistance)
+        let late = finishLoad(&load)
         try Self.writeLinks(late, conn)
         return true
     }
@@ -146,10 +146,14 @@ public final class NearDuplicateTracker: @unchecked Sendable {
         return Load(index: index, through: through)
     }
 
-    /// Merges a load (the stored articles with ids up to `through`) into the index, and returns
-    /// the better links found for the articles this writer committed while it ran: (article,
-    /// its nearest earlier near-duplicate among those loaded).
-    public func finishLoad(_ loadedIndex: NearDuplicateIndex, through: Int64) -> [(id: Int64, target: Int64)] {
+    /// Merges a load (the stored articles with ids up to its `through`) into the index, and
+    /// returns the better links found for the articles this writer committed while it ran:
+    /// (article, its nearest earlier near-duplicate among those loaded). Takes the load (it is
+    /// nil after): the index becomes the tracker's without a copy (a copy of millions of
+    /// entries would double the memory for a moment).
+    public func finishLoad(_ load: inout Load?) -> [(id: Int64, target: Int64)] {
+        guard let through = load?.through, var merged = load?.index else { return [] }
+        load = nil
         exclusive.lock()
         indexLock.lock()
         defer {
@@ -159,11 +163,10 @@ public final class NearDuplicateTracker: @unchecked Sendable {
         guard !isLoaded else { return [] }
         var late: [(id: Int64, target: Int64)] = []
         for w in linkedWhileLoading {
-            guard let best = loadedIndex.nearest(to: w.fingerprint, before: w.id) else { continue }
+            guard let best = merged.nearest(to: w.fingerprint, before: w.id) else { continue }
             if let link = w.link, (link.distance, link.id) <= (best.distance, best.id) { continue }
             late.append((w.id, best.id))
         }
-        var merged = loadedIndex
         // An article committed while loading may have been read by the load too (a page read
         // after its commit): it is not added twice.
         let fresh = committedWhileLoading.filter { e in

@@ -49,11 +49,11 @@ final class FingerprintLoader: Sendable {
                 try conn.query("SELECT set_config('statement_timeout', '5min', false)")
                 if late == nil {
                     try Migrations.migrate(conn, logger: logger)
-                    let load = try NearDuplicateTracker.read(
+                    var load: NearDuplicateTracker.Load? = try NearDuplicateTracker.read(
                         conn, windowDays: windowDays, maxDistance: tracker.maxDistance, stop: { thread.isStopped })
                     if thread.isStopped { return }
-                    loaded = load.index.count
-                    late = tracker.finishLoad(load.index, through: load.through)
+                    loaded = load?.index.count ?? 0
+                    late = tracker.finishLoad(&load)
                 }
                 try NearDuplicateTracker.writeLinks(late ?? [], conn)
                 logger.info(
