@@ -123,3 +123,33 @@ import Testing
         #expect(out.bytes == Array(expected.utf8))
     }
 }
+
+/// Which failures the writer probes for once a second during a long pause (a server that
+/// may be back at any moment) and which only wait out the pause (a refused login: probing it
+/// every second would lock accounts and flood the server's log).
+@Suite struct ServerUnavailableTests {
+    @Test func aServerNotThereIsProbedARefusedLoginIsNot() throws {
+        func failed(_ message: String) -> PostgresError { PostgresError(code: .connectionFailed, message: message) }
+        #expect(failed("connection to server at \"127.0.0.1\", port 6501 failed: Connection refused").isServerUnavailable)
+        #expect(failed("port 6501 failed: Connection refused; port 6502 failed: session is read-only").isServerUnavailable)
+        #expect(failed("connection to server on socket \"/tmp/x/.s.PGSQL.5432\" failed: No such file or directory").isServerUnavailable)
+        #expect(failed("FATAL:  the database system is starting up").isServerUnavailable)
+        #expect(failed("timeout expired").isServerUnavailable)
+        #expect(!failed("FATAL:  password authentication failed for user \"newsd\"").isServerUnavailable)
+        #expect(!failed("FATAL:  no pg_hba.conf entry for host \"10.0.0.5\", user \"newsd\", database \"news\"").isServerUnavailable)
+        #expect(!failed("FATAL:  database \"news\" does not exist").isServerUnavailable)
+        #expect(!failed("FATAL:  sorry, too many clients already").isServerUnavailable)
+        #expect(PostgresError(code: .server, sqlState: "25006", message: "cannot execute INSERT in a read-only transaction").isServerUnavailable)
+        #expect(!PostgresError(code: .server, sqlState: "42501", message: "permission denied for table articles").isServerUnavailable)
+        #expect(!PostgresError(code: .connectionLost, message: "server closed the connection unexpectedly").isServerUnavailable)
+        // A real server that is down.
+        let server = try TestPostgres.makePrivate()
+        try server.stopServer()
+        do {
+            _ = try PostgresConnection(conninfo: server.conninfo())
+            Issue.record("connected to a stopped server")
+        } catch let error as PostgresError {
+            #expect(error.isServerUnavailable, "\(error)")
+        }
+    }
+}

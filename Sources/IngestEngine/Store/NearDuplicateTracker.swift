@@ -40,15 +40,15 @@ public final class NearDuplicateTracker: @unchecked Sendable {
     /// Entries of generations up to this one may have left `recent`.
     private var trimmedThrough = 0
     private var isLoaded = false
-    /// While loading: what was committed (here or by peers) since start-up, to merge into the
-    /// loaded index, and this writer's own new articles with the link each got, to match again.
-    private var committedWhileLoading: [(fingerprint: UInt64, id: Int64)] = []
+    /// While loading: this writer's own new articles with the link each got, to match again.
+    /// (What was committed since start-up, here or by peers, is the index itself until then.)
     private var linkedWhileLoading: [Watched] = []
     private var pendingWatched: [Watched] = []
 
-    /// At most this many articles committed during a load are kept for it (about 50 MB): past
-    /// them, a load that never finishes (a database that refuses the read) stops costing memory,
-    /// and articles committed later are neither merged nor matched again.
+    /// At most this many articles committed during a load are kept to be matched again (about
+    /// 40 MB): past them, a load that never finishes (a database that refuses the read) stops
+    /// costing memory, and articles committed later keep the link they got (they are merged
+    /// into the index all the same).
     static let whileLoadingLimit = 1_000_000
 
     /// An article committed during the load, and the near-duplicate it was linked to.
@@ -169,14 +169,13 @@ public final class NearDuplicateTracker: @unchecked Sendable {
         }
         // An article committed while loading may have been read by the load too (a page read
         // after its commit): it is not added twice.
-        let fresh = committedWhileLoading.filter { e in
-            guard e.id <= through, let n = merged.nearest(to: e.fingerprint), n.distance == 0 else { return true }
-            return n.id != e.id
-        }
+        let fresh = index.entries.filter { e in
+            guard e.1 <= through, let n = merged.nearest(to: e.0), n.distance == 0 else { return true }
+            return n.id != e.1
+        }.map { (fingerprint: $0.0, id: $0.1) }
         merged.insert(contentsOf: fresh)
         index = merged
         isLoaded = true
-        committedWhileLoading = []
         linkedWhileLoading = []
         // Answers prepared against the old index must search the new one.
         generation += 1
@@ -301,7 +300,6 @@ public final class NearDuplicateTracker: @unchecked Sendable {
 
     /// One generation of committed articles; `indexLock` held.
     private func insertCommitted(_ entries: [(fingerprint: UInt64, id: Int64)]) {
-        if !isLoaded, committedWhileLoading.count < Self.whileLoadingLimit { committedWhileLoading.append(contentsOf: entries) }
         generation += 1
         for e in entries {
             index.insert(e.fingerprint, id: e.id)

@@ -45,10 +45,14 @@ final class FingerprintLoader: Sendable {
             do {
                 let conn = try PostgresConnection(conninfo: conninfo, connectTimeoutSeconds: connectTimeout)
                 defer { conn.close() }
+                if late == nil {
+                    // Without a time-out: a migration that builds an index on a large table may
+                    // take minutes, and cancelling it would only make a writer do it again.
+                    try Migrations.migrate(conn, logger: logger)
+                }
                 // A page is read in well under a second; a read stuck behind a lock gives up.
                 try conn.query("SELECT set_config('statement_timeout', '5min', false)")
                 if late == nil {
-                    try Migrations.migrate(conn, logger: logger)
                     var load: NearDuplicateTracker.Load? = try NearDuplicateTracker.read(
                         conn, windowDays: windowDays, maxDistance: tracker.maxDistance, stop: { thread.isStopped })
                     if thread.isStopped { return }

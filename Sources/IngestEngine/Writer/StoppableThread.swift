@@ -9,6 +9,7 @@ final class StoppableThread: Sendable {
     private let stopped = Atomic<Bool>(false)
     private let started = Atomic<Bool>(false)
     private let finished = DispatchSemaphore(value: 0)
+    private let done = Atomic<Bool>(false)
 
     init(name: String) { self.name = name }
 
@@ -19,6 +20,7 @@ final class StoppableThread: Sendable {
     func start(_ body: @escaping @Sendable () -> Void) {
         let t = Thread { [self] in
             body()
+            done.store(true, ordering: .relaxed)
             finished.signal()
         }
         t.name = name
@@ -30,7 +32,7 @@ final class StoppableThread: Sendable {
     @discardableResult
     func stop() -> Bool {
         stopped.store(true, ordering: .relaxed)
-        guard started.load(ordering: .relaxed) else { return true }
+        guard started.load(ordering: .relaxed), !done.load(ordering: .relaxed) else { return true }
         return finished.wait(timeout: .now() + .seconds(2)) == .success
     }
 

@@ -72,6 +72,9 @@ public struct NearDuplicateIndex: Sendable {
         if buildTables { self.buildTables() }
     }
 
+    /// Every entry, in the order added.
+    public var entries: Zip2Sequence<[UInt64], [Int64]> { zip(fingerprints, ids) }
+
     /// Makes room for `n` entries in all (a load that knows its size keeps no spare capacity).
     public mutating func reserveCapacity(_ n: Int) {
         fingerprints.reserveCapacity(n)

@@ -59,14 +59,26 @@ public struct PostgresError: Error, Sendable, CustomStringConvertible, CustomDeb
         return ["40001", "40P01", "25006", "55P03", "55006"].contains(state)
     }
 
-    /// Whether no server could be reached (the connection attempt failed) or the server
-    /// would not take writes (25006: a standby, or a primary being demoted). A new connection,
-    /// later or through a multi-host string to another server, cures these. A connection lost
-    /// in the middle of a command is not one of them: the command itself may be what brings
-    /// the server down.
+    /// Whether no server could be reached (refused, unreachable, timed out, starting up or
+    /// shutting down, no socket) or the server would not take writes (25006, or libpq's
+    /// "session is read-only": a standby, or a primary being demoted). A new connection, later
+    /// or through a multi-host string to another server, cures these. Not a refused login (a
+    /// wrong password, pg_hba, a missing database, too many clients): retrying those every
+    /// second would lock accounts and flood the server's log. Not a connection lost in the
+    /// middle of a command: the command itself may be what brings the server down.
     public var isServerUnavailable: Bool {
-        code == .connectionFailed || (code == .server && sqlState == "25006")
+        if code == .server { return sqlState == "25006" }
+        guard code == .connectionFailed else { return false }
+        let text = message.lowercased()
+        return Self.unreachableMessages.contains { text.contains($0) }
     }
+
+    /// libpq's words for a server not there (yet), in its untranslated messages.
+    static let unreachableMessages = [
+        "connection refused", "session is read-only", "starting up", "shutting down", "in recovery mode",
+        "timeout expired", "no such file or directory", "network is unreachable", "no route to host",
+        "could not translate host name", "server closed the connection",
+    ]
 
     /// Whether the server refused this command because of the data of the rows it carried:
     /// SQLSTATE classes 22 (data exception) and 23 (integrity constraint), and 54000 (a value
