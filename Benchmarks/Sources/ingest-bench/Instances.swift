@@ -47,14 +47,14 @@ extension IngestBench {
                         usleep(50_000)
                     }
                 }
-                let db = try PostgresConnection(conninfo: url)
+                var db: PostgresConnection? = try PostgresConnection(conninfo: url)
                 let start = Date()
                 let busy = machineBusySeconds()
                 for (i, _) in articles.enumerated() {
                     let h = hosts[i % n]
                     rename("\(h.state)/staging/\(i).txt", "\(h.state)/inbox/\(i).txt")
                 }
-                while try committedFiles(db, atLeast: articles.count) < articles.count { usleep(20_000) }
+                while try committedFiles(db!, atLeast: articles.count) < articles.count { usleep(20_000) }
                 let seconds = Date().timeIntervalSince(start)
                 rates[n, default: []].append(Double(articles.count) / seconds)
                 cpu[n, default: []].append((machineBusySeconds() - busy) / Double(articles.count) * 1e6)
@@ -62,6 +62,7 @@ extension IngestBench {
                 for h in hosts { kill(h.pid, SIGTERM) }
                 for h in hosts { _ = waitFor(h.pid) }
                 hosts = []
+                db = nil  // closed before its database is dropped
                 try drop(url, on: pg)
             }
         }
