@@ -224,11 +224,11 @@ private let conllu = """
         #expect(problem(Array(bytes.prefix(bytes.count - 3)))?.contains("truncated") == true)
         #expect(problem(Array("NWSDMODL".utf8) + bytes.dropFirst(8))?.contains("magic") == true)
         #expect(problem(bytes + [0])?.contains("after the weights") == true)
-        // A version 2 file (the features before the citation flag)
+        // A version 3 file (the features before the document's hint)
         // is refused, not misread.
         var old = bytes
-        old[8] = 2
-        #expect(problem(old) == "entity model version 2; this newsd reads version 3 (train it again: newsctl model train-entities)")
+        old[8] = 3
+        #expect(problem(old) == "entity model version 3; this newsd reads version 4 (train it again: newsctl model train-entities)")
         var nan = bytes
         let last = nan.count - 4
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { for (k, b) in $0.enumerated() { nan[last + k] = b } }
@@ -282,6 +282,26 @@ private let conllu = """
 
     /// Words that end place names are on the place-word list; a capitalized token gets the
     /// features of its capitalized run, a lowercase one does not.
+    /// The document's hint (`EntityModel.documentPrior`): the share of places among the
+    /// capitalized words on place or name lists in four steps (4: none), and how many words
+    /// it cites.
+    @Test func documentPrior() {
+        let gazetteer = EntityGazetteer(entries: lists)
+        func prior(_ text: String) -> UInt64 {
+            let doc = EntityTokens(paragraphs: [text])
+            return EntityModel.documentPrior(doc, gazetteer.match(doc))
+        }
+        #expect(prior("We flew from Paris to London, then to Rome and Madrid.") == 3 << 2)
+        #expect(prior("Later Mary and John met Mr Brown in a café.") == 0 << 2)
+        #expect(prior("Later Mary and John flew from Paris to London.") == 2 << 2)
+        #expect(prior("nothing here is capitalized at all, Paris opens no sentence here") == 3 << 2)
+        #expect(prior("nothing here is capitalized at all") == 4 << 2)
+        // A sentence's first word counts for neither.
+        #expect(prior("Paris is big.") == 4 << 2)
+        #expect(prior("Games help attention (Rueda, Checa, & Cómbita, 2012).") == 4 << 2 | 1)
+        #expect(prior("As shown (Aa, 2001; Bb, 2002; Cc, 2003; Dd, 2004; Ee, 2005).") == 4 << 2 | 2)
+    }
+
     @Test func placeWordsAndRunFeatures() {
         let gazetteer = EntityGazetteer(entries: lists)
         let doc = EntityTokens(paragraphs: ["They walked down Piotrkowska Street to the Chatham Islands ferry."])
@@ -295,14 +315,14 @@ private let conllu = """
             doc.tokens.withUnsafeBufferPointer { t in
                 matches.withUnsafeBufferPointer { m in
                     out.withUnsafeMutableBufferPointer { o in
-                        #expect(EntityModel.staticFeatures(b, t, m, index("Piotrkowska"), o.baseAddress!) == EntityModel.staticFeatureCount)
+                        #expect(EntityModel.staticFeatures(b, t, m, index("Piotrkowska"), o.baseAddress!, prior: 0) == EntityModel.staticFeatureCount)
                         // The run's last word is the same feature for both of its words.
                         let first = Array(o)
-                        _ = EntityModel.staticFeatures(b, t, m, index("Street"), o.baseAddress!)
-                        #expect(first[28] == o[28])
+                        _ = EntityModel.staticFeatures(b, t, m, index("Street"), o.baseAddress!, prior: 0)
                         #expect(first[29] == o[29])
-                        #expect(first[30] != o[30])
-                        #expect(EntityModel.staticFeatures(b, t, m, index("walked"), o.baseAddress!) == EntityModel.staticFeatureCount - 6)
+                        #expect(first[30] == o[30])
+                        #expect(first[31] != o[31])
+                        #expect(EntityModel.staticFeatures(b, t, m, index("walked"), o.baseAddress!, prior: 0) == EntityModel.staticFeatureCount - 6)
                     }
                 }
             }

@@ -71,8 +71,8 @@ public struct EntityModel: Sendable {
     // MARK: Features
 
     /// The features of a token that do not depend on the tags before it, as hashes: at most
-    /// this many (a lowercase token has no capitalized run: 28).
-    static let staticFeatureCount = 34
+    /// this many (a lowercase token has no capitalized run: 29).
+    static let staticFeatureCount = 35
 
     /// Feature templates: a feature's hash mixes its template number with its value.
     @inline(__always)
@@ -87,10 +87,38 @@ public struct EntityModel: Sendable {
     struct Context {
         let doc: EntityTokens
         let matches: [EntityGazetteer.Match]
+        /// What the whole document's words suggest its names are (`documentPrior`).
+        let prior: UInt64
     }
 
     func context(_ doc: EntityTokens) -> Context {
-        Context(doc: doc, matches: gazetteer.match(doc))
+        let matches = gazetteer.match(doc)
+        return Context(doc: doc, matches: matches, prior: Self.documentPrior(doc, matches))
+    }
+
+    /// A hint from the whole document of what kind its names are, for a word the context
+    /// alone leaves open ("Nutley", "Anse Bertrand"): a travel guide's names are mostly
+    /// places, a life's mostly people, a paper's cited authors. Two parts: of the document's
+    /// capitalized words inside sentences that are on a place list and no name list, or on a
+    /// name list (given names, surnames, titles) and no place list, the share of places in four
+    /// steps (4: neither kind); and how many words it cites (none, under 5, more).
+    static func documentPrior(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match]) -> UInt64 {
+        var places = 0
+        var people = 0
+        var cited = 0
+        let placeLists: EntityGazetteer.Lists = [.place, .placeWord]
+        let personLists: EntityGazetteer.Lists = [.givenName, .surname, .personTitle]
+        for (t, m) in zip(doc.tokens, matches) where t.flags.contains(.capitalized) && !t.flags.contains(.sentenceStart) {
+            let lists = m.single.union(m.span)
+            let place = !lists.isDisjoint(with: placeLists)
+            let person = !lists.isDisjoint(with: personLists)
+            if place, !person { places += 1 }
+            if person, !place { people += 1 }
+            if t.flags.contains(.cited) { cited += 1 }
+        }
+        let share = places + people == 0 ? 4 : min(3, 4 * places / (places + people))
+        let cites = cited == 0 ? 0 : cited < 5 ? 1 : 2
+        return UInt64(share) << 2 | UInt64(cites)
     }
 
     /// Writes token `i`'s static features into `out` (which has room for `staticFeatureCount`).
@@ -99,7 +127,8 @@ public struct EntityModel: Sendable {
     @inline(__always)
     static func staticFeatures(
         _ bytes: UnsafeBufferPointer<UInt8>, _ tokens: UnsafeBufferPointer<EntityTokens.Token>,
-        _ matches: UnsafeBufferPointer<EntityGazetteer.Match>, _ i: Int, _ out: UnsafeMutablePointer<UInt64>
+        _ matches: UnsafeBufferPointer<EntityGazetteer.Match>, _ i: Int, _ out: UnsafeMutablePointer<UInt64>,
+        prior: UInt64
     ) -> Int {
         let n = tokens.count
         let t = tokens[i]
@@ -154,6 +183,8 @@ public struct EntityModel: Sendable {
         let next2Shape = hasNext && i + 2 < n && !tokens[i + 2].flags.contains(.paragraphStart) ? tokens[i + 2].shape : boundary
         add(27, prev2Shape)
         add(28, next2Shape)
+        // The document's hint (`documentPrior`) with the word's flags.
+        add(35, prior << 12 | flags)
         // The run of capitalized words the token is in ("Federal University of Santa Catarina"
         // is two runs): its first and last word, the lists of its last word ("Street", "Bank"),
         // the token's place in it, and the words on either side of it.
@@ -320,7 +351,7 @@ public struct EntityModel: Sendable {
                                 prev = .outside
                                 continue
                             }
-                            let k = Self.staticFeatures(bytes, tokens, matches, i, features)
+                            let k = Self.staticFeatures(bytes, tokens, matches, i, features, prior: c.prior)
                             Self.dynamicFeatures(t, matches[i], prev: prev, prev2: prev2, history: history.value(t.lower), features + k)
                             var sum = SIMD8<Int32>(repeating: 0)
                             for f in 0..<(k + Self.dynamicFeatureCount) {

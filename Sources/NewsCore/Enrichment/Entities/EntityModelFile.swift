@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
 
-/// The entity model file format (docs/ENRICHMENT.md), version 3, integers and floats
+/// The entity model file format (docs/ENRICHMENT.md), version 4, integers and floats
 /// little-endian:
 ///
-///     magic "NWSDENTS" | u32 version (3) | u32 hash bits | u32 tag count (7)
+///     magic "NWSDENTS" | u32 version (4) | u32 hash bits | u32 tag count (7)
 ///     u32 list count | per list: u32 name length, UTF-8 name, u32 text length, UTF-8 entries
 ///                                (one per line)
 ///     u32 about length | UTF-8 about (what the model was trained on, its licences)
@@ -12,11 +12,11 @@ import Foundation
 ///
 /// Buckets whose weights are all zero are not stored. The version names the features as well
 /// as the layout: version 2 has the same layout as 1 and the capitalized-run features, version 3
-/// the citation flag, so an older file's weights would be read
+/// the citation flag, version 4 the document's hint (`EntityModel.documentPrior`), so an older file's weights would be read
 /// against features they were not trained on.
 extension EntityModel {
     static let magic = Array("NWSDENTS".utf8)
-    public static let fileVersion: UInt32 = 3
+    public static let fileVersion: UInt32 = 4
     /// The hash sizes a model file may have (log2 of the buckets).
     public static let fileBits = 8...20
 

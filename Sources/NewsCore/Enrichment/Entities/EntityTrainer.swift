@@ -70,7 +70,7 @@ public struct EntityTrainer: Sendable {
                     c.doc.bytes.withUnsafeBufferPointer { b in
                         c.matches.withUnsafeBufferPointer { m in
                             for i in 0..<tokens.count {
-                                counts[i] = UInt8(EntityModel.staticFeatures(b, t, m, i, f.baseAddress! + i * EntityModel.staticFeatureCount))
+                                counts[i] = UInt8(EntityModel.staticFeatures(b, t, m, i, f.baseAddress! + i * EntityModel.staticFeatureCount, prior: c.prior))
                             }
                         }
                     }
