@@ -302,6 +302,31 @@ private let conllu = """
         #expect(prior("As shown (Aa, 2001; Bb, 2002; Cc, 2003; Dd, 2004; Ee, 2005).") == 4 << 2 | 2)
     }
 
+    /// The kinds of the names a document has had so far (`History.mix`): nothing under three
+    /// names begun, else the most frequent kind and its share.
+    @Test func kindsOfTheNamesSoFar() {
+        var h = EntityModel.History(capacity: 16)
+        #expect(h.mix == 0)
+        h.record(1, .beginPlace)
+        h.record(2, .beginPlace)
+        h.record(3, .insidePlace)
+        h.record(10, .outside)
+        #expect(h.mix == 0)
+        h.record(4, .beginPerson)
+        #expect(h.mix == 3 << 2 | 1)
+        h.record(5, .beginPlace)
+        h.record(6, .beginPlace)
+        #expect(h.mix == 3 << 2 | 2)
+        h.record(7, .beginOrganization)
+        h.record(8, .beginPerson)
+        h.record(9, .beginPerson)
+        #expect(h.mix == 3 << 2 | 1)
+        h.record(11, .beginPerson)
+        h.record(12, .beginPerson)
+        h.record(13, .beginOrganization)
+        #expect(h.mix == 1 << 2 | 0)
+    }
+
     @Test func placeWordsAndRunFeatures() {
         let gazetteer = EntityGazetteer(entries: lists)
         let doc = EntityTokens(paragraphs: ["They walked down Piotrkowska Street to the Chatham Islands ferry."])

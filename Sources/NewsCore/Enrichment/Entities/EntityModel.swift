@@ -220,6 +220,8 @@ public struct EntityModel: Sendable {
         private var keys: [UInt64]
         private var counts: [SIMD4<Int32>]
         private let mask: Int
+        /// Names begun so far in the document: outside (unused), person, organization, place.
+        private var begun = SIMD4<Int32>(repeating: 0)
 
         init(capacity: Int) {
             var size = 64
@@ -260,15 +262,30 @@ public struct EntityModel: Sendable {
             let s = slot(word | 1)
             keys[s] = word | 1
             counts[s][lane] += 1
+            if tag.isBegin { begun[lane] += 1 }
+        }
+
+        /// The kinds of the names begun so far: 0 under three names, else the most frequent
+        /// kind (1 person, 2 organization, 3 place) and its share (0 under half, 1 under three
+        /// quarters, 2 more).
+        var mix: UInt64 {
+            let total = begun[1] + begun[2] + begun[3]
+            guard total >= 3 else { return 0 }
+            var best = 1
+            for lane in 2..<4 where begun[lane] > begun[best] { best = lane }
+            let share = begun[best] * 4 >= total * 3 ? 2 : begun[best] * 2 >= total ? 1 : 0
+            return UInt64(best) << 2 | UInt64(share)
         }
     }
 
-    /// The features that depend on the tags before the token.
-    static let dynamicFeatureCount = 7
+    /// The features that depend on the tags before the token: the tags, the word's history,
+    /// and the kinds of the names the document has had so far (`History.mix`: a document
+    /// whose names so far are mostly places is likely a guide or a report from somewhere).
+    static let dynamicFeatureCount = 8
 
     @inline(__always)
     static func dynamicFeatures(
-        _ t: EntityTokens.Token, _ m: EntityGazetteer.Match, prev: Tag, prev2: Tag, history: UInt64, _ out: UnsafeMutablePointer<UInt64>
+        _ t: EntityTokens.Token, _ m: EntityGazetteer.Match, prev: Tag, prev2: Tag, history: UInt64, mix: UInt64, _ out: UnsafeMutablePointer<UInt64>
     ) {
         let p = UInt64(prev.rawValue)
         out[0] = feature(40, p)
@@ -278,6 +295,7 @@ public struct EntityModel: Sendable {
         out[4] = feature(44, p << 16 | UInt64(m.single.rawValue))
         out[5] = feature(45, history)
         out[6] = feature(46, history << 8 | p)
+        out[7] = feature(47, mix)
     }
 
     static let maxFeatures = staticFeatureCount + dynamicFeatureCount + 1
@@ -352,7 +370,7 @@ public struct EntityModel: Sendable {
                                 continue
                             }
                             let k = Self.staticFeatures(bytes, tokens, matches, i, features, prior: c.prior)
-                            Self.dynamicFeatures(t, matches[i], prev: prev, prev2: prev2, history: history.value(t.lower), features + k)
+                            Self.dynamicFeatures(t, matches[i], prev: prev, prev2: prev2, history: history.value(t.lower), mix: history.mix, features + k)
                             var sum = SIMD8<Int32>(repeating: 0)
                             for f in 0..<(k + Self.dynamicFeatureCount) {
                                 sum &+= SIMD8<Int32>(truncatingIfNeeded: w[Int(features[f] >> shift)])

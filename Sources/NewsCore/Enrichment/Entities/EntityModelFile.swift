@@ -12,7 +12,8 @@ import Foundation
 ///
 /// Buckets whose weights are all zero are not stored. The version names the features as well
 /// as the layout: version 2 has the same layout as 1 and the capitalized-run features, version 3
-/// the citation flag, version 4 the document's hint (`EntityModel.documentPrior`), so an older file's weights would be read
+/// the citation flag, version 4 the document's hint (`EntityModel.documentPrior`) and the kinds of its names so far
+/// (`History.mix`), so an older file's weights would be read
 /// against features they were not trained on.
 extension EntityModel {
     static let magic = Array("NWSDENTS".utf8)

@@ -142,7 +142,7 @@ public struct EntityTrainer: Sendable {
                     features.withUnsafeMutableBufferPointer { f in
                         for k in 0..<statics { f[k] = p.features[i * EntityModel.staticFeatureCount + k] }
                         EntityModel.dynamicFeatures(
-                            t, p.context.matches[i], prev: prev, prev2: prev2, history: history.value(t.lower),
+                            t, p.context.matches[i], prev: prev, prev2: prev2, history: history.value(t.lower), mix: history.mix,
                             f.baseAddress! + statics)
                     }
                     var scores = SIMD8<Float>(repeating: 0)
