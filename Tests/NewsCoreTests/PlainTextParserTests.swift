@@ -55,6 +55,19 @@ func sharedFixture(_ name: String) throws -> [UInt8] {
         #expect(a.contentHash.count == 32)
     }
 
+    /// The body's length and the title-and-body text, made without joining the body, are
+    /// what joining gives; the hash is SHA-256 of title, a blank line and body.
+    @Test func bodyLengthTextAndHashMatchTheJoinedBody() throws {
+        for paragraphs in [[], ["One."], ["Ünïcode first.", "", "Third\tpara."], ["a", "b", "c", "d"]] {
+            let a = Article(title: "Tïtle", paragraphs: paragraphs)
+            #expect(a.bodyUTF8Count == a.body.utf8.count)
+            #expect(a.titleAndBody == a.title + "\n" + a.body)
+        }
+        // SHA-256 of "Tïtle\n\nÜnïcode first.\n\n\n\nThird\tpara." (Python's hashlib).
+        let a = Article(title: "Tïtle", paragraphs: ["Ünïcode first.", "", "Third\tpara."])
+        #expect(hexString(a.contentHash) == "2f49ed9e1572a93fc492ac97997281633ab64c1ae392611c7e5db7f7b0064ed7")
+    }
+
     @Test func crlfAndLoneCRAreLineEnds() throws {
         let article = try parser.parse(text: "T\r\rline one\rline two\r\rnext")
         #expect(article.title == "T")

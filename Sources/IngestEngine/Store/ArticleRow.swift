@@ -61,12 +61,13 @@ public struct ArticleRow: Sendable {
     init(_ article: Article, format: DocumentFormat, index: Int, file: String) {
         let m = article.metadata
         let e = article.enrichment
-        hash = "\\x" + hexString(Article.contentHash(title: article.title, body: article.body))
+        let body = article.body  // joined once: hashed and stored
+        hash = "\\x" + hexString(Article.contentHash(title: article.title, body: body))
         wordCount = article.wordCount
         var v = [String?](repeating: nil, count: ArticleColumn.duplicateOf.rawValue)
         func set(_ column: ArticleColumn, _ value: String?) { v[column.rawValue] = value }
         set(.title, article.title)
-        set(.body, article.body)
+        set(.body, body)
         set(.paragraphCount, String(article.paragraphs.count))
         set(.wordCount, String(wordCount))
         set(.contentHash, hash)

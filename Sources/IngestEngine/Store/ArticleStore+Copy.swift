@@ -30,7 +30,7 @@ extension ArticleStore {
             alive = Set(found.compactMap { $0[0].flatMap { Int64($0) } })
         }
         let classifiedAt = ArticleRow.timestampText(Date())
-        var out = CopyText(capacity: fresh.reduce(0) { $0 + (articles[$1].article.body.utf8.count) + 512 })
+        var out = CopyText(capacity: fresh.reduce(0) { $0 + (articles[$1].row.values[ArticleColumn.body.rawValue]?.utf8.count ?? 0) + 512 })
         var new: [String: Int64] = [:]
         for (j, k) in fresh.enumerated() {
             let row = articles[k].row
@@ -50,7 +50,11 @@ extension ArticleStore {
         guard !entities.isEmpty else { return }
         var out = CopyText(capacity: entities.count * 48)
         for (id, entity) in entities {
-            for value in entityValues(id, entity) { out.append(value) }
+            // `entityValues`' columns, appended without an array of them for each entity.
+            out.append(String(id))
+            out.append(entity.kind.rawValue)
+            out.append(entity.name)
+            out.append(String(entity.mentions))
             out.endRow()
         }
         try tx.copyIn(table: entityColumns.table, columns: entityColumns.names, data: out.bytes)

@@ -106,7 +106,7 @@ extension IngestRecord {
     public var estimatedBytes: Int {
         guard case .document(_, let articles, let failures) = content else { return 1024 }
         var n = 1024 + failures.count * 256
-        for a in articles { n += 1536 + 3 * (a.title.utf8.count + a.body.utf8.count) }
+        for a in articles { n += 1536 + 3 * (a.title.utf8.count + a.bodyUTF8Count) }
         return n
     }
 

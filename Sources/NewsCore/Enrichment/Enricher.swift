@@ -110,7 +110,7 @@ public struct Enricher: Sendable {
 
     /// Enriches one article.
     public func enrich(_ article: Article) -> Enrichment {
-        let text = article.title + "\n" + article.body
+        let text = article.titleAndBody
         // One tokenization serves the topic features, keywords and fingerprint.
         let tokens = WordTokens(text)
         let (language, reliable) = Self.language(of: text, declared: article.metadata.language)

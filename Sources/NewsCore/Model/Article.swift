@@ -19,8 +19,28 @@ public struct Article: Sendable, Equatable {
         self.metadata = metadata
     }
 
-    /// The body as stored: paragraphs separated by one blank line.
+    /// The body as stored: paragraphs separated by one blank line. Joined anew at each use:
+    /// take it once where it is needed more than once.
     public var body: String { paragraphs.joined(separator: "\n\n") }
+
+    /// `body.utf8.count`, without joining the paragraphs.
+    public var bodyUTF8Count: Int {
+        paragraphs.reduce(paragraphs.isEmpty ? 0 : 2 * (paragraphs.count - 1)) { $0 + $1.utf8.count }
+    }
+
+    /// `title + "\n" + body` (what language detection and the word tokens read), built in one
+    /// allocation without joining the body first.
+    public var titleAndBody: String {
+        var text = ""
+        text.reserveCapacity(title.utf8.count + 1 + bodyUTF8Count)
+        text += title
+        text += "\n"
+        for (i, paragraph) in paragraphs.enumerated() {
+            if i > 0 { text += "\n\n" }
+            text += paragraph
+        }
+        return text
+    }
 
     /// Words in the body: whitespace-separated tokens holding at least one letter or digit.
     public var wordCount: Int {
@@ -100,10 +120,13 @@ public struct Article: Sendable, Equatable {
 
     /// `contentHash` from a title and an already joined `body`.
     public static func contentHash(title: String, body: String) -> [UInt8] {
+        // The strings' own UTF-8, not copies of it.
         var hasher = SHA256()
-        hasher.update(data: Array(title.utf8))
-        hasher.update(data: [0x0A, 0x0A])
-        hasher.update(data: Array(body.utf8))
+        var title = title
+        title.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
+        hasher.update(data: [0x0A, 0x0A] as [UInt8])
+        var body = body
+        body.withUTF8 { hasher.update(bufferPointer: UnsafeRawBufferPointer($0)) }
         return Array(hasher.finalize())
     }
 }
