@@ -122,6 +122,29 @@ import Testing
         let expected = "\\\\lead\\tmid\\nand\\rend\\\\\t\\N\t\tplain ünïcode\n\\t\n"
         #expect(out.bytes == Array(expected.utf8))
     }
+
+    /// Eight bytes at a time escapes what one byte at a time does, wherever the bytes to escape
+    /// fall against the eight-byte steps.
+    @Test func escapesAsOneByteAtATimeDoes() {
+        var rng = SystemRandomNumberGenerator()
+        let pieces = ["a", "b", "\\", "\t", "\n", "\r", "é", "\u{1F600}", " ", "xyzw1234"]
+        for _ in 0..<2000 {
+            let text = (0..<Int.random(in: 0...40, using: &rng)).map { _ in pieces.randomElement(using: &rng)! }.joined()
+            var expected: [UInt8] = []
+            for b in text.utf8 {
+                switch b {
+                case 0x5C: expected += [0x5C, 0x5C]
+                case 0x09: expected += [0x5C, 0x74]
+                case 0x0A: expected += [0x5C, 0x6E]
+                case 0x0D: expected += [0x5C, 0x72]
+                default: expected.append(b)
+                }
+            }
+            var out = CopyText()
+            out.append(text)
+            #expect(out.bytes == expected, "\(text.debugDescription)")
+        }
+    }
 }
 
 /// Which failures the writer probes for once a second during a long pause (a server that

@@ -21,24 +21,46 @@ public struct CopyText: Sendable {
         }
         var copy = value
         copy.withUTF8 { utf8 in
-            // Runs between the bytes that need escaping are copied whole.
+            guard let base = utf8.baseAddress else { return }
+            let n = utf8.count
+            // Runs between the bytes that need escaping are copied whole; the bytes are looked
+            // at eight at a time while none of the eight needs escaping (most of a text).
             var start = 0
-            for (i, b) in utf8.enumerated() {
+            var i = 0
+            while i < n {
+                if n - i >= 8, !Self.mayNeedEscaping(UnsafeRawPointer(base + i).loadUnaligned(as: UInt64.self)) {
+                    i += 8
+                    continue
+                }
                 let escaped: UInt8
-                switch b {
+                switch base[i] {
                 case 0x5C: escaped = 0x5C
                 case 0x09: escaped = 0x74
                 case 0x0A: escaped = 0x6E
                 case 0x0D: escaped = 0x72
-                default: continue
+                default:
+                    i += 1
+                    continue
                 }
-                bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start..<i]))
+                bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: i - start))
                 bytes.append(0x5C)
                 bytes.append(escaped)
-                start = i + 1
+                i += 1
+                start = i
             }
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: utf8[start...]))
+            bytes.append(contentsOf: UnsafeBufferPointer(start: base + start, count: n - start))
         }
+    }
+
+    /// Whether any of the eight bytes of `word` is a backslash, tab, newline or carriage
+    /// return (never false when one is).
+    @inline(__always)
+    static func mayNeedEscaping(_ word: UInt64) -> Bool {
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        @inline(__always) func hasZeroByte(_ x: UInt64) -> UInt64 { (x &- ones) & ~x & highs }
+        return hasZeroByte(word ^ (ones &* 0x5C)) | hasZeroByte(word ^ (ones &* 0x09)) | hasZeroByte(word ^ (ones &* 0x0A))
+            | hasZeroByte(word ^ (ones &* 0x0D)) != 0
     }
 
     /// Ends the current row.
