@@ -31,6 +31,11 @@ public enum SearchConfiguration {
     /// The configuration for `language`: an ISO 639-1 code, in any case, with or without a region
     /// (`de`, `DE`, `pt-BR`, `en_GB`); `simple` for nil, an empty or unknown code.
     public static func forLanguage(_ language: String?) -> String {
+        // What the detector stores for nearly every article, a two-letter lowercase code, is
+        // its own normalized code: looked up without splitting or lowercasing it.
+        if let language, language.utf8.count == 2, language.utf8.allSatisfy({ $0 >= 0x61 && $0 <= 0x7A }) {
+            return byLanguage[language] ?? fallback
+        }
         guard let code = normalizedCode(language) else { return fallback }
         return byLanguage[code] ?? fallback
     }

@@ -60,7 +60,8 @@ public struct PlainTextParser: Sendable {
         if linesAreParagraphs {
             return blocks.flatMap { $0 }.map(Self.stripHeading)
         }
-        return blocks.map { Self.stripHeading($0.joined(separator: " ")) }
+        // A one-line block (most paragraphs) is its line: joining would copy it.
+        return blocks.map { Self.stripHeading($0.count == 1 ? $0[0] : $0.joined(separator: " ")) }
     }
 
     /// Blocks of consecutive non-blank lines, each line normalized.
