@@ -50,11 +50,7 @@ extension ArticleStore {
         guard !entities.isEmpty else { return }
         var out = CopyText(capacity: entities.count * 48)
         for (id, entity) in entities {
-            // `entityValues`' columns, appended without an array of them for each entity.
-            out.append(String(id))
-            out.append(entity.kind.rawValue)
-            out.append(entity.name)
-            out.append(String(entity.mentions))
+            entityValues(id, entity) { out.append($0) }
             out.endRow()
         }
         try tx.copyIn(table: entityColumns.table, columns: entityColumns.names, data: out.bytes)
@@ -64,8 +60,12 @@ extension ArticleStore {
     static let entityColumns = ColumnTable(
         table: "article_entities", columns: [.init("article_id", "$::bigint"), .init("kind"), .init("name"), .init("mentions", "$::integer")])
 
-    /// One entity's values in `entityColumns` order.
-    static func entityValues(_ articleID: Int64, _ entity: NamedEntity) -> [String] {
-        [String(articleID), entity.kind.rawValue, entity.name, String(entity.mentions)]
+    /// One entity's values in `entityColumns` order, each handed to `each` (no array per entity).
+    @inline(__always)
+    static func entityValues(_ articleID: Int64, _ entity: NamedEntity, _ each: (String) -> Void) {
+        each(String(articleID))
+        each(entity.kind.rawValue)
+        each(entity.name)
+        each(String(entity.mentions))
     }
 }

@@ -32,7 +32,11 @@ extension ArticleStore {
         guard !entities.isEmpty else { return }
         var columns = [[String?]](repeating: [], count: entityColumns.columns.count)
         for (id, entity) in entities {
-            for (c, v) in entityValues(id, entity).enumerated() { columns[c].append(v) }
+            var c = 0
+            entityValues(id, entity) { v in
+                columns[c].append(v)
+                c += 1
+            }
         }
         try tx.query(entityColumns.insert(columns, suffix: "ON CONFLICT DO NOTHING"))
     }
