@@ -190,7 +190,7 @@ private func startWithModel(_ model: String) throws -> (NewsdInstance, String, P
         // A damaged model: the reload fails and the model loaded before goes on.
         try Data("NWSDENTS but not a model".utf8).write(to: URL(fileURLWithPath: work + "/entities.model"))
         kill(newsd.pid, SIGHUP)
-        #expect(eventually { newsd.logText.contains("configuration reload failed") && newsd.logText.contains("this newsd reads version 4") })
+        #expect(eventually { newsd.logText.contains("configuration reload failed") && newsd.logText.contains("this newsd reads version 5") })
         changed.append(contentsOf: Array("Another paragraph.\n".utf8))
         try newsd.drop("kept.txt", changed)
         #expect(try eventually { try newsd.status().totals.ingested == 3 })

@@ -34,7 +34,10 @@ struct ColumnTableTests {
         #expect(values == ["1:2:3", "a.txt", "10", "\\xab", "failed", "not_text", "binary", "1", "1970-01-01 00:00:00.000000+00", nil, nil, nil, nil])
         #expect(try ArticleStore.logValues(record, .alreadyRecorded(outcome: "failed", articleID: nil, failure: nil)) == nil)
         let entity = NamedEntity(name: "Oslo", kind: .place, mentions: 2)
-        #expect(ArticleStore.entityValues(9, entity) == ["9", "place", "Oslo", "2"])
+        var values2: [String] = []
+        ArticleStore.entityValues(9, entity) { values2.append($0) }
+        #expect(values2 == ["9", "place", "Oslo", "2"])
+        #expect(values2.count == ArticleStore.entityColumns.columns.count)
         #expect(names(ArticleStore.entityColumns.names) == ["article_id", "kind", "name", "mentions"])
     }
 }

@@ -70,6 +70,27 @@ private let conllu = """
 
     """
 
+/// Names of other kinds: a work ("Stabat Mater", abstract) and an event around a place
+/// ("Berlin Festival of Song").
+private let otherKinds = """
+    # newdoc id = other_doc
+    # newpar
+    # sent_id = o-1
+    1\tAna\tAna\tPROPN\tNNP\t_\t3\tnsubj\t_\tEntity=(1-person-new-sssss-cf1-1-coref
+    2\tRuiz\tRuiz\tPROPN\tNNP\t_\t1\tflat\t_\tEntity=1)
+    3\tsang\tsing\tVERB\tVBD\t_\t0\troot\t_\t_
+    4\tStabat\tStabat\tPROPN\tNNP\t_\t3\tobj\t_\tEntity=(2-abstract-new-sssss-cf2-1-coref
+    5\tMater\tMater\tPROPN\tNNP\t_\t4\tflat\t_\tEntity=2)
+    6\tat\tat\tADP\tIN\t_\t9\tcase\t_\t_
+    7\tthe\tthe\tDET\tDT\t_\t9\tdet\t_\tEntity=(3-event-new-sssss-cf3-3-coref
+    8\tBerlin\tBerlin\tPROPN\tNNP\t_\t9\tcompound\t_\tEntity=(4-place-new-sssss-cf4-1-coref)
+    9\tFestival\tFestival\tPROPN\tNNP\t_\t3\tobl\t_\t_
+    10\tof\tof\tADP\tIN\t_\t11\tcase\t_\t_
+    11\tSong\tSong\tPROPN\tNNP\t_\t9\tnmod\t_\tEntity=3)|SpaceAfter=No
+    12\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_
+
+    """
+
 @Suite struct AnnotatedCorpusTests {
     @Test func gumNamesAreTheNamesOfTheMentions() {
         let doc = GUMCorpus.parse(conllu, id: "test_doc")
@@ -86,6 +107,20 @@ private let conllu = """
         for name in doc.names {
             #expect(String(decoding: joined[name.start..<name.end], as: UTF8.self) == name.text)
         }
+    }
+
+    /// A proper-noun mention of another kind is an other name, unless it overlaps a name of the
+    /// three kinds (the festival holds "Berlin"); its tokens are tagged `other`.
+    @Test func namesOfOtherKinds() {
+        let doc = GUMCorpus.parse(otherKinds, id: "other_doc")
+        #expect(doc.paragraphs == ["Ana Ruiz sang Stabat Mater at the Berlin Festival of Song."])
+        #expect(doc.names.map { "\($0.kind.rawValue):\($0.text)" } == ["person:Ana Ruiz", "place:Berlin"])
+        let joined = Array(doc.paragraphs.joined(separator: "\n").utf8)
+        #expect(doc.others.map { String(decoding: joined[$0], as: UTF8.self) } == ["Stabat Mater"])
+        let tokens = EntityTokens(paragraphs: doc.paragraphs)
+        let tags = EntityTrainer.goldTags(tokens, doc.names, others: doc.others)
+        let tagged = (0..<tokens.count).filter { tags[$0] != .outside }.map { "\(tokens.text($0)):\(tags[$0].rawValue)" }
+        #expect(tagged == ["Ana:1", "Ruiz:2", "Stabat:7", "Mater:7", "Berlin:5"])
     }
 
     @Test func goldTagsFollowTheTokenizer() {
@@ -224,11 +259,10 @@ private let conllu = """
         #expect(problem(Array(bytes.prefix(bytes.count - 3)))?.contains("truncated") == true)
         #expect(problem(Array("NWSDMODL".utf8) + bytes.dropFirst(8))?.contains("magic") == true)
         #expect(problem(bytes + [0])?.contains("after the weights") == true)
-        // A version 3 file (the features before the document's hint)
-        // is refused, not misread.
+        // A version 4 file (seven tags: before names of other kinds) is refused, not misread.
         var old = bytes
-        old[8] = 3
-        #expect(problem(old) == "entity model version 3; this newsd reads version 4 (train it again: newsctl model train-entities)")
+        old[8] = 4
+        #expect(problem(old) == "entity model version 4; this newsd reads version 5 (train it again: newsctl model train-entities)")
         var nan = bytes
         let last = nan.count - 4
         withUnsafeBytes(of: Float.nan.bitPattern.littleEndian) { for (k, b) in $0.enumerated() { nan[last + k] = b } }
@@ -259,6 +293,29 @@ private let conllu = """
         #expect(packed[0][3] == 1)
         #expect(packed[1] == .zero)
         #expect(EntityModel.pack([.zero, .zero]) == [.zero, .zero])
+    }
+
+    /// Names of other kinds are never reported, and a name tagged against one is part of it
+    /// ("Jenna Julien" before "Podcast"); a lowercase word goes on an other name, never begins one.
+    @Test func otherNamesAreNotReported() {
+        let gazetteer = EntityGazetteer(entries: lists)
+        let doc = EntityTokens(paragraphs: ["Jenna Julien Podcast guests met Anna Lee about Stabat Mater."])
+        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        tags[index("Jenna")] = .beginPerson
+        tags[index("Julien")] = .insidePerson
+        tags[index("Podcast")] = .other
+        tags[index("Anna")] = .beginPerson
+        tags[index("Lee")] = .insidePerson
+        tags[index("Stabat")] = .other
+        tags[index("Mater")] = .other
+        let mentions = EntityModel.mentions(doc, tags, gazetteer.match(doc))
+        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == ["person:Anna Lee"])
+        var scores = SIMD8<Float>(repeating: 0)
+        scores[Int(EntityModel.Tag.other.rawValue)] = 1
+        #expect(EntityModel.best(scores, prev: .outside, capitalized: false) == .outside)
+        #expect(EntityModel.best(scores, prev: .other, capitalized: false) == .other)
+        #expect(EntityModel.best(scores, prev: .beginPerson, capitalized: true) == .other)
     }
 
     /// A name tagged as a person or place that is exactly an organization-list entry (and on

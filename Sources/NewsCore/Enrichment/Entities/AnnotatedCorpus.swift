@@ -14,11 +14,16 @@ public struct AnnotatedDocument: Sendable {
     public var id: String
     public var paragraphs: [String]
     public var names: [Name]
+    /// Names of other kinds (works, events, awards, languages …: a mention of another kind
+    /// whose head is a proper noun) that overlap none of `names`, outer ones only: byte ranges.
+    /// The model learns them so as not to take them for names of the three kinds.
+    public var others: [Range<Int>]
 
-    public init(id: String, paragraphs: [String], names: [Name]) {
+    public init(id: String, paragraphs: [String], names: [Name], others: [Range<Int>] = []) {
         self.id = id
         self.paragraphs = paragraphs
         self.names = names
+        self.others = others
     }
 }
 
@@ -146,10 +151,15 @@ public enum GUMCorpus {
         let joined = Array(paragraphs.joined(separator: "\n").utf8)
 
         var spans: [(first: Int, last: Int, kind: NamedEntity.Kind)] = []
+        var otherSpans: [(first: Int, last: Int)] = []
         for m in mentions {
-            guard let kind = NamedEntity.Kind(rawValue: m.kind) else { continue }
             guard let head = m.heads.first(where: { $0 >= m.first && $0 <= m.last && tokens[$0].upos == "PROPN" }) else { continue }
-            for (first, last) in nameRuns(tokens, m.first, m.last, head: head) { spans.append((first, last, kind)) }
+            let runs = nameRuns(tokens, m.first, m.last, head: head)
+            if let kind = NamedEntity.Kind(rawValue: m.kind) {
+                for (first, last) in runs { spans.append((first, last, kind)) }
+            } else {
+                for (first, last) in runs { otherSpans.append((first, last)) }
+            }
         }
         // Outer names only, each once.
         spans.sort { ($0.first, $1.last) < ($1.first, $0.last) }
@@ -162,7 +172,16 @@ public enum GUMCorpus {
                 AnnotatedDocument.Name(start: start, end: end, text: String(decoding: joined[start..<end], as: UTF8.self), kind: s.kind))
             coveredTo = s.last
         }
-        return AnnotatedDocument(id: id, paragraphs: paragraphs, names: names)
+        // Other names where they overlap no name of the three kinds ("Berlin" stays a place in
+        // "the Berlin Film Festival"), outer ones only.
+        otherSpans.sort { ($0.first, $1.last) < ($1.first, $0.last) }
+        var others: [Range<Int>] = []
+        var otherTo = -1
+        for o in otherSpans where o.first > otherTo && !spans.contains(where: { $0.first <= o.last && o.first <= $0.last }) {
+            others.append(tokens[o.first].start..<tokens[o.last].end)
+            otherTo = o.last
+        }
+        return AnnotatedDocument(id: id, paragraphs: paragraphs, names: names, others: others)
     }
 
     static func mention(_ fields: [Substring], _ first: Int, _ last: Int) -> Mention {

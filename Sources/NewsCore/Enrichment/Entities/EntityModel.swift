@@ -2,6 +2,10 @@
 /// organizations and places, decoded greedily left to right (docs/ENRICHMENT.md, "Named
 /// entities"). Trained by `EntityTrainer` on annotated text (`newsctl model train-entities`).
 ///
+/// Besides the three kinds it tags names of other kinds (a work, an event, an award: `other`),
+/// which it never reports: learning them keeps "Downton Abbey" and "Slavonic Dances" from
+/// teaching the three kinds, and lets a name of another kind be one at all.
+///
 /// Features are hashed into `2^bits` buckets; a bucket holds one weight per tag, as one SIMD
 /// vector, so a token's scores for every tag are a sum of vectors. Only tokens that can be part
 /// of a name are scored: a capitalized word, or any token after a name has started. Every other
@@ -12,10 +16,13 @@ public struct EntityModel: Sendable {
     enum Tag: UInt8, CaseIterable {
         case outside = 0
         case beginPerson, insidePerson, beginOrganization, insideOrganization, beginPlace, insidePlace
+        /// Inside a name of another kind (one tag: where one such name ends and the next begins
+        /// matters to nobody).
+        case other
 
         var kind: NamedEntity.Kind? {
             switch self {
-            case .outside: nil
+            case .outside, .other: nil
             case .beginPerson, .insidePerson: .person
             case .beginOrganization, .insideOrganization: .organization
             case .beginPlace, .insidePlace: .place
@@ -39,11 +46,11 @@ public struct EntityModel: Sendable {
         }
     }
 
-    static let tagCount = 7
+    static let tagCount = 8
 
     /// log2 of the number of feature buckets.
     let bits: Int
-    /// Averaged weights: bucket `b`'s lane `t` is tag `t`'s weight (lane 7 unused).
+    /// Averaged weights: bucket `b`'s lane `t` is tag `t`'s weight.
     var weights: [SIMD8<Float>]
     /// The weights the tagger reads: `weights` scaled so the largest is 32,767 and rounded to
     /// 16-bit integers. Half the bytes of `weights` (1 MiB for 2^16 buckets), so more of the
@@ -319,22 +326,23 @@ public struct EntityModel: Sendable {
             }
             mask[Int(next.rawValue)] = ok ? 0 : -Float.infinity
         }
-        mask[7] = -Float.infinity
         return mask
     }
 
-    /// The lanes of a token that cannot begin a name (it is not capitalized): no begin tag.
-    static let notBegin: SIMD8<Float> = {
+    /// The lanes of a token that cannot begin a name (it is not capitalized), after `prev`: no
+    /// begin tag, and no other name unless one goes on ("Stabat Mater" may not, "Ode to Joy" may).
+    static let notBegin: [SIMD8<Float>] = Tag.allCases.map { prev in
         var mask = SIMD8<Float>(repeating: 0)
         for tag in Tag.allCases where tag.isBegin { mask[Int(tag.rawValue)] = -Float.infinity }
+        if prev != .other { mask[Int(Tag.other.rawValue)] = -Float.infinity }
         return mask
-    }()
+    }
 
     /// The best allowed tag for the scores.
     @inline(__always)
     static func best(_ scores: SIMD8<Float>, prev: Tag, capitalized: Bool) -> Tag {
         var s = scores + allowed[Int(prev.rawValue)]
-        if !capitalized { s += notBegin }
+        if !capitalized { s += notBegin[Int(prev.rawValue)] }
         var best = 0
         var top = s[0]
         for lane in 1..<tagCount where s[lane] > top {

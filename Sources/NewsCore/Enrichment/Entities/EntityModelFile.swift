@@ -1,10 +1,10 @@
 import Crypto
 import Foundation
 
-/// The entity model file format (docs/ENRICHMENT.md), version 4, integers and floats
+/// The entity model file format (docs/ENRICHMENT.md), version 5, integers and floats
 /// little-endian:
 ///
-///     magic "NWSDENTS" | u32 version (4) | u32 hash bits | u32 tag count (7)
+///     magic "NWSDENTS" | u32 version (5) | u32 hash bits | u32 tag count (8)
 ///     u32 list count | per list: u32 name length, UTF-8 name, u32 text length, UTF-8 entries
 ///                                (one per line)
 ///     u32 about length | UTF-8 about (what the model was trained on, its licences)
@@ -13,11 +13,11 @@ import Foundation
 /// Buckets whose weights are all zero are not stored. The version names the features as well
 /// as the layout: version 2 has the same layout as 1 and the capitalized-run features, version 3
 /// the citation flag, version 4 the document's hint (`EntityModel.documentPrior`) and the kinds of its names so far
-/// (`History.mix`), so an older file's weights would be read
-/// against features they were not trained on.
+/// (`History.mix`), version 5 an eighth tag (names of other kinds, `Tag.other`), so an older
+/// file's weights would be read against features and tags they were not trained on.
 extension EntityModel {
     static let magic = Array("NWSDENTS".utf8)
-    public static let fileVersion: UInt32 = 4
+    public static let fileVersion: UInt32 = 5
     /// The hash sizes a model file may have (log2 of the buckets).
     public static let fileBits = 8...20
 

@@ -147,6 +147,14 @@ extension EntityModel {
             }
             var j = i + 1
             while j < n, tags[j] == Tag.inside(kind) { j += 1 }
+            // A name against a name of another kind is part of it: "Jenna Julien" tagged a
+            // person before "Podcast" tagged another name.
+            if (i > 0 && tags[i - 1] == .other && !doc.tokens[i].flags.contains(.paragraphStart))
+                || (j < n && tags[j] == .other && !doc.tokens[j].flags.contains(.paragraphStart))
+            {
+                i = j
+                continue
+            }
             // Trailing punctuation and lowercase words ("in", "of") are no part of a name.
             var end = j
             while end > i + 1, !doc.tokens[end - 1].flags.contains(.capitalized), !doc.tokens[end - 1].flags.contains(.digit) { end -= 1 }

@@ -42,19 +42,32 @@ public struct EntityTrainer: Sendable {
     }
 
     /// The gold tag of every token: a token inside a name is tagged with its kind (B on the
-    /// name's first token); a name that starts or ends inside a token is skipped.
-    static func goldTags(_ doc: EntityTokens, _ names: [AnnotatedDocument.Name]) -> [EntityModel.Tag] {
+    /// name's first token), a token inside a name of another kind `other`; a name that starts
+    /// or ends inside a token is skipped.
+    static func goldTags(_ doc: EntityTokens, _ names: [AnnotatedDocument.Name], others: [Range<Int>] = []) -> [EntityModel.Tag] {
         var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
-        let sorted = names.sorted { $0.start < $1.start }
-        var i = 0
-        for name in sorted {
-            while i < doc.count, Int(doc.tokens[i].start) < name.start { i += 1 }
-            guard i < doc.count, Int(doc.tokens[i].start) == name.start else { continue }
-            var j = i
-            while j < doc.count, Int(doc.tokens[j].end) <= name.end { j += 1 }
-            guard j > i, Int(doc.tokens[j - 1].end) == name.end else { continue }
-            tags[i] = .begin(name.kind)
-            for k in (i + 1)..<j { tags[k] = .inside(name.kind) }
+        /// The tokens `start..<end` spans exactly, if it does.
+        func tokens(_ start: Int, _ end: Int) -> Range<Int>? {
+            var lo = 0
+            var hi = doc.count
+            while lo < hi {  // the first token starting at or after `start`
+                let mid = (lo + hi) / 2
+                if Int(doc.tokens[mid].start) < start { lo = mid + 1 } else { hi = mid }
+            }
+            guard lo < doc.count, Int(doc.tokens[lo].start) == start else { return nil }
+            var j = lo
+            while j < doc.count, Int(doc.tokens[j].end) <= end { j += 1 }
+            guard j > lo, Int(doc.tokens[j - 1].end) == end else { return nil }
+            return lo..<j
+        }
+        for name in names {
+            guard let r = tokens(name.start, name.end) else { continue }
+            tags[r.lowerBound] = .begin(name.kind)
+            for k in r.dropFirst() { tags[k] = .inside(name.kind) }
+        }
+        for span in others {
+            guard let r = tokens(span.lowerBound, span.upperBound), tags[r].allSatisfy({ $0 == .outside }) else { continue }
+            for k in r { tags[k] = .other }
         }
         return tags
     }
@@ -76,7 +89,7 @@ public struct EntityTrainer: Sendable {
                     }
                 }
             }
-            return Prepared(context: c, gold: Self.goldTags(tokens, d.names), features: features, counts: counts)
+            return Prepared(context: c, gold: Self.goldTags(tokens, d.names, others: d.others), features: features, counts: counts)
         }
     }
 
@@ -137,6 +150,7 @@ public struct EntityTrainer: Sendable {
                     if let kind = gold.kind, !gold.isBegin, prev.kind != kind { gold = .begin(kind) }
                     // A name cannot begin with a lowercase word: the decoder never guesses it.
                     if gold.isBegin, !t.flags.contains(.capitalized) { gold = .outside }
+                    if gold == .other, !t.flags.contains(.capitalized), prev != .other { gold = .outside }
                     let statics = Int(p.counts[i])
                     let count = statics + EntityModel.dynamicFeatureCount
                     features.withUnsafeMutableBufferPointer { f in
