@@ -295,6 +295,28 @@ private let otherKinds = """
         #expect(EntityModel.pack([.zero, .zero]) == [.zero, .zero])
     }
 
+    /// A name begun right after another, with no token between, goes on it and takes the last
+    /// part's kind; a comma, or a new paragraph, keeps two names apart.
+    @Test func aNameBegunRightAfterAnotherGoesOnIt() {
+        let gazetteer = EntityGazetteer(entries: lists)
+        let doc = EntityTokens(paragraphs: ["Students of Bataan Peninsula State University met Ana Lee, Tom Ray", "Oslo today."])
+        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        tags[index("Bataan")] = .beginPlace
+        tags[index("Peninsula")] = .insidePlace
+        tags[index("State")] = .beginOrganization
+        tags[index("University")] = .insideOrganization
+        tags[index("Ana")] = .beginPerson
+        tags[index("Lee")] = .insidePerson
+        tags[index("Tom")] = .beginPerson
+        tags[index("Ray")] = .insidePerson
+        tags[index("Oslo")] = .beginPlace
+        let mentions = EntityModel.mentions(doc, tags, gazetteer.match(doc))
+        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == [
+            "organization:Bataan Peninsula State University", "person:Ana Lee", "person:Tom Ray", "place:Oslo",
+        ])
+    }
+
     /// Names of other kinds are never reported, and a name tagged against one is part of it
     /// ("Jenna Julien" before "Podcast"); a lowercase word goes on an other name, never begins one.
     @Test func otherNamesAreNotReported() {

@@ -147,6 +147,15 @@ extension EntityModel {
             }
             var j = i + 1
             while j < n, tags[j] == Tag.inside(kind) { j += 1 }
+            // A name begun right after another, no token between (in one paragraph), goes on
+            // it, and its kind is the last part's: the tagger changed its mind about the kind
+            // inside one name ("Bataan" a place, then "Peninsula State University" an
+            // organization), and an English name's kind is its last word's.
+            while j < n, tags[j].isBegin, !doc.tokens[j].flags.contains(.paragraphStart), let next = tags[j].kind {
+                kind = next
+                j += 1
+                while j < n, tags[j] == Tag.inside(next) { j += 1 }
+            }
             // A name against a name of another kind is part of it: "Jenna Julien" tagged a
             // person before "Podcast" tagged another name.
             if (i > 0 && tags[i - 1] == .other && !doc.tokens[i].flags.contains(.paragraphStart))
