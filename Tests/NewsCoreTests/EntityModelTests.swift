@@ -317,6 +317,22 @@ private let otherKinds = """
         ])
     }
 
+    /// A person's leading nationality is dropped; a place's or organization's is its own.
+    @Test func aPersonsLeadingNationalityIsDropped() {
+        let gazetteer = EntityGazetteer(entries: lists)
+        let doc = EntityTokens(paragraphs: ["Russian Svetlana Feofanova beat the American String Quartet."])
+        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        tags[index("Russian")] = .beginPerson
+        tags[index("Svetlana")] = .insidePerson
+        tags[index("Feofanova")] = .insidePerson
+        tags[index("American")] = .beginOrganization
+        tags[index("String")] = .insideOrganization
+        tags[index("Quartet")] = .insideOrganization
+        let mentions = EntityModel.mentions(doc, tags, gazetteer.match(doc))
+        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == ["person:Svetlana Feofanova", "organization:American String Quartet"])
+    }
+
     /// Names of other kinds are never reported, and a name tagged against one is part of it
     /// ("Jenna Julien" before "Podcast"); a lowercase word goes on an other name, never begins one.
     @Test func otherNamesAreNotReported() {

@@ -167,20 +167,25 @@ extension EntityModel {
             // Trailing punctuation and lowercase words ("in", "of") are no part of a name.
             var end = j
             while end > i + 1, !doc.tokens[end - 1].flags.contains(.capitalized), !doc.tokens[end - 1].flags.contains(.digit) { end -= 1 }
+            // A person's leading nationality is no part of the name ("Russian Svetlana Feofanova").
+            var begin = i
+            if kind == .person {
+                while end - begin > 1, matches[begin].single.contains(.nationality) { begin += 1 }
+            }
             // A name that is exactly an entry of the organization list (and of no place
             // list) is an organization, whatever its context suggests: the list is of
             // agencies, companies and media news names ("FSB", "Tass").
             if kind != .organization {
-                let entry = Self.exactEntry(matches, i, end)
+                let entry = Self.exactEntry(matches, begin, end)
                 if entry.contains(.organization), !entry.contains(.place) { kind = .organization }
             }
             var key = EntityGazetteer.sequenceSeed &+ UInt64(Tag.begin(kind).rawValue)
-            for k in i..<end { key = EntityGazetteer.extend(key, doc.tokens[k].exact) }
+            for k in begin..<end { key = EntityGazetteer.extend(key, doc.tokens[k].exact) }
             if let index = seen[key] {
                 out[index].count += 1
             } else {
                 seen[key] = out.count
-                out.append(EntityNames.Mention(name: doc.text(i, end), kind: kind))
+                out.append(EntityNames.Mention(name: doc.text(begin, end), kind: kind))
             }
             i = j
         }
