@@ -333,6 +333,25 @@ private let otherKinds = """
         #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == ["person:Svetlana Feofanova", "organization:American String Quartet"])
     }
 
+    /// A person's name with a word news writes in lowercase is a work, not a person, unless
+    /// the word is a given name or surname.
+    @Test func aPersonsNameHoldsNoCommonWord() {
+        // As config/gazetteers has them: "gates" is mostly lowercase in news, and a surname.
+        let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: ["common-words": ["Wonderful", "Life", "Gates"], "surnames": ["Brown", "Gates"]]))
+        let doc = EntityTokens(paragraphs: ["Wonderful Life starred Tom Brown and Bill Gates."])
+        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
+        let matches = gazetteer.match(doc)
+        #expect(matches[index("Wonderful")].single.contains(.commonWord))
+        #expect(matches[index("Gates")].single.isSuperset(of: [.commonWord, .surname]))
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        for (word, tag) in [("Wonderful", EntityModel.Tag.beginPerson), ("Life", .insidePerson), ("Tom", .beginPerson), ("Brown", .insidePerson),
+                            ("Bill", .beginPerson), ("Gates", .insidePerson)] {
+            tags[index(word)] = tag
+        }
+        let mentions = EntityModel.mentions(doc, tags, matches)
+        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == ["person:Tom Brown", "person:Bill Gates"])
+    }
+
     /// Names of other kinds are never reported, and a name tagged against one is part of it
     /// ("Jenna Julien" before "Podcast"); a lowercase word goes on an other name, never begins one.
     @Test func otherNamesAreNotReported() {

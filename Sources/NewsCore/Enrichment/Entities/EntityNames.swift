@@ -172,6 +172,15 @@ extension EntityModel {
             if kind == .person {
                 while end - begin > 1, matches[begin].single.contains(.nationality) { begin += 1 }
             }
+            // A person's name holds no word that news writes in lowercase, unless it is a given
+            // name or a surname ("Tom Brown", "Bill Gates"): "Wonderful Life", "Spend Spend
+            // Spend" are works.
+            if kind == .person,
+                (begin..<end).contains(where: { matches[$0].single.contains(.commonWord) && matches[$0].single.isDisjoint(with: [.givenName, .surname]) })
+            {
+                i = j
+                continue
+            }
             // A name that is exactly an entry of the organization list (and of no place
             // list) is an organization, whatever its context suggests: the list is of
             // agencies, companies and media news names ("FSB", "Tass").
