@@ -295,42 +295,33 @@ private let otherKinds = """
         #expect(EntityModel.pack([.zero, .zero]) == [.zero, .zero])
     }
 
+    /// The names `EntityModel.mentions` makes of `paragraphs` tagged as `tagged` says (each
+    /// word's first occurrence; every other token outside), as "kind:name".
+    private func names(_ paragraphs: [String], _ tagged: [(String, EntityModel.Tag)], gazetteer: EntityGazetteer? = nil) -> [String] {
+        let doc = EntityTokens(paragraphs: paragraphs)
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        for (word, tag) in tagged { tags[(0..<doc.count).first { doc.text($0) == word }!] = tag }
+        let gazetteer = gazetteer ?? EntityGazetteer(entries: lists)
+        return EntityModel.mentions(doc, tags, gazetteer.match(doc)).map { "\($0.kind.rawValue):\($0.name)" }
+    }
+
     /// A name begun right after another, with no token between, goes on it and takes the last
     /// part's kind; a comma, or a new paragraph, keeps two names apart.
     @Test func aNameBegunRightAfterAnotherGoesOnIt() {
-        let gazetteer = EntityGazetteer(entries: lists)
-        let doc = EntityTokens(paragraphs: ["Students of Bataan Peninsula State University met Ana Lee, Tom Ray", "Oslo today."])
-        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
-        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
-        tags[index("Bataan")] = .beginPlace
-        tags[index("Peninsula")] = .insidePlace
-        tags[index("State")] = .beginOrganization
-        tags[index("University")] = .insideOrganization
-        tags[index("Ana")] = .beginPerson
-        tags[index("Lee")] = .insidePerson
-        tags[index("Tom")] = .beginPerson
-        tags[index("Ray")] = .insidePerson
-        tags[index("Oslo")] = .beginPlace
-        let mentions = EntityModel.mentions(doc, tags, gazetteer.match(doc))
-        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == [
-            "organization:Bataan Peninsula State University", "person:Ana Lee", "person:Tom Ray", "place:Oslo",
-        ])
+        let found = names(
+            ["Students of Bataan Peninsula State University met Ana Lee, Tom Ray", "Oslo today."],
+            [("Bataan", .beginPlace), ("Peninsula", .insidePlace), ("State", .beginOrganization), ("University", .insideOrganization),
+             ("Ana", .beginPerson), ("Lee", .insidePerson), ("Tom", .beginPerson), ("Ray", .insidePerson), ("Oslo", .beginPlace)])
+        #expect(found == ["organization:Bataan Peninsula State University", "person:Ana Lee", "person:Tom Ray", "place:Oslo"])
     }
 
     /// A person's leading nationality is dropped; a place's or organization's is its own.
     @Test func aPersonsLeadingNationalityIsDropped() {
-        let gazetteer = EntityGazetteer(entries: lists)
-        let doc = EntityTokens(paragraphs: ["Russian Svetlana Feofanova beat the American String Quartet."])
-        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
-        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
-        tags[index("Russian")] = .beginPerson
-        tags[index("Svetlana")] = .insidePerson
-        tags[index("Feofanova")] = .insidePerson
-        tags[index("American")] = .beginOrganization
-        tags[index("String")] = .insideOrganization
-        tags[index("Quartet")] = .insideOrganization
-        let mentions = EntityModel.mentions(doc, tags, gazetteer.match(doc))
-        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == ["person:Svetlana Feofanova", "organization:American String Quartet"])
+        let found = names(
+            ["Russian Svetlana Feofanova beat the American String Quartet."],
+            [("Russian", .beginPerson), ("Svetlana", .insidePerson), ("Feofanova", .insidePerson),
+             ("American", .beginOrganization), ("String", .insideOrganization), ("Quartet", .insideOrganization)])
+        #expect(found == ["person:Svetlana Feofanova", "organization:American String Quartet"])
     }
 
     /// A person's name with a word news writes in lowercase is a work, not a person, unless
@@ -338,36 +329,24 @@ private let otherKinds = """
     @Test func aPersonsNameHoldsNoCommonWord() {
         // As config/gazetteers has them: "gates" is mostly lowercase in news, and a surname.
         let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: ["common-words": ["Wonderful", "Life", "Gates"], "surnames": ["Brown", "Gates"]]))
-        let doc = EntityTokens(paragraphs: ["Wonderful Life starred Tom Brown and Bill Gates."])
-        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
-        let matches = gazetteer.match(doc)
-        #expect(matches[index("Wonderful")].single.contains(.commonWord))
-        #expect(matches[index("Gates")].single.isSuperset(of: [.commonWord, .surname]))
-        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
-        for (word, tag) in [("Wonderful", EntityModel.Tag.beginPerson), ("Life", .insidePerson), ("Tom", .beginPerson), ("Brown", .insidePerson),
-                            ("Bill", .beginPerson), ("Gates", .insidePerson)] {
-            tags[index(word)] = tag
-        }
-        let mentions = EntityModel.mentions(doc, tags, matches)
-        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == ["person:Tom Brown", "person:Bill Gates"])
+        let doc = EntityTokens(paragraphs: ["Bill Gates"])
+        #expect(gazetteer.match(doc)[1].single.isSuperset(of: [.commonWord, .surname]))
+        let found = names(
+            ["Wonderful Life starred Tom Brown and Bill Gates."],
+            [("Wonderful", .beginPerson), ("Life", .insidePerson), ("Tom", .beginPerson), ("Brown", .insidePerson),
+             ("Bill", .beginPerson), ("Gates", .insidePerson)],
+            gazetteer: gazetteer)
+        #expect(found == ["person:Tom Brown", "person:Bill Gates"])
     }
 
     /// Names of other kinds are never reported, and a name tagged against one is part of it
     /// ("Jenna Julien" before "Podcast"); a lowercase word goes on an other name, never begins one.
     @Test func otherNamesAreNotReported() {
-        let gazetteer = EntityGazetteer(entries: lists)
-        let doc = EntityTokens(paragraphs: ["Jenna Julien Podcast guests met Anna Lee about Stabat Mater."])
-        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
-        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
-        tags[index("Jenna")] = .beginPerson
-        tags[index("Julien")] = .insidePerson
-        tags[index("Podcast")] = .other
-        tags[index("Anna")] = .beginPerson
-        tags[index("Lee")] = .insidePerson
-        tags[index("Stabat")] = .other
-        tags[index("Mater")] = .other
-        let mentions = EntityModel.mentions(doc, tags, gazetteer.match(doc))
-        #expect(mentions.map { "\($0.kind.rawValue):\($0.name)" } == ["person:Anna Lee"])
+        let found = names(
+            ["Jenna Julien Podcast guests met Anna Lee about Stabat Mater."],
+            [("Jenna", .beginPerson), ("Julien", .insidePerson), ("Podcast", .other), ("Anna", .beginPerson), ("Lee", .insidePerson),
+             ("Stabat", .other), ("Mater", .other)])
+        #expect(found == ["person:Anna Lee"])
         var scores = SIMD8<Float>(repeating: 0)
         scores[Int(EntityModel.Tag.other.rawValue)] = 1
         #expect(EntityModel.best(scores, prev: .outside, capitalized: false) == .outside)
