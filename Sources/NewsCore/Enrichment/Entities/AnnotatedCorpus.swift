@@ -173,7 +173,7 @@ public enum GUMCorpus {
             coveredTo = s.last
         }
         // Other names where they overlap no name of the three kinds ("Berlin" stays a place in
-        // "the Berlin Film Festival"), outer ones only.
+        // "the Berlin Film Festival"): of nested ones, the outermost that overlaps none.
         otherSpans.sort { ($0.first, $1.last) < ($1.first, $0.last) }
         var others: [Range<Int>] = []
         var otherTo = -1

@@ -150,8 +150,12 @@ extension EntityModel {
             // A name begun right after another, no token between (in one paragraph), goes on
             // it, and its kind is the last part's: the tagger changed its mind about the kind
             // inside one name ("Bataan" a place, then "Peninsula State University" an
-            // organization), and an English name's kind is its last word's.
-            while j < n, tags[j].isBegin, !doc.tokens[j].flags.contains(.paragraphStart), let next = tags[j].kind {
+            // organization), and an English name's kind is its last word's. Not after a
+            // lowercase word or punctuation tagged inside ("Merkel and" is no part of a name),
+            // and not a person after something else ("Microsoft" then "CEO Satya Nadella").
+            while j < n, tags[j].isBegin, !doc.tokens[j].flags.contains(.paragraphStart), let next = tags[j].kind,
+                !doc.tokens[j - 1].flags.isDisjoint(with: [.capitalized, .digit]), next != .person || kind == .person
+            {
                 kind = next
                 j += 1
                 while j < n, tags[j] == Tag.inside(next) { j += 1 }
@@ -167,19 +171,12 @@ extension EntityModel {
             // Trailing punctuation and lowercase words ("in", "of") are no part of a name.
             var end = j
             while end > i + 1, !doc.tokens[end - 1].flags.contains(.capitalized), !doc.tokens[end - 1].flags.contains(.digit) { end -= 1 }
-            // A person's leading nationality is no part of the name ("Russian Svetlana Feofanova").
+            // A person's leading nationality is no part of the name ("Russian Svetlana
+            // Feofanova"), unless it is also a given name ("Christian Lindner").
             var begin = i
             if kind == .person {
-                while end - begin > 1, matches[begin].single.contains(.nationality) { begin += 1 }
-            }
-            // A person's name holds no word that news writes in lowercase, unless it is a given
-            // name or a surname ("Tom Brown", "Bill Gates"): "Wonderful Life", "Spend Spend
-            // Spend" are works.
-            if kind == .person,
-                (begin..<end).contains(where: { matches[$0].single.contains(.commonWord) && matches[$0].single.isDisjoint(with: [.givenName, .surname]) })
-            {
-                i = j
-                continue
+                while end - begin > 1, matches[begin].single.contains(.nationality), !matches[begin].single.contains(.givenName) { begin += 1 }
+                while end - begin > 1, !doc.tokens[begin].flags.contains(.capitalized) { begin += 1 }
             }
             // A name that is exactly an entry of the organization list (and of no place
             // list) is an organization, whatever its context suggests: the list is of
@@ -187,6 +184,15 @@ extension EntityModel {
             if kind != .organization {
                 let entry = Self.exactEntry(matches, begin, end)
                 if entry.contains(.organization), !entry.contains(.place) { kind = .organization }
+            }
+            // A person's name without a given name holds no word that news writes in
+            // lowercase, titles aside, unless it is a surname: "Wonderful Life", "Spend Spend
+            // Spend" are works; "Captain Tom Moore", "Steve Jobs", "Bill Gates" are people.
+            if kind == .person, !(begin..<end).contains(where: { matches[$0].single.contains(.givenName) }),
+                (begin..<end).contains(where: { matches[$0].single.contains(.commonWord) && matches[$0].single.isDisjoint(with: [.surname, .personTitle]) })
+            {
+                i = j
+                continue
             }
             var key = EntityGazetteer.sequenceSeed &+ UInt64(Tag.begin(kind).rawValue)
             for k in begin..<end { key = EntityGazetteer.extend(key, doc.tokens[k].exact) }
