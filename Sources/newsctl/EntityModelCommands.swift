@@ -9,7 +9,7 @@ struct EntityTrainingOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Folder of name lists (places.txt, given-names.txt, surnames.txt, common-words.txt, proper-words.txt …: one entry a line, # comments).",
+            "Folder of name lists (places.txt, given-names.txt, surnames.txt, common-words.txt, proper-words.txt …: one entry a line, # comments; places.subdivisions.txt adds to places).",
             discussion: "Default: /usr/share/newsd/gazetteers, else config/gazetteers under the current folder, else only the lists built into newsd."))
     var gazetteers: String?
 
@@ -44,7 +44,8 @@ struct EntityTrainingOptions: ParsableArguments {
         return nil
     }
 
-    /// The built-in lists plus those of the gazetteer folder (file name without ".txt" is the list).
+    /// The built-in lists plus those of the gazetteer folder (a file's name up to its first
+    /// full stop is the list it adds to).
     func lists() throws -> (lists: [String: [String]], from: String?) {
         guard let folder = gazetteerFolder else { return (EntityTrainer.lists(adding: [:]), nil) }
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
@@ -52,7 +53,8 @@ struct EntityTrainingOptions: ParsableArguments {
         }
         var extra: [String: [String]] = [:]
         for file in files.sorted() where file.hasSuffix(".txt") {
-            let listName = String(file.dropLast(4))
+            // "places.txt", or "places.subdivisions.txt": a list may come in files by source.
+            let listName = String(file.dropLast(4).prefix { $0 != "." })
             guard EntityTrainer.listNames.contains(listName) else {
                 throw ValidationError("\(folder)/\(file) is no list the model knows; lists: \(EntityTrainer.listNames.joined(separator: ", ")) (.txt)")
             }

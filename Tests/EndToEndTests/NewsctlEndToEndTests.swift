@@ -17,6 +17,37 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
 }
 
 @Suite struct NewsctlEndToEndTests {
+    /// `newsctl model train-entities` reads a gazetteer folder's lists, a list in files by
+    /// source ("places.subdivisions.txt" adds to places), saves them in the model file, and
+    /// refuses a file of no list it knows.
+    @Test func trainEntitiesReadsListsBySource() throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("newsctl-lists-\(getpid())").path
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try FileManager.default.createDirectory(atPath: dir + "/corpus", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: dir + "/lists", withIntermediateDirectories: true)
+        let doc = [
+            "# newpar", "1\tAna\tAna\tPROPN\tNNP\t_\t3\tnsubj\t_\tEntity=(1-person-new-sssss-cf1-1,2-coref",
+            "2\tRuiz\tRuiz\tPROPN\tNNP\t_\t1\tflat\t_\tEntity=1)", "3\tvisited\tvisit\tVERB\tVBD\t_\t0\troot\t_\t_",
+            "4\tZorbazia\tZorbazia\tPROPN\tNNP\t_\t3\tobj\t_\tEntity=(2-place-new-sssss-cf2-1-coref)|SpaceAfter=No",
+            "5\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_", "",
+        ].joined(separator: "\n")
+        try doc.write(toFile: dir + "/corpus/one.conllu", atomically: true, encoding: .utf8)
+        try "# test\nZorbazia\n".write(toFile: dir + "/lists/places.subdivisions.txt", atomically: true, encoding: .utf8)
+        try "Oslo\n".write(toFile: dir + "/lists/places.txt", atomically: true, encoding: .utf8)
+        let model = dir + "/one.model"
+        let trained = try runCommand(
+            binDir + "/newsctl", ["model", "train-entities", "--corpus", dir + "/corpus", "--gazetteers", dir + "/lists", "--out", model, "--runs", "1"])
+        #expect(trained.status == 0, "\(trained.output)")
+        #expect(trained.output.contains("trained on 1 documents (2 names)"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
+        #expect(bytes.range(of: Data("Zorbazia".utf8)) != nil)
+        try "x\n".write(toFile: dir + "/lists/bogus.words.txt", atomically: true, encoding: .utf8)
+        let refused = try runCommand(
+            binDir + "/newsctl", ["model", "train-entities", "--corpus", dir + "/corpus", "--gazetteers", dir + "/lists", "--out", model])
+        #expect(refused.status == 64)
+        #expect(refused.output.contains("bogus.words.txt is no list the model knows"))
+    }
+
     /// Every newsctl command against a running newsd, in the order an operator would use them.
     @Test func everyCommandWorksEndToEnd() throws {
         let url = try TestPostgres.start().createDatabase()

@@ -365,6 +365,44 @@ private let otherKinds = """
         #expect(EntityModel.best(scores, prev: .beginPerson, capitalized: true) == .other)
     }
 
+    /// A cited name tagged as a place is an author: the first or a listed name in brackets
+    /// that hold a year, or a name before brackets that open with one; a listed place stays a
+    /// place unless it is also a surname, and so does a place after a lowercase word in the
+    /// brackets ("born in Nutley, 1700").
+    @Test func aCitedPlaceIsAnAuthor() {
+        let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: ["places": ["Santos", "Basel", "Lund"], "surnames": ["Santos"]]))
+        let found = names(
+            ["Memory grew (Thorell, Nutley, & Bohlin, 2009) as Santos (1989) and Moreno and Dalby (2010) found in Lund (2011)."],
+            [("Thorell", .beginPerson), ("Nutley", .beginPlace), ("Bohlin", .beginPlace), ("Santos", .beginPlace), ("Moreno", .beginPerson),
+             ("Dalby", .beginPlace), ("Lund", .beginPlace)],
+            gazetteer: gazetteer)
+        #expect(found == ["person:Thorell", "person:Nutley", "person:Bohlin", "person:Santos", "person:Moreno", "person:Dalby", "place:Lund"])
+        let born = names(
+            ["Euler (born in Nutley, 1707) left Basel (Switzerland, 1727) for Oslo."],
+            [("Euler", .beginPerson), ("Nutley", .beginPlace), ("Basel", .beginPlace), ("Switzerland", .beginPlace), ("Oslo", .beginPlace)],
+            gazetteer: gazetteer)
+        #expect(born == ["person:Euler", "place:Nutley", "place:Basel", "place:Switzerland", "place:Oslo"])
+    }
+
+    /// An abbreviation in brackets right after a name gets the name's kind, and so do its other
+    /// mentions; not one that starts with another letter, nor one after a lowercase phrase.
+    @Test func anAbbreviationInBracketsTakesTheNamesKind() {
+        let doc = EntityTokens(paragraphs: [
+            "The European Space Agency (ESA) and Tom Ray (NASA) measured sea surface salinity (SSS).", "Later ESA said SSS rose.",
+        ])
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
+        tags[index("European")] = .beginOrganization
+        tags[index("Space")] = .insideOrganization
+        tags[index("Agency")] = .insideOrganization
+        tags[index("Tom")] = .beginPerson
+        tags[index("Ray")] = .insidePerson
+        EntityModel.linkAbbreviations(doc, &tags)
+        let gazetteer = EntityGazetteer(entries: lists)
+        let found = EntityModel.mentions(doc, tags, gazetteer.match(doc)).map { "\($0.kind.rawValue):\($0.name):\($0.count)" }
+        #expect(found == ["organization:European Space Agency:1", "organization:ESA:2", "person:Tom Ray:1"])
+    }
+
     /// A name tagged as a person or place that is exactly an organization-list entry (and on
     /// no place list) is an organization; a place-list entry keeps the tagger's kind; a part
     /// of a longer entry is no entry.

@@ -178,6 +178,11 @@ extension EntityModel {
                 while end - begin > 1, matches[begin].single.contains(.nationality), !matches[begin].single.contains(.givenName) { begin += 1 }
                 while end - begin > 1, !doc.tokens[begin].flags.contains(.capitalized) { begin += 1 }
             }
+            // A cited name is an author: "(Thorell, Nutley, Bohlin, & Klingberg, 2009)",
+            // "Santos (1989)". Only a name that opens the brackets or an item of their list
+            // (or stands before brackets that open with a year), and not a listed place that
+            // is no surname: "(born in Basel, 1700)", "(London, Paris, 1904)" stay places.
+            if kind == .place, Self.isCitedAuthor(doc, matches, begin, end) { kind = .person }
             // A name that is exactly an entry of the organization list (and of no place
             // list) is an organization, whatever its context suggests: the list is of
             // agencies, companies and media news names ("FSB", "Tass").
@@ -207,6 +212,52 @@ extension EntityModel {
         return out
     }
 
+    /// Whether tokens `begin..<end`, tagged a place, are an author's name in a citation.
+    static func isCitedAuthor(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ begin: Int, _ end: Int) -> Bool {
+        guard (begin..<end).allSatisfy({ doc.tokens[$0].flags.contains(.cited) }) else { return false }
+        guard !exactEntry(matches, begin, end).contains(.place) || matches[end - 1].single.contains(.surname) else { return false }
+        let listed = begin > 0 && (doc.isByte(begin - 1, 0x28) || doc.isByte(begin - 1, 0x2C) || doc.isByte(begin - 1, 0x3B) || doc.isByte(begin - 1, 0x26) || doc.isAnd(begin - 1))
+        let beforeBrackets = end < doc.count && doc.isByte(end, 0x28)
+        return listed || beforeBrackets
+    }
+
+    /// An abbreviation in brackets right after a name is a name of the same kind ("European
+    /// Space Agency (ESA)", "Computing Research Association (CRA)"), and so is every other
+    /// mention of it in the document that the tagger left outside a name. The abbreviation
+    /// starts with the name's first letter and has at least two capitals, at most three more
+    /// than the name has words ("Centre National de la Recherche Scientifique (CNRS)"); a
+    /// name's kind is not guessed for an abbreviation of a lowercase phrase ("sea surface
+    /// salinity (SSS)").
+    static func linkAbbreviations(_ doc: EntityTokens, _ tags: inout [Tag]) {
+        let n = tags.count
+        var linked: [String: NamedEntity.Kind] = [:]
+        var i = 0
+        while i < n {
+            guard let kind = tags[i].kind else {
+                i += 1
+                continue
+            }
+            var j = i + 1
+            while j < n, tags[j] == Tag.inside(kind) { j += 1 }
+            if j + 2 < n, tags[j + 1] == .outside, doc.isByte(j, 0x28), doc.isByte(j + 2, 0x29),
+                !doc.tokens[j + 1].flags.contains(.paragraphStart), doc.tokens[j + 1].flags.contains(.capitalized)
+            {
+                let abbreviation = doc.text(j + 1)
+                let capitals = abbreviation.unicodeScalars.filter { $0.properties.isUppercase }.count
+                if capitals >= 2, capitals <= j - i + 3, abbreviation.unicodeScalars.first == doc.text(i).unicodeScalars.first {
+                    linked[abbreviation] = kind
+                    tags[j + 1] = .begin(kind)
+                }
+            }
+            i = j
+        }
+        guard !linked.isEmpty else { return }
+        for k in 0..<n where tags[k] == .outside && doc.tokens[k].flags.contains(.capitalized) {
+            guard k == 0 || tags[k - 1] == .outside, k + 1 == n || tags[k + 1] == .outside, let kind = linked[doc.text(k)] else { continue }
+            tags[k] = .begin(kind)
+        }
+    }
+
     /// The lists on which tokens `start..<end` together are an entry.
     static func exactEntry(_ matches: [EntityGazetteer.Match], _ start: Int, _ end: Int) -> EntityGazetteer.Lists {
         if end - start == 1 { return matches[start].single }
@@ -221,6 +272,8 @@ extension EntityModel {
     public func recognize(title: String, paragraphs: [String]) -> [NamedEntity] {
         let doc = EntityTokens(title: title, paragraphs: paragraphs)
         let c = context(doc)
-        return EntityNames.collect(Self.mentions(doc, tag(c), c.matches))
+        var tags = tag(c)
+        Self.linkAbbreviations(doc, &tags)
+        return EntityNames.collect(Self.mentions(doc, tags, c.matches))
     }
 }

@@ -108,6 +108,18 @@ struct EntityTokens {
     /// The text of one token.
     func text(_ i: Int) -> String { text(i, i + 1) }
 
+    /// Whether token `i` is the one byte `b` ("(", ",").
+    @inline(__always)
+    func isByte(_ i: Int, _ b: UInt8) -> Bool {
+        tokens[i].end - tokens[i].start == 1 && bytes[Int(tokens[i].start)] == b
+    }
+
+    /// Whether token `i` is the word "and".
+    func isAnd(_ i: Int) -> Bool {
+        let t = tokens[i]
+        return t.end - t.start == 3 && bytes[Int(t.start)] == 0x61 && bytes[Int(t.start) + 1] == 0x6E && bytes[Int(t.start) + 2] == 0x64
+    }
+
     // MARK: Scanning
 
     private mutating func scan(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) {
