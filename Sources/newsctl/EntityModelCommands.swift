@@ -98,7 +98,7 @@ extension Model {
             let model = trainer.train(docs)
             let about = """
                 Trained by newsctl model train-entities on \(docs.count) documents of \(URL(fileURLWithPath: options.corpus).lastPathComponent) \
-                (GUM, Zeldes 2017, annotations CC-BY 4.0); name lists: newsd's own\(from.map { " and \($0) (GeoNames, CC-BY 4.0; US Census names, public domain)" } ?? ""); \
+                (GUM, Zeldes 2017, annotations CC-BY 4.0); name lists: newsd's own\(from.map { " and \($0) (GeoNames, CC-BY 4.0; ISO 3166-2 subdivisions from iso-codes, LGPL-2.1; US Census names, public domain)" } ?? ""); \
                 bits \(options.bits), epochs \(options.epochs), seed \(options.seed), runs \(options.runs).
                 """
             let bytes = model.serialized(about: about)
