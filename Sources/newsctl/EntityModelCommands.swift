@@ -9,7 +9,7 @@ struct EntityTrainingOptions: ParsableArguments {
 
     @Option(
         help: ArgumentHelp(
-            "Folder of name lists (places.txt, given-names.txt, surnames.txt, common-words.txt, proper-words.txt …: one entry a line, # comments; places.subdivisions.txt adds to places).",
+            "Folder of name lists (places.txt, given-names.txt, surnames.txt, common-words.txt, proper-words.txt …: one entry a line, # comments; places.iso.txt adds to places).",
             discussion: "Default: /usr/share/newsd/gazetteers, else config/gazetteers under the current folder, else only the lists built into newsd."))
     var gazetteers: String?
 
@@ -53,7 +53,7 @@ struct EntityTrainingOptions: ParsableArguments {
         }
         var extra: [String: [String]] = [:]
         for file in files.sorted() where file.hasSuffix(".txt") {
-            // "places.txt", or "places.subdivisions.txt": a list may come in files by source.
+            // "places.txt", or "places.iso.txt": a list may come in files by source.
             let listName = String(file.dropLast(4).prefix { $0 != "." })
             guard EntityTrainer.listNames.contains(listName) else {
                 throw ValidationError("\(folder)/\(file) is no list the model knows; lists: \(EntityTrainer.listNames.joined(separator: ", ")) (.txt)")
@@ -98,7 +98,7 @@ extension Model {
             let model = trainer.train(docs)
             let about = """
                 Trained by newsctl model train-entities on \(docs.count) documents of \(URL(fileURLWithPath: options.corpus).lastPathComponent) \
-                (GUM, Zeldes 2017, annotations CC-BY 4.0); name lists: newsd's own\(from.map { " and \($0) (GeoNames, CC-BY 4.0; ISO 3166-2 subdivisions from iso-codes, LGPL-2.1; US Census names, public domain)" } ?? ""); \
+                (GUM, Zeldes 2017, annotations CC-BY 4.0); name lists: newsd's own\(from.map { " and \($0) (GeoNames, CC-BY 4.0; ISO 3166 names from iso-codes, LGPL-2.1; US Census names, public domain)" } ?? ""); \
                 bits \(options.bits), epochs \(options.epochs), seed \(options.seed), runs \(options.runs).
                 """
             let bytes = model.serialized(about: about)

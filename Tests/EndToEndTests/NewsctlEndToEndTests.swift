@@ -18,7 +18,7 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
 
 @Suite struct NewsctlEndToEndTests {
     /// `newsctl model train-entities` reads a gazetteer folder's lists, a list in files by
-    /// source ("places.subdivisions.txt" adds to places), saves them in the model file, and
+    /// source ("places.iso.txt" adds to places), saves them in the model file, and
     /// refuses a file of no list it knows.
     @Test func trainEntitiesReadsListsBySource() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("newsctl-lists-\(getpid())").path
@@ -32,7 +32,7 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
             "5\t.\t.\tPUNCT\t.\t_\t3\tpunct\t_\t_", "",
         ].joined(separator: "\n")
         try doc.write(toFile: dir + "/corpus/one.conllu", atomically: true, encoding: .utf8)
-        try "# test\nZorbazia\n".write(toFile: dir + "/lists/places.subdivisions.txt", atomically: true, encoding: .utf8)
+        try "# test\nZorbazia\n".write(toFile: dir + "/lists/places.iso.txt", atomically: true, encoding: .utf8)
         try "Oslo\n".write(toFile: dir + "/lists/places.txt", atomically: true, encoding: .utf8)
         let model = dir + "/one.model"
         let trained = try runCommand(
