@@ -45,26 +45,32 @@ struct EntityTrainingOptions: ParsableArguments {
     }
 
     /// The built-in lists plus those of the gazetteer folder (a file's name up to its first
-    /// full stop is the list it adds to).
+    /// full stop is the list it adds to), and where they came from: the folder and its files.
     func lists() throws -> (lists: [String: [String]], from: String?) {
         guard let folder = gazetteerFolder else { return (EntityTrainer.lists(adding: [:]), nil) }
         guard let files = try? FileManager.default.contentsOfDirectory(atPath: folder) else {
             throw ValidationError("cannot read gazetteer folder \(folder)")
         }
         var extra: [String: [String]] = [:]
+        var read: [String] = []
         for file in files.sorted() where file.hasSuffix(".txt") {
             // "places.txt", or "places.iso.txt": a list may come in files by source.
-            let listName = String(file.dropLast(4).prefix { $0 != "." })
+            let parts = file.dropLast(4).split(separator: ".", omittingEmptySubsequences: false)
+            let listName = String(parts[0])
             guard EntityTrainer.listNames.contains(listName) else {
-                throw ValidationError("\(folder)/\(file) is no list the model knows; lists: \(EntityTrainer.listNames.joined(separator: ", ")) (.txt)")
+                throw ValidationError("\(folder)/\(file) is no list the model knows; lists: \(EntityTrainer.listNames.joined(separator: ", ")) (.txt, or LIST.SOURCE.txt)")
             }
+            guard parts.count <= 2, parts.allSatisfy({ !$0.isEmpty }) else {
+                throw ValidationError("\(folder)/\(file): a list's file is LIST.txt or LIST.SOURCE.txt, the source one word")
+            }
+            read.append(file)
             guard let data = FileManager.default.contents(atPath: folder + "/" + file) else {
                 throw ValidationError("cannot read \(folder)/\(file)")
             }
             extra[listName, default: []] += String(decoding: data, as: UTF8.self).split(separator: "\n")
                 .map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty && !$0.hasPrefix("#") }
         }
-        return (EntityTrainer.lists(adding: extra), folder)
+        return (EntityTrainer.lists(adding: extra), "\(folder) (\(read.joined(separator: ", ")))")
     }
 
     func trainer() throws -> (EntityTrainer, String?) {

@@ -18,8 +18,8 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
 
 @Suite struct NewsctlEndToEndTests {
     /// `newsctl model train-entities` reads a gazetteer folder's lists, a list in files by
-    /// source ("places.iso.txt" adds to places), saves them in the model file, and
-    /// refuses a file of no list it knows.
+    /// source ("places.iso.txt" adds to places), says which files it read, saves them in the
+    /// model file, and refuses a file of no list it knows or a source that is not one word.
     @Test func trainEntitiesReadsListsBySource() throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("newsctl-lists-\(getpid())").path
         defer { try? FileManager.default.removeItem(atPath: dir) }
@@ -38,14 +38,22 @@ private func decode<T: Decodable>(_ type: T.Type, _ r: CommandResult) throws -> 
         let trained = try runCommand(
             binDir + "/newsctl", ["model", "train-entities", "--corpus", dir + "/corpus", "--gazetteers", dir + "/lists", "--out", model, "--runs", "1"])
         #expect(trained.status == 0, "\(trained.output)")
-        #expect(trained.output.contains("trained on 1 documents (2 names)"))
+        #expect(trained.output.contains("trained on 1 documents (2 names), lists from \(dir)/lists (places.iso.txt, places.txt)"))
         let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
         #expect(bytes.range(of: Data("Zorbazia".utf8)) != nil)
-        try "x\n".write(toFile: dir + "/lists/bogus.words.txt", atomically: true, encoding: .utf8)
-        let refused = try runCommand(
-            binDir + "/newsctl", ["model", "train-entities", "--corpus", dir + "/corpus", "--gazetteers", dir + "/lists", "--out", model])
-        #expect(refused.status == 64)
-        #expect(refused.output.contains("bogus.words.txt is no list the model knows"))
+        // A file of no list, or a list's file with an empty or two-part source, is refused.
+        for (file, message) in [
+            ("bogus.words.txt", "bogus.words.txt is no list the model knows"),
+            ("places..txt", "places..txt: a list's file is LIST.txt or LIST.SOURCE.txt"),
+            ("places.old.iso.txt", "places.old.iso.txt: a list's file is LIST.txt or LIST.SOURCE.txt"),
+        ] {
+            try "x\n".write(toFile: dir + "/lists/" + file, atomically: true, encoding: .utf8)
+            let refused = try runCommand(
+                binDir + "/newsctl", ["model", "train-entities", "--corpus", dir + "/corpus", "--gazetteers", dir + "/lists", "--out", model])
+            #expect(refused.status == 64)
+            #expect(refused.output.contains(message), "\(refused.output)")
+            try FileManager.default.removeItem(atPath: dir + "/lists/" + file)
+        }
     }
 
     /// Every newsctl command against a running newsd, in the order an operator would use them.

@@ -366,17 +366,19 @@ private let otherKinds = """
     }
 
     /// A cited name tagged as a place is an author: the first or a listed name in brackets
-    /// that hold a year, or a name before brackets that open with one; a listed place stays a
-    /// place unless it is also a surname, and so does a place after a lowercase word in the
-    /// brackets ("born in Nutley, 1700").
+    /// that hold a year, or a name before brackets that open with one; never a listed place
+    /// (even one that is a surname too: "Santos", "London"), nor a place after a lowercase word
+    /// in the brackets ("born in Nutley, 1700").
     @Test func aCitedPlaceIsAnAuthor() {
         let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: ["places": ["Santos", "Basel", "Lund"], "surnames": ["Santos"]]))
         let found = names(
-            ["Memory grew (Thorell, Nutley, & Bohlin, 2009) as Santos (1989) and Moreno and Dalby (2010) found in Lund (2011)."],
-            [("Thorell", .beginPerson), ("Nutley", .beginPlace), ("Bohlin", .beginPlace), ("Santos", .beginPlace), ("Moreno", .beginPerson),
-             ("Dalby", .beginPlace), ("Lund", .beginPlace)],
+            ["Memory grew (Thorell, Nutley, & Bohlin, 2009; Kemp, 2010) as Santos (1989) and Moreno and Dalby (2010) found in Lund (2011)."],
+            [("Thorell", .beginPerson), ("Nutley", .beginPlace), ("Bohlin", .beginPlace), ("Kemp", .beginPlace), ("Santos", .beginPlace),
+             ("Moreno", .beginPerson), ("Dalby", .beginPlace), ("Lund", .beginPlace)],
             gazetteer: gazetteer)
-        #expect(found == ["person:Thorell", "person:Nutley", "person:Bohlin", "person:Santos", "person:Moreno", "person:Dalby", "place:Lund"])
+        #expect(found == [
+            "person:Thorell", "person:Nutley", "person:Bohlin", "person:Kemp", "place:Santos", "person:Moreno", "person:Dalby", "place:Lund",
+        ])
         let born = names(
             ["Euler (born in Nutley, 1707) left Basel (Switzerland, 1727) for Oslo."],
             [("Euler", .beginPerson), ("Nutley", .beginPlace), ("Basel", .beginPlace), ("Switzerland", .beginPlace), ("Oslo", .beginPlace)],
@@ -384,23 +386,30 @@ private let otherKinds = """
         #expect(born == ["person:Euler", "place:Nutley", "place:Basel", "place:Switzerland", "place:Oslo"])
     }
 
-    /// An abbreviation in brackets right after a name gets the name's kind, and so do its other
-    /// mentions; not one that starts with another letter, nor one after a lowercase phrase.
+    /// An abbreviation in brackets right after an organization's or a place's name gets its
+    /// kind (the one `mentions` gives it: "Goldman Sachs" is on the organization list), and so
+    /// do its other mentions, when its capitals are the name's initials ("UN" giving two); not
+    /// after a person, not one of other letters, not across a paragraph.
     @Test func anAbbreviationInBracketsTakesTheNamesKind() {
         let doc = EntityTokens(paragraphs: [
-            "The European Space Agency (ESA) and Tom Ray (NASA) measured sea surface salinity (SSS).", "Later ESA said SSS rose.",
+            "The European Space Agency (ESA), Tom Ray (TR), Oklahoma (OK), Goldman Sachs (GS) and the UN Security Council (UNSC) met in Atlanta",
+            "(AJC) Later ESA said OK and the UNSC agreed.",
         ])
         var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
         func index(_ word: String) -> Int { (0..<doc.count).first { doc.text($0) == word }! }
-        tags[index("European")] = .beginOrganization
-        tags[index("Space")] = .insideOrganization
-        tags[index("Agency")] = .insideOrganization
-        tags[index("Tom")] = .beginPerson
-        tags[index("Ray")] = .insidePerson
-        EntityModel.linkAbbreviations(doc, &tags)
+        for (word, tag) in [
+            ("European", EntityModel.Tag.beginOrganization), ("Space", .insideOrganization), ("Agency", .insideOrganization), ("Tom", .beginPerson),
+            ("Ray", .insidePerson), ("Oklahoma", .beginPlace), ("Goldman", .beginPlace), ("Sachs", .insidePlace), ("UN", .beginOrganization), ("Security", .insideOrganization),
+            ("Council", .insideOrganization), ("Atlanta", .beginPlace),
+        ] { tags[index(word)] = tag }
         let gazetteer = EntityGazetteer(entries: lists)
+        EntityModel.linkAbbreviations(doc, gazetteer.match(doc), &tags)
         let found = EntityModel.mentions(doc, tags, gazetteer.match(doc)).map { "\($0.kind.rawValue):\($0.name):\($0.count)" }
-        #expect(found == ["organization:European Space Agency:1", "organization:ESA:2", "person:Tom Ray:1"])
+        #expect(found == [
+            "organization:European Space Agency:1", "organization:ESA:2", "person:Tom Ray:1", "place:Oklahoma:1", "organization:Goldman Sachs:1",
+            "organization:GS:1", "organization:UN Security Council:1",
+            "organization:UNSC:2", "place:Atlanta:1",
+        ])
     }
 
     /// A name tagged as a person or place that is exactly an organization-list entry (and on

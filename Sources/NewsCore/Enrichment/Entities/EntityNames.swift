@@ -178,10 +178,10 @@ extension EntityModel {
                 while end - begin > 1, matches[begin].single.contains(.nationality), !matches[begin].single.contains(.givenName) { begin += 1 }
                 while end - begin > 1, !doc.tokens[begin].flags.contains(.capitalized) { begin += 1 }
             }
-            // A cited name is an author: "(Thorell, Nutley, Bohlin, & Klingberg, 2009)",
-            // "Santos (1989)". Only a name that opens the brackets or an item of their list
-            // (or stands before brackets that open with a year), and not a listed place that
-            // is no surname: "(born in Basel, 1700)", "(London, Paris, 1904)" stay places.
+            // A cited name is an author: "(Thorell, Lindqvist, Bohlin, & Klingberg, 2009)",
+            // "Cómbita (2012)". Only a name that opens the brackets or an item of their list
+            // (or stands before brackets that open with a year), and never a listed place:
+            // "(born in Basel, 1700)", "(London, Paris, 1904)", "France (1998)" stay places.
             if kind == .place, Self.isCitedAuthor(doc, matches, begin, end) { kind = .person }
             // A name that is exactly an entry of the organization list (and of no place
             // list) is an organization, whatever its context suggests: the list is of
@@ -215,36 +215,41 @@ extension EntityModel {
     /// Whether tokens `begin..<end`, tagged a place, are an author's name in a citation.
     static func isCitedAuthor(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ begin: Int, _ end: Int) -> Bool {
         guard (begin..<end).allSatisfy({ doc.tokens[$0].flags.contains(.cited) }) else { return false }
-        guard !exactEntry(matches, begin, end).contains(.place) || matches[end - 1].single.contains(.surname) else { return false }
+        guard !exactEntry(matches, begin, end).contains(.place) else { return false }
         let listed = begin > 0 && (doc.isByte(begin - 1, 0x28) || doc.isByte(begin - 1, 0x2C) || doc.isByte(begin - 1, 0x3B) || doc.isByte(begin - 1, 0x26) || doc.isAnd(begin - 1))
         let beforeBrackets = end < doc.count && doc.isByte(end, 0x28)
         return listed || beforeBrackets
     }
 
-    /// An abbreviation in brackets right after a name is a name of the same kind ("European
-    /// Space Agency (ESA)", "Computing Research Association (CRA)"), and so is every other
-    /// mention of it in the document that the tagger left outside a name. The abbreviation
-    /// starts with the name's first letter and has at least two capitals, at most three more
-    /// than the name has words ("Centre National de la Recherche Scientifique (CNRS)"); a
-    /// name's kind is not guessed for an abbreviation of a lowercase phrase ("sea surface
-    /// salinity (SSS)").
-    static func linkAbbreviations(_ doc: EntityTokens, _ tags: inout [Tag]) {
+    /// An abbreviation in brackets right after the name of an organization or a place (as
+    /// `mentions` will call it: "Goldman Sachs" an organization by its list) is a name of the
+    /// same kind ("European Space Agency (ESA)", "Computing Research Association
+    /// (CRA)", "UN Security Council (UNSC)"), and so is every other mention of it in the
+    /// document that the tagger left outside a name. Its capitals must be the name's initials
+    /// in order (all the letters of a word in capitals): not "Oklahoma (OK)", "Atlanta
+    /// (AJC)"; never after a person, where news brackets hold a party, a state or a job
+    /// ("Saskia Esken (SPD)", "Rand Paul (R-KY)", "Carl Evans (CEO)"); no abbreviation with a
+    /// hyphen or a full stop; nothing across a paragraph.
+    static func linkAbbreviations(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ tags: inout [Tag]) {
         let n = tags.count
         var linked: [String: NamedEntity.Kind] = [:]
         var i = 0
         while i < n {
-            guard let kind = tags[i].kind else {
+            guard var kind = tags[i].kind else {
                 i += 1
                 continue
             }
             var j = i + 1
             while j < n, tags[j] == Tag.inside(kind) { j += 1 }
-            if j + 2 < n, tags[j + 1] == .outside, doc.isByte(j, 0x28), doc.isByte(j + 2, 0x29),
-                !doc.tokens[j + 1].flags.contains(.paragraphStart), doc.tokens[j + 1].flags.contains(.capitalized)
+            // The kind `mentions` will give the name: an organization-list entry is one.
+            let entry = Self.exactEntry(matches, i, j)
+            if entry.contains(.organization), !entry.contains(.place) { kind = .organization }
+            if kind != .person, j + 2 < n, tags[j + 1] == .outside, doc.isByte(j, 0x28), doc.isByte(j + 2, 0x29),
+                !doc.tokens[j].flags.contains(.paragraphStart), !doc.tokens[j + 1].flags.contains(.paragraphStart),
+                doc.tokens[j + 1].flags.contains(.capitalized)
             {
                 let abbreviation = doc.text(j + 1)
-                let capitals = abbreviation.unicodeScalars.filter { $0.properties.isUppercase }.count
-                if capitals >= 2, capitals <= j - i + 3, abbreviation.unicodeScalars.first == doc.text(i).unicodeScalars.first {
+                if !abbreviation.contains("-"), !abbreviation.contains("."), Self.initials(doc, i, j) == Self.capitals(abbreviation) {
                     linked[abbreviation] = kind
                     tags[j + 1] = .begin(kind)
                 }
@@ -256,6 +261,24 @@ extension EntityModel {
             guard k == 0 || tags[k - 1] == .outside, k + 1 == n || tags[k + 1] == .outside, let kind = linked[doc.text(k)] else { continue }
             tags[k] = .begin(kind)
         }
+    }
+
+    /// The capital letters of a word.
+    static func capitals(_ word: String) -> [Unicode.Scalar] { word.unicodeScalars.filter { $0.properties.isUppercase } }
+
+    /// The initials of tokens `from..<to`: a capitalized word's first letter, every letter of a
+    /// word in capitals ("UN"), nothing of a lowercase word ("of", "de").
+    static func initials(_ doc: EntityTokens, _ from: Int, _ to: Int) -> [Unicode.Scalar] {
+        var out: [Unicode.Scalar] = []
+        for k in from..<to where doc.tokens[k].flags.contains(.capitalized) {
+            let word = doc.text(k)
+            if doc.tokens[k].flags.contains(.allCaps) {
+                out += capitals(word)
+            } else if let first = word.unicodeScalars.first {
+                out.append(first)
+            }
+        }
+        return out
     }
 
     /// The lists on which tokens `start..<end` together are an entry.
@@ -273,7 +296,7 @@ extension EntityModel {
         let doc = EntityTokens(title: title, paragraphs: paragraphs)
         let c = context(doc)
         var tags = tag(c)
-        Self.linkAbbreviations(doc, &tags)
+        Self.linkAbbreviations(doc, c.matches, &tags)
         return EntityNames.collect(Self.mentions(doc, tags, c.matches))
     }
 }

@@ -21,7 +21,8 @@ public struct EntityTrainer: Sendable {
         self.lists = lists
     }
 
-    /// The names of the lists the features know (a gazetteer folder's files are these plus ".txt").
+    /// The names of the lists the features know (a gazetteer folder's files are these plus
+    /// ".txt", or plus ".SOURCE.txt" for a list in files by source).
     public static var listNames: [String] { EntityGazetteer.Lists.names }
 
     /// The lists built into newsd with `extra` added (from `config/gazetteers/*.txt`).
