@@ -145,8 +145,7 @@ extension EntityModel {
                 i += 1
                 continue
             }
-            var j = i + 1
-            while j < n, tags[j] == Tag.inside(kind) { j += 1 }
+            var j = Self.nameEnd(tags, i, kind)
             // A name begun right after another, no token between (in one paragraph), goes on
             // it, and its kind is the last part's: the tagger changed its mind about the kind
             // inside one name ("Bataan" a place, then "Peninsula State University" an
@@ -157,8 +156,7 @@ extension EntityModel {
                 !doc.tokens[j - 1].flags.isDisjoint(with: [.capitalized, .digit]), next != .person || kind == .person
             {
                 kind = next
-                j += 1
-                while j < n, tags[j] == Tag.inside(next) { j += 1 }
+                j = Self.nameEnd(tags, j, next)
             }
             // A name against a name of another kind is part of it: "Jenna Julien" tagged a
             // person before "Podcast" tagged another name.
@@ -183,13 +181,8 @@ extension EntityModel {
             // (or stands before brackets that open with a year), and never a listed place:
             // "(born in Basel, 1700)", "(London, Paris, 1904)", "France (1998)" stay places.
             if kind == .place, Self.isCitedAuthor(doc, matches, begin, end) { kind = .person }
-            // A name that is exactly an entry of the organization list (and of no place
-            // list) is an organization, whatever its context suggests: the list is of
-            // agencies, companies and media news names ("FSB", "Tass").
-            if kind != .organization {
-                let entry = Self.exactEntry(matches, begin, end)
-                if entry.contains(.organization), !entry.contains(.place) { kind = .organization }
-            }
+            // An organization-list entry is an organization ("FSB", "Tass").
+            kind = Self.listedKind(matches, begin, end, kind)
             // A person's name without a given name holds no word that news writes in
             // lowercase, titles aside, unless it is a surname: "Wonderful Life", "Spend Spend
             // Spend" are works; "Captain Tom Moore", "Steve Jobs", "Bill Gates" are people.
@@ -212,11 +205,29 @@ extension EntityModel {
         return out
     }
 
+    /// The end of the tagged name that starts at token `i` with `kind`: the first token after
+    /// it that is not inside a name of that kind.
+    @inline(__always)
+    static func nameEnd(_ tags: [Tag], _ i: Int, _ kind: NamedEntity.Kind) -> Int {
+        var j = i + 1
+        while j < tags.count, tags[j] == Tag.inside(kind) { j += 1 }
+        return j
+    }
+
+    /// A name that is exactly an entry of the organization list (and of no place list) is an
+    /// organization, whatever its context suggests: the list is of agencies, companies and
+    /// news media ("FSB", "Tass", "Goldman Sachs").
+    static func listedKind(_ matches: [EntityGazetteer.Match], _ start: Int, _ end: Int, _ kind: NamedEntity.Kind) -> NamedEntity.Kind {
+        guard kind != .organization else { return kind }
+        let entry = exactEntry(matches, start, end)
+        return entry.contains(.organization) && !entry.contains(.place) ? .organization : kind
+    }
+
     /// Whether tokens `begin..<end`, tagged a place, are an author's name in a citation.
     static func isCitedAuthor(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ begin: Int, _ end: Int) -> Bool {
         guard (begin..<end).allSatisfy({ doc.tokens[$0].flags.contains(.cited) }) else { return false }
         guard !exactEntry(matches, begin, end).contains(.place) else { return false }
-        let listed = begin > 0 && (doc.isByte(begin - 1, 0x28) || doc.isByte(begin - 1, 0x2C) || doc.isByte(begin - 1, 0x3B) || doc.isByte(begin - 1, 0x26) || doc.isAnd(begin - 1))
+        let listed = begin > 0 && (doc.isByte(begin - 1, 0x28) || doc.isByte(begin - 1, 0x2C) || doc.isByte(begin - 1, 0x3B) || doc.isByte(begin - 1, 0x26) || doc.isWord(begin - 1, "and"))
         let beforeBrackets = end < doc.count && doc.isByte(end, 0x28)
         return listed || beforeBrackets
     }
@@ -239,11 +250,8 @@ extension EntityModel {
                 i += 1
                 continue
             }
-            var j = i + 1
-            while j < n, tags[j] == Tag.inside(kind) { j += 1 }
-            // The kind `mentions` will give the name: an organization-list entry is one.
-            let entry = Self.exactEntry(matches, i, j)
-            if entry.contains(.organization), !entry.contains(.place) { kind = .organization }
+            let j = Self.nameEnd(tags, i, kind)
+            kind = Self.listedKind(matches, i, j, kind)  // the kind `mentions` will give the name
             if kind != .person, j + 2 < n, tags[j + 1] == .outside, doc.isByte(j, 0x28), doc.isByte(j + 2, 0x29),
                 !doc.tokens[j].flags.contains(.paragraphStart), !doc.tokens[j + 1].flags.contains(.paragraphStart),
                 doc.tokens[j + 1].flags.contains(.capitalized)

@@ -114,10 +114,12 @@ struct EntityTokens {
         tokens[i].end - tokens[i].start == 1 && bytes[Int(tokens[i].start)] == b
     }
 
-    /// Whether token `i` is the word "and".
-    func isAnd(_ i: Int) -> Bool {
+    /// Whether token `i` is `word`, byte for byte ("and", "al.").
+    func isWord(_ i: Int, _ word: StaticString) -> Bool {
         let t = tokens[i]
-        return t.end - t.start == 3 && bytes[Int(t.start)] == 0x61 && bytes[Int(t.start) + 1] == 0x6E && bytes[Int(t.start) + 2] == 0x64
+        guard Int(t.end - t.start) == word.utf8CodeUnitCount else { return false }
+        for k in 0..<word.utf8CodeUnitCount where bytes[Int(t.start) + k] != word.utf8Start[k] { return false }
+        return true
     }
 
     // MARK: Scanning
@@ -324,15 +326,6 @@ struct EntityTokens {
     /// once, at most `citationReach` tokens, so the pass is linear.
     private mutating func markCitations() {
         let n = tokens.count
-        @inline(__always) func isByte(_ i: Int, _ b: UInt8) -> Bool {
-            tokens[i].end - tokens[i].start == 1 && bytes[Int(tokens[i].start)] == b
-        }
-        func isWord(_ i: Int, _ word: StaticString) -> Bool {
-            let t = tokens[i]
-            guard Int(t.end - t.start) == word.utf8CodeUnitCount else { return false }
-            for k in 0..<word.utf8CodeUnitCount where bytes[Int(t.start) + k] != word.utf8Start[k] { return false }
-            return true
-        }
         @inline(__always) func isYear(_ i: Int) -> Bool {
             let t = tokens[i]
             let len = Int(t.end - t.start)
