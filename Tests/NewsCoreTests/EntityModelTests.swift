@@ -91,6 +91,26 @@ private let otherKinds = """
 
     """
 
+/// A road's number written against its letters ("I-44 West", GUM's tokens "I", "-", "44",
+/// "West") and a name whose speaker broke off ("Ro-" then "Roberts").
+private let hyphenated = """
+    # newdoc id = road_doc
+    # newpar
+    # sent_id = r-1
+    1\tTake\ttake\tVERB\tVB\t_\t0\troot\t_\t_
+    2\tI\tI\tPROPN\tNNP\t_\t1\tobj\t_\tEntity=(1-place-new-sssss-cf1-1,3,4-coref|SpaceAfter=No
+    3\t-\t-\tPUNCT\tHYPH\t_\t4\tpunct\t_\tSpaceAfter=No
+    4\t44\t44\tNUM\tCD\t_\t2\tnummod\t_\t_
+    5\tWest\tWest\tPROPN\tNNP\t_\t2\tflat\t_\tEntity=1)
+    6\tto\tto\tADP\tIN\t_\t7\tcase\t_\t_
+    7\tNick\tNick\tPROPN\tNNP\t_\t1\tobl\t_\tEntity=(2-person-new-sssss-cf2-1-coref
+    8\tRo\tRo\tPROPN\tNNP\t_\t7\tflat\t_\tSpaceAfter=No
+    9\t-\t-\tPUNCT\tHYPH\t_\t7\tpunct\t_\tEntity=2)
+    10\tRoberts\tRoberts\tPROPN\tNNP\t_\t7\tappos\t_\tEntity=(3-person-new-sssss-cf3-1-coref)|SpaceAfter=No
+    11\t.\t.\tPUNCT\t.\t_\t1\tpunct\t_\t_
+
+    """
+
 @Suite struct AnnotatedCorpusTests {
     @Test func gumNamesAreTheNamesOfTheMentions() {
         let doc = GUMCorpus.parse(conllu, id: "test_doc")
@@ -107,6 +127,14 @@ private let otherKinds = """
         for name in doc.names {
             #expect(String(decoding: joined[name.start..<name.end], as: UTF8.self) == name.text)
         }
+    }
+
+    /// A number written against a hyphen is part of the name ("I-44 West" was cut to "I-"),
+    /// and a name never ends with a hyphen ("Nick Ro-").
+    @Test func hyphenatedNumbersAndFalseStarts() {
+        let doc = GUMCorpus.parse(hyphenated, id: "road_doc")
+        #expect(doc.paragraphs == ["Take I-44 West to Nick Ro- Roberts."])
+        #expect(doc.names.map { "\($0.kind.rawValue):\($0.text)" } == ["place:I-44 West", "person:Nick Ro", "person:Roberts"])
     }
 
     /// A proper-noun mention of another kind is an other name, unless it overlaps a name of the
@@ -384,6 +412,18 @@ private let otherKinds = """
             [("Euler", .beginPerson), ("Nutley", .beginPlace), ("Basel", .beginPlace), ("Switzerland", .beginPlace), ("Oslo", .beginPlace)],
             gazetteer: gazetteer)
         #expect(born == ["person:Euler", "place:Nutley", "place:Basel", "place:Switzerland", "place:Oslo"])
+    }
+
+    /// A name of two words or more that opens with "Mr", "Mrs" or "Ms" is a person's, whatever
+    /// the tagger said (`EntityNames.collect` drops the title later); "Dr" and "King" decide
+    /// nothing ("Dr Martens", "King's Lynn").
+    @Test func anHonorificMakesAPerson() {
+        let found = names(
+            ["Mr Miliband and Mrs Ardern met Ms Lee at Dr Martens in King Lynn."],
+            [("Mr", .beginPlace), ("Miliband", .insidePlace), ("Mrs", .beginOrganization), ("Ardern", .insideOrganization),
+             ("Ms", .beginPerson), ("Lee", .insidePerson), ("Dr", .beginOrganization), ("Martens", .insideOrganization),
+             ("King", .beginPlace), ("Lynn", .insidePlace)])
+        #expect(found == ["person:Mr Miliband", "person:Mrs Ardern", "person:Ms Lee", "organization:Dr Martens", "place:King Lynn"])
     }
 
     /// An abbreviation in brackets right after an organization's or a place's name gets its

@@ -209,7 +209,7 @@ public enum GUMCorpus {
     static func attached(_ t: Token) -> Bool {
         if t.form == "-" || t.form == "–" { return true }
         guard let c = t.form.unicodeScalars.first else { return false }
-        return c.properties.isAlphabetic && t.upos != "PART"
+        return (c.properties.isAlphabetic || c.properties.numericType != nil) && t.upos != "PART"
     }
 
     /// The names of a mention: the run of name-like tokens around its head (with connectors
@@ -244,6 +244,9 @@ public enum GUMCorpus {
                     break
                 }
             }
+            // A hyphen never ends or starts a name ("Nick Ro- Roberts": a false start).
+            while to > from, tokens[to].form == "-" || tokens[to].form == "–" { to -= 1 }
+            while from < to, tokens[from].form == "-" || tokens[from].form == "–" { from += 1 }
             return (from, to)
         }
         var runs = [run(around: head)]

@@ -135,6 +135,10 @@ public enum EntityNames {
 extension EntityModel {
     /// The mentions tagged in a document, one per distinct name and kind with its count (the
     /// text of a name is made once, however often it occurs).
+    /// Words that only ever stand before a person's name (not "Dr": "Dr Martens" is a brand;
+    /// not "King" or "Prince": "King's College", "Prince Edward Island").
+    static let honorifics: Set<String> = ["Mr", "Mrs", "Ms", "Mr.", "Mrs.", "Ms.", "Mx"]
+
     static func mentions(_ doc: EntityTokens, _ tags: [Tag], _ matches: [EntityGazetteer.Match]) -> [EntityNames.Mention] {
         var out: [EntityNames.Mention] = []
         var seen: [UInt64: Int] = [:]
@@ -183,6 +187,9 @@ extension EntityModel {
             if kind == .place, Self.isCitedAuthor(doc, matches, begin, end) { kind = .person }
             // An organization-list entry is an organization ("FSB", "Tass").
             kind = Self.listedKind(matches, begin, end, kind)
+            // A name that opens with "Mr", "Mrs" or "Ms" is a person's ("Mr Miliband" was
+            // tagged a place once).
+            if kind != .person, end - begin > 1, Self.honorifics.contains(doc.text(begin)) { kind = .person }
             // A person's name without a given name holds no word that news writes in
             // lowercase, titles aside, unless it is a surname: "Wonderful Life", "Spend Spend
             // Spend" are works; "Captain Tom Moore", "Steve Jobs", "Bill Gates" are people.
