@@ -75,8 +75,8 @@ private func sampleArticle() throws -> Article {
 /// Models trained with other shuffle seeds, or after a small change to the training data,
 /// score between 0.517 and 0.560 precision and 0.542 and 0.578 recall here: 84 names move
 /// by a few names from one training to the next.
-private let modelPrecisionFloor = 0.52
-private let modelRecallFloor = 0.55
+private let modelPrecisionFloor = 0.56
+private let modelRecallFloor = 0.58
 
 /// Precision and recall of `recognize` over the articles of Tests/Fixtures/entities-gold.json,
 /// exact name and kind per article; prints each article's misses and extras.

@@ -414,6 +414,43 @@ private let hyphenated = """
         #expect(born == ["person:Euler", "place:Nutley", "place:Basel", "place:Switzerland", "place:Oslo"])
     }
 
+    /// A word news writes in lowercase before a given name is no part of a person's name;
+    /// a given name, a surname or a title there stays ("Will Smith", "Young", "Captain").
+    @Test func aCommonWordBeforeAGivenNameIsDropped() {
+        let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: [
+            "common-words": ["Executive", "Despite", "Will", "Young"], "given-names": ["Martin", "Will", "Daniel", "Ann"], "surnames": ["Young"],
+        ]))
+        let found = names(
+            ["Executive Martin Sorrell met Will Smith, Young Ann Lee and Despite Daniel in Oslo."],
+            [("Executive", .beginPerson), ("Martin", .insidePerson), ("Sorrell", .insidePerson), ("Will", .beginPerson), ("Smith", .insidePerson),
+             ("Young", .beginPerson), ("Ann", .insidePerson), ("Lee", .insidePerson), ("Despite", .beginPerson), ("Daniel", .insidePerson),
+             ("Oslo", .beginPlace)],
+            gazetteer: gazetteer)
+        #expect(found == ["person:Martin Sorrell", "person:Will Smith", "person:Young Ann Lee", "person:Daniel", "place:Oslo"])
+    }
+
+    /// Two names joined by "&", neither a place, are one organization; not places ("Priest &
+    /// Washington" are two streets), not in a document that cites (authors).
+    @Test func namesJoinedByAnAmpersandAreAnOrganization() {
+        func joined(_ paragraphs: [String], _ tagged: [(String, EntityModel.Tag)]) -> [String] {
+            let doc = EntityTokens(paragraphs: paragraphs)
+            var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+            for (word, tag) in tagged { tags[(0..<doc.count).first { doc.text($0) == word }!] = tag }
+            EntityModel.joinAmpersands(doc, &tags)
+            let gazetteer = EntityGazetteer(entries: lists)
+            return EntityModel.mentions(doc, tags, gazetteer.match(doc)).map { "\($0.kind.rawValue):\($0.name)" }
+        }
+        #expect(joined(
+            ["Ogilvy & Mather and J Walter Thompson & Co met at Priest & Washington."],
+            [("Ogilvy", .beginPerson), ("Mather", .beginPerson), ("J", .beginPerson), ("Walter", .insidePerson), ("Thompson", .insidePerson),
+             ("Co", .beginOrganization), ("Priest", .beginPlace), ("Washington", .beginPlace)])
+            == ["organization:Ogilvy & Mather", "organization:J Walter Thompson & Co", "place:Priest", "place:Washington"])
+        #expect(joined(
+            ["Carrano & Biewener found it (Miller, 2010)."],
+            [("Carrano", .beginPerson), ("Biewener", .beginPerson), ("Miller", .beginPerson)])
+            == ["person:Carrano", "person:Biewener", "person:Miller"])
+    }
+
     /// A name of two words or more that opens with "Mr", "Mrs" or "Ms" is a person's, whatever
     /// the tagger said (`EntityNames.collect` drops the title later); "Dr" and "King" decide
     /// nothing ("Dr Martens", "King's Lynn").

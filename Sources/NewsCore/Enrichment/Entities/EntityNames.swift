@@ -179,6 +179,13 @@ extension EntityModel {
             if kind == .person {
                 while end - begin > 1, matches[begin].single.contains(.nationality), !matches[begin].single.contains(.givenName) { begin += 1 }
                 while end - begin > 1, !doc.tokens[begin].flags.contains(.capitalized) { begin += 1 }
+                // So is a word news writes in lowercase before a given name ("Executive Martin
+                // Sorrell", "Mathematician Hermann Weyl", "Despite Daniel").
+                while end - begin > 1, matches[begin].single.contains(.commonWord), matches[begin].single.isDisjoint(with: [.givenName, .surname, .personTitle]),
+                    matches[begin + 1].single.contains(.givenName)
+                {
+                    begin += 1
+                }
             }
             // A cited name is an author: "(Thorell, Lindqvist, Bohlin, & Klingberg, 2009)",
             // "Cómbita (2012)". Only a name that opens the brackets or an item of their list
@@ -278,6 +285,30 @@ extension EntityModel {
         }
     }
 
+    /// Two names joined by "&", neither of them a place, are one organization's name ("Ogilvy &
+    /// Mather", "Marks & Spencer"), except in a document that cites, where they are authors
+    /// ("Carrano & Biewener's study", "(Miller & Robertson, 2009)"). Places so joined are
+    /// two ("Priest & Washington", "Tempe & Mesa").
+    static func joinAmpersands(_ doc: EntityTokens, _ tags: inout [Tag]) {
+        let n = tags.count
+        if doc.tokens.contains(where: { $0.flags.contains(.cited) }) { return }
+        var k = 1
+        while k + 1 < n {
+            defer { k += 1 }
+            guard tags[k] == .outside, doc.text(k) == "&", tags[k - 1].kind != nil, tags[k + 1].isBegin,
+                !doc.tokens[k].flags.contains(.paragraphStart), !doc.tokens[k + 1].flags.contains(.paragraphStart),
+                !doc.tokens[k - 1].flags.contains(.cited), !doc.tokens[k + 1].flags.contains(.cited),
+                let right = tags[k + 1].kind, right != .place, tags[k - 1].kind != .place
+            else { continue }
+            var start = k - 1
+            while start > 0, !tags[start].isBegin { start -= 1 }
+            let end = Self.nameEnd(tags, k + 1, right)
+            tags[start] = .begin(.organization)
+            for x in (start + 1)..<end { tags[x] = .inside(.organization) }
+            k = end - 1
+        }
+    }
+
     /// The capital letters of a word.
     static func capitals(_ word: String) -> [Unicode.Scalar] { word.unicodeScalars.filter { $0.properties.isUppercase } }
 
@@ -312,6 +343,7 @@ extension EntityModel {
         let c = context(doc)
         var tags = tag(c)
         Self.linkAbbreviations(doc, c.matches, &tags)
+        Self.joinAmpersands(doc, &tags)
         return EntityNames.collect(Self.mentions(doc, tags, c.matches))
     }
 }
