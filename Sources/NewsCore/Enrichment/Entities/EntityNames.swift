@@ -291,11 +291,11 @@ extension EntityModel {
     /// two ("Priest & Washington", "Tempe & Mesa").
     static func joinAmpersands(_ doc: EntityTokens, _ tags: inout [Tag]) {
         let n = tags.count
-        if doc.tokens.contains(where: { $0.flags.contains(.cited) }) { return }
+        guard !doc.tokens.contains(where: { $0.flags.contains(.cited) }) else { return }
         var k = 1
         while k + 1 < n {
             defer { k += 1 }
-            guard tags[k] == .outside, doc.text(k) == "&", tags[k - 1].kind != nil, tags[k + 1].isBegin,
+            guard doc.isByte(k, 0x26), tags[k] == .outside, tags[k - 1].kind != nil, tags[k + 1].isBegin,
                 !doc.tokens[k].flags.contains(.paragraphStart), !doc.tokens[k + 1].flags.contains(.paragraphStart),
                 !doc.tokens[k - 1].flags.contains(.cited), !doc.tokens[k + 1].flags.contains(.cited),
                 let right = tags[k + 1].kind, right != .place, tags[k - 1].kind != .place
