@@ -451,6 +451,17 @@ private let hyphenated = """
             == ["person:Carrano", "person:Biewener", "person:Miller"])
     }
 
+    /// A date tagged as a place or an organization is no name ("March 1890", "Friday"); a
+    /// person named after a month stays ("June Carter"), and so do "Sun" (a newspaper) and a
+    /// road ("A59").
+    @Test func aDateIsNoPlace() {
+        let found = names(
+            ["In March 1890 and on Friday June Carter read the Sun on the A59."],
+            [("March", .beginPlace), ("1890", .insidePlace), ("Friday", .beginOrganization), ("June", .beginPerson), ("Carter", .insidePerson),
+             ("Sun", .beginOrganization), ("A59", .beginPlace)])
+        #expect(found == ["person:June Carter", "organization:Sun", "place:A59"])
+    }
+
     /// A name of two words or more that opens with "Mr", "Mrs" or "Ms" is a person's, whatever
     /// the tagger said (`EntityNames.collect` drops the title later); "Dr" and "King" decide
     /// nothing ("Dr Martens", "King's Lynn").

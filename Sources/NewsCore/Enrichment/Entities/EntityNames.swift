@@ -139,6 +139,12 @@ extension EntityModel {
     /// not "King" or "Prince": "King's College", "Prince Edward Island").
     static let honorifics: Set<String> = ["Mr", "Mrs", "Ms", "Mr.", "Mrs.", "Ms.", "Mx"]
 
+    /// The months' and days' names and their short forms, by `EntityTokens.Token.exact`; not
+    /// the short forms that are names or words ("Sun" is a newspaper, "Mar" begins a place).
+    static let dateWords: Set<UInt64> = Set(EntityTokens(paragraphs: [
+        "January February March April May June July August September October November December Jan Feb Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday Tue Tues Thu Thurs Fri"
+    ]).tokens.map(\.exact))
+
     static func mentions(_ doc: EntityTokens, _ tags: [Tag], _ matches: [EntityGazetteer.Match]) -> [EntityNames.Mention] {
         var out: [EntityNames.Mention] = []
         var seen: [UInt64: Int] = [:]
@@ -202,6 +208,14 @@ extension EntityModel {
             // Spend" are works; "Captain Tom Moore", "Steve Jobs", "Bill Gates" are people.
             if kind == .person, !(begin..<end).contains(where: { matches[$0].single.contains(.givenName) }),
                 (begin..<end).contains(where: { matches[$0].single.contains(.commonWord) && matches[$0].single.isDisjoint(with: [.surname, .personTitle]) })
+            {
+                i = j
+                continue
+            }
+            // A date is no place or organization ("March 1890", "Friday"): a month's or a
+            // day's name, with numbers.
+            if kind != .person, Self.dateWords.contains(doc.tokens[begin].exact),
+                (begin..<end).allSatisfy({ Self.dateWords.contains(doc.tokens[$0].exact) || (doc.tokens[$0].flags.contains(.digit) && !doc.tokens[$0].flags.contains(.capitalized)) })
             {
                 i = j
                 continue
