@@ -418,37 +418,67 @@ private let hyphenated = """
     /// a given name, a surname or a title there stays ("Will Smith", "Young", "Captain").
     @Test func aCommonWordBeforeAGivenNameIsDropped() {
         let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: [
-            "common-words": ["Executive", "Despite", "Will", "Young"], "given-names": ["Martin", "Will", "Daniel", "Ann"], "surnames": ["Young"],
+            "common-words": ["Executive", "Mother", "Will", "Young", "Time"], "given-names": ["Martin", "Will", "Teresa", "Ann", "Warner"], "surnames": ["Young"],
+            "organizations": ["Time Warner"],
         ]))
         let found = names(
-            ["Executive Martin Sorrell met Will Smith, Young Ann Lee and Despite Daniel in Oslo."],
+            ["Executive Martin Sorrell met Will Smith, Young Ann Lee, Mother Teresa and Time Warner in Oslo."],
             [("Executive", .beginPerson), ("Martin", .insidePerson), ("Sorrell", .insidePerson), ("Will", .beginPerson), ("Smith", .insidePerson),
-             ("Young", .beginPerson), ("Ann", .insidePerson), ("Lee", .insidePerson), ("Despite", .beginPerson), ("Daniel", .insidePerson),
-             ("Oslo", .beginPlace)],
+             ("Young", .beginPerson), ("Ann", .insidePerson), ("Lee", .insidePerson), ("Mother", .beginPerson), ("Teresa", .insidePerson),
+             ("Time", .beginPerson), ("Warner", .insidePerson), ("Oslo", .beginPlace)],
             gazetteer: gazetteer)
-        #expect(found == ["person:Martin Sorrell", "person:Will Smith", "person:Young Ann Lee", "person:Daniel", "place:Oslo"])
+        #expect(found == [
+            "person:Martin Sorrell", "person:Will Smith", "person:Young Ann Lee", "person:Mother Teresa", "organization:Time Warner", "place:Oslo",
+        ])
     }
 
-    /// Two names joined by "&", neither a place, are one organization; not places ("Priest &
-    /// Washington" are two streets), not in a document that cites (authors).
+    /// Two names joined by "&", neither a place nor a person's by its look, are one
+    /// organization; not places ("Priest & Washington" are two streets), not people (a given
+    /// name, so "J Walter Thompson & Co" is left as the tagger had it), not in a paragraph that
+    /// cites (authors), not in the title, not a list.
     @Test func namesJoinedByAnAmpersandAreAnOrganization() {
-        func joined(_ paragraphs: [String], _ tagged: [(String, EntityModel.Tag)]) -> [String] {
-            let doc = EntityTokens(paragraphs: paragraphs)
+        func joined(_ paragraphs: [String], _ tagged: [(String, EntityModel.Tag)], title: String = "") -> [String] {
+            let doc = EntityTokens(title: title, paragraphs: paragraphs)
             var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
-            for (word, tag) in tagged { tags[(0..<doc.count).first { doc.text($0) == word }!] = tag }
-            EntityModel.joinAmpersands(doc, &tags)
-            let gazetteer = EntityGazetteer(entries: lists)
+            var from = 0
+            for (word, tag) in tagged {  // each word's next occurrence
+                let k = (from..<doc.count).first { doc.text($0) == word }!
+                tags[k] = tag
+                from = k + 1
+            }
+            // As in the census lists: "Young" and "Harry" are given names and surnames.
+            let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: [
+                "given-names": ["Young", "Harry", "Meghan", "Matt", "David", "Walter", "Donald"], "surnames": ["Young", "Harry", "Lucas"],
+            ]))
+            EntityModel.joinAmpersands(doc, gazetteer.match(doc), &tags, hasTitle: !title.isEmpty)
             return EntityModel.mentions(doc, tags, gazetteer.match(doc)).map { "\($0.kind.rawValue):\($0.name)" }
         }
         #expect(joined(
-            ["Ogilvy & Mather and J Walter Thompson & Co met at Priest & Washington."],
-            [("Ogilvy", .beginPerson), ("Mather", .beginPerson), ("J", .beginPerson), ("Walter", .insidePerson), ("Thompson", .insidePerson),
-             ("Co", .beginOrganization), ("Priest", .beginPlace), ("Washington", .beginPlace)])
-            == ["organization:Ogilvy & Mather", "organization:J Walter Thompson & Co", "place:Priest", "place:Washington"])
+            ["Ogilvy & Mather, Young & Rubicam and J Walter Thompson & Co met at Priest & Washington."],
+            [("Ogilvy", .beginPerson), ("Mather", .beginPerson), ("Young", .beginOrganization), ("Rubicam", .beginPerson), ("J", .beginPerson),
+             ("Walter", .insidePerson), ("Thompson", .insidePerson), ("Co", .beginOrganization), ("Priest", .beginPlace), ("Washington", .beginPlace)])
+            == ["organization:Ogilvy & Mather", "organization:Young & Rubicam", "person:J Walter Thompson", "organization:Co", "place:Priest",
+                "place:Washington"])
         #expect(joined(
             ["Carrano & Biewener found it (Miller, 2010)."],
             [("Carrano", .beginPerson), ("Biewener", .beginPerson), ("Miller", .beginPerson)])
             == ["person:Carrano", "person:Biewener", "person:Miller"])
+        // People by their look: a given name, a title, "Mr", a surname of a full name.
+        #expect(joined(
+            ["Donald Trump met Matt Lucas & David Walliams, Harry & Meghan, Mr Smith & Mr Jones, and Trump & Putin."],
+            [("Donald", .beginPerson), ("Trump", .insidePerson), ("Matt", .beginPerson), ("Lucas", .insidePerson), ("David", .beginPerson),
+             ("Walliams", .insidePerson), ("Harry", .beginPerson), ("Meghan", .beginPerson), ("Mr", .beginPerson), ("Smith", .insidePerson),
+             ("Mr", .beginPerson), ("Jones", .insidePerson), ("Trump", .beginPerson), ("Putin", .beginPerson)])
+            == ["person:Donald Trump", "person:Matt Lucas", "person:David Walliams", "person:Harry", "person:Meghan", "person:Mr Smith",
+                "person:Mr Jones", "person:Trump", "person:Putin"])
+        // Not in the title; a list is left alone; a name joined already is not joined again.
+        #expect(joined(
+            ["Facebook & Twitter & Sony sued Ogilvy & Mather."],
+            [("Ogilvy", .beginOrganization), ("Mather", .beginPerson), ("Facebook", .beginOrganization), ("Twitter", .beginOrganization),
+             ("Sony", .beginOrganization), ("Ogilvy", .beginPerson), ("Mather", .beginPerson)],
+            title: "Ogilvy & Mather")
+            == ["organization:Ogilvy", "person:Mather", "organization:Facebook", "organization:Twitter", "organization:Sony",
+                "organization:Ogilvy & Mather"])
     }
 
     /// A date tagged as a place or an organization is no name ("March 1890", "Friday"); a
@@ -460,6 +490,11 @@ private let hyphenated = """
             [("March", .beginPlace), ("1890", .insidePlace), ("Friday", .beginOrganization), ("June", .beginPerson), ("Carter", .insidePerson),
              ("Sun", .beginOrganization), ("A59", .beginPlace)])
         #expect(found == ["person:June Carter", "organization:Sun", "place:A59"])
+        let more = names(
+            ["On Jan. 6, 6 January, MAY 2019 and FRIDAY Ann met Bob."],
+            [("Jan.", .beginPlace), ("6", .beginPlace), ("January", .insidePlace), ("MAY", .beginOrganization), ("2019", .insideOrganization),
+             ("FRIDAY", .beginPlace), ("Ann", .beginPerson), ("Bob", .beginPerson)])
+        #expect(more == ["person:Ann", "person:Bob"])
     }
 
     /// A name of two words or more that opens with "Mr", "Mrs" or "Ms" is a person's, whatever

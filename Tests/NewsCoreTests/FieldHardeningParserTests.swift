@@ -47,6 +47,7 @@ import Testing
             "text-capitalized-words.txt": "text:1",
             "text-open-brackets.txt": "text:1",
             "text-citations.txt": "text:1",
+            "text-ampersand-names.txt": "text:1",
             "text-long-word.txt": "text:1",
             "text-digits.txt": "text:1",
         ])

@@ -72,6 +72,9 @@ public enum Pathological {
         // runs of names.
         add("text-open-brackets.txt", "Storm hits the coast\n\n" + repeated("( Gass Ide 2001 ", n))
         add("text-citations.txt", "Storm hits the coast\n\n" + repeated("Gass and Polio Santos Ide (2001) ", n))
+        // Names joined by "&" without end: the entity model's "&" rule once stepped back to the
+        // start of the growing name at each "&" (quadratic).
+        add("text-ampersand-names.txt", "Storm hits the coast\n\n" + repeated("Facebook & Twitter & Sonny & Cher & Ogilvy & ", n))
         add("text-long-word.txt", "Storm hits the coast\n\nSome " + repeated("x", n) + " text.")
         add("text-digits.txt", "Storm hits the coast\n\n" + repeated("12:30 24 Nov 2026 ", n))
         return out

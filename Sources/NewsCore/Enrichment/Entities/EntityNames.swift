@@ -141,9 +141,14 @@ extension EntityModel {
 
     /// The months' and days' names and their short forms, by `EntityTokens.Token.exact`; not
     /// the short forms that are names or words ("Sun" is a newspaper, "Mar" begins a place).
-    static let dateWords: Set<UInt64> = Set(EntityTokens(paragraphs: [
-        "January February March April May June July August September October November December Jan Feb Apr Jun Jul Aug Sep Sept Oct Nov Dec Monday Tuesday Wednesday Thursday Friday Saturday Sunday Tue Tues Thu Thurs Fri"
-    ]).tokens.map(\.exact))
+    /// Compared lowercased ("MAY 2019", "FRIDAY"), with or without a full stop ("Jan. 6").
+    static let dateWords: Set<UInt64> = {
+        let words = "january february march april may june july august september october november december jan feb apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday tue tues thu thurs fri"
+        let dotted = words.split(separator: " ").filter { $0.count <= 5 }.map { "Go to \($0.prefix(1).uppercased() + $0.dropFirst()). now" }
+        var out = Set(EntityTokens(paragraphs: [words]).tokens.map(\.lower))
+        for d in dotted { let t = EntityTokens(paragraphs: [d]); out.insert(t.tokens[2].lower) }
+        return out
+    }()
 
     static func mentions(_ doc: EntityTokens, _ tags: [Tag], _ matches: [EntityGazetteer.Match]) -> [EntityNames.Mention] {
         var out: [EntityNames.Mention] = []
@@ -185,10 +190,11 @@ extension EntityModel {
             if kind == .person {
                 while end - begin > 1, matches[begin].single.contains(.nationality), !matches[begin].single.contains(.givenName) { begin += 1 }
                 while end - begin > 1, !doc.tokens[begin].flags.contains(.capitalized) { begin += 1 }
-                // So is a word news writes in lowercase before a given name ("Executive Martin
-                // Sorrell", "Mathematician Hermann Weyl", "Despite Daniel").
-                while end - begin > 1, matches[begin].single.contains(.commonWord), matches[begin].single.isDisjoint(with: [.givenName, .surname, .personTitle]),
-                    matches[begin + 1].single.contains(.givenName)
+                // So is a word news writes in lowercase before a given name and another word
+                // ("Executive Martin Sorrell", "Mathematician Hermann Weyl"; "Mother Teresa",
+                // "Amazing Grace" and "Time Warner", a listed name, stay whole).
+                while end - begin > 2, matches[begin].single.contains(.commonWord), matches[begin].single.isDisjoint(with: [.givenName, .surname, .personTitle]),
+                    matches[begin + 1].single.contains(.givenName), Self.exactEntry(matches, begin, end).isEmpty
                 {
                     begin += 1
                 }
@@ -212,10 +218,10 @@ extension EntityModel {
                 i = j
                 continue
             }
-            // A date is no place or organization ("March 1890", "Friday"): a month's or a
-            // day's name, with numbers.
-            if kind != .person, Self.dateWords.contains(doc.tokens[begin].exact),
-                (begin..<end).allSatisfy({ Self.dateWords.contains(doc.tokens[$0].exact) || (doc.tokens[$0].flags.contains(.digit) && !doc.tokens[$0].flags.contains(.capitalized)) })
+            // A date is no place or organization ("March 1890", "Friday", "6 January"): a
+            // month's or a day's name, with numbers.
+            if kind != .person, (begin..<end).contains(where: { Self.dateWords.contains(doc.tokens[$0].lower) }),
+                (begin..<end).allSatisfy({ Self.dateWords.contains(doc.tokens[$0].lower) || (doc.tokens[$0].flags.contains(.digit) && !doc.tokens[$0].flags.contains(.capitalized)) })
             {
                 i = j
                 continue
@@ -299,24 +305,62 @@ extension EntityModel {
         }
     }
 
-    /// Two names joined by "&", neither of them a place, are one organization's name ("Ogilvy &
-    /// Mather", "Marks & Spencer"), except in a document that cites, where they are authors
-    /// ("Carrano & Biewener's study", "(Miller & Robertson, 2009)"). Places so joined are
-    /// two ("Priest & Washington", "Tempe & Mesa").
-    static func joinAmpersands(_ doc: EntityTokens, _ tags: inout [Tag]) {
+    /// Two names joined by "&" are one organization's name ("Ogilvy & Mather", "Marks &
+    /// Spencer"): two names only, each of at most three words, neither of them a place
+    /// ("Priest & Washington", "Tempe & Mesa" are two streets, two towns), nor a person's by its
+    /// look (`personLike`: "Matt Lucas & David Walliams", "Harry & Meghan", "Trump & Putin"
+    /// after "Donald Trump"; "Young & Rubicam" is joined). Not in the title, where "&" is "and", nor in a paragraph that
+    /// cites, where the names are authors ("(Miller & Robertson, 2009)"). A list joined by
+    /// "&" ("Facebook & Twitter & Sony") is left as it is. One pass, no step back further
+    /// than three words.
+    static func joinAmpersands(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ tags: inout [Tag], hasTitle: Bool) {
         let n = tags.count
-        guard !doc.tokens.contains(where: { $0.flags.contains(.cited) }) else { return }
+        guard n > 2 else { return }
+        // The paragraph of every token, and the paragraphs that cite.
+        var paragraph = [Int32](repeating: 0, count: n)
+        var citing = Set<Int32>()
+        var p: Int32 = -1
+        for k in 0..<n {
+            if k == 0 || doc.tokens[k].flags.contains(.paragraphStart) { p += 1 }
+            paragraph[k] = p
+            if doc.tokens[k].flags.contains(.cited) { citing.insert(p) }
+        }
+        // The last words of people's names of two words or more.
+        var surnames = Set<UInt64>()
+        var i = 0
+        while i < n {
+            guard tags[i].kind == .person, tags[i].isBegin else {
+                i += 1
+                continue
+            }
+            let j = Self.nameEnd(tags, i, .person)
+            if j - i >= 2 { surnames.insert(doc.tokens[j - 1].exact) }
+            i = j
+        }
+        /// Whether tokens `from..<to` look like a person's name: a title or "Mr" in it; a given
+        /// name before another word ("Matt Lucas"), or alone when it is no surname ("Meghan";
+        /// "Young", "Spencer" may be a firm's); the end of a person's full name.
+        func personLike(_ from: Int, _ to: Int) -> Bool {
+            if (from..<to).contains(where: { matches[$0].single.contains(.personTitle) || honorifics.contains(doc.text($0)) }) { return true }
+            let first = matches[from].single
+            if first.contains(.givenName), to - from > 1 || !first.contains(.surname) { return true }
+            return surnames.contains(doc.tokens[to - 1].exact)
+        }
         var k = 1
         while k + 1 < n {
             defer { k += 1 }
-            guard doc.isByte(k, 0x26), tags[k] == .outside, tags[k - 1].kind != nil, tags[k + 1].isBegin,
-                !doc.tokens[k].flags.contains(.paragraphStart), !doc.tokens[k + 1].flags.contains(.paragraphStart),
-                !doc.tokens[k - 1].flags.contains(.cited), !doc.tokens[k + 1].flags.contains(.cited),
-                let right = tags[k + 1].kind, right != .place, tags[k - 1].kind != .place
+            guard doc.isByte(k, 0x26), tags[k] == .outside, let left = tags[k - 1].kind, tags[k + 1].isBegin, let right = tags[k + 1].kind,
+                left != .place, right != .place, !doc.tokens[k].flags.contains(.paragraphStart), !doc.tokens[k + 1].flags.contains(.paragraphStart),
+                !(hasTitle && paragraph[k] == 0), !citing.contains(paragraph[k])
             else { continue }
+            // The left name's first word, at most three words back; not a name already joined.
             var start = k - 1
-            while start > 0, !tags[start].isBegin { start -= 1 }
+            while start > 0, !tags[start].isBegin, k - start <= 3 { start -= 1 }
             let end = Self.nameEnd(tags, k + 1, right)
+            guard tags[start].isBegin, k - start <= 3, end - (k + 1) <= 3,
+                !(start > 0 && doc.isByte(start - 1, 0x26)), !(end < n && doc.isByte(end, 0x26)),
+                !personLike(start, k), !personLike(k + 1, end)
+            else { continue }
             tags[start] = .begin(.organization)
             for x in (start + 1)..<end { tags[x] = .inside(.organization) }
             k = end - 1
@@ -357,7 +401,7 @@ extension EntityModel {
         let c = context(doc)
         var tags = tag(c)
         Self.linkAbbreviations(doc, c.matches, &tags)
-        Self.joinAmpersands(doc, &tags)
+        Self.joinAmpersands(doc, c.matches, &tags, hasTitle: !title.isEmpty)
         return EntityNames.collect(Self.mentions(doc, tags, c.matches))
     }
 }
