@@ -133,15 +133,14 @@ public enum EntityNames {
 }
 
 extension EntityModel {
-    /// The mentions tagged in a document, one per distinct name and kind with its count (the
-    /// text of a name is made once, however often it occurs).
     /// Words that only ever stand before a person's name (not "Dr": "Dr Martens" is a brand;
     /// not "King" or "Prince": "King's College", "Prince Edward Island").
     static let honorifics: Set<String> = ["Mr", "Mrs", "Ms", "Mr.", "Mrs.", "Ms.", "Mx"]
 
-    /// The months' and days' names and their short forms, by `EntityTokens.Token.exact`; not
-    /// the short forms that are names or words ("Sun" is a newspaper, "Mar" begins a place).
-    /// Compared lowercased ("MAY 2019", "FRIDAY"), with or without a full stop ("Jan. 6").
+    /// The months' and days' names and their short forms, by `EntityTokens.Token.lower` (so
+    /// "MAY 2019" and "FRIDAY" are dates), the short forms with or without a full stop ("Jan.
+    /// 6"); not the short forms that are names or words ("Sun" is a newspaper, "Mar" begins a
+    /// place).
     static let dateWords: Set<UInt64> = {
         let words = "january february march april may june july august september october november december jan feb apr jun jul aug sep sept oct nov dec monday tuesday wednesday thursday friday saturday sunday tue tues thu thurs fri"
         let dotted = words.split(separator: " ").filter { $0.count <= 5 }.map { "Go to \($0.prefix(1).uppercased() + $0.dropFirst()). now" }
@@ -150,6 +149,8 @@ extension EntityModel {
         return out
     }()
 
+    /// The mentions tagged in a document, one per distinct name and kind with its count (the
+    /// text of a name is made once, however often it occurs).
     static func mentions(_ doc: EntityTokens, _ tags: [Tag], _ matches: [EntityGazetteer.Match]) -> [EntityNames.Mention] {
         var out: [EntityNames.Mention] = []
         var seen: [UInt64: Int] = [:]
@@ -309,13 +310,13 @@ extension EntityModel {
     /// Spencer"): two names only, each of at most three words, neither of them a place
     /// ("Priest & Washington", "Tempe & Mesa" are two streets, two towns), nor a person's by its
     /// look (`personLike`: "Matt Lucas & David Walliams", "Harry & Meghan", "Trump & Putin"
-    /// after "Donald Trump"; "Young & Rubicam" is joined). Not in the title, where "&" is "and", nor in a paragraph that
-    /// cites, where the names are authors ("(Miller & Robertson, 2009)"). A list joined by
-    /// "&" ("Facebook & Twitter & Sony") is left as it is. One pass, no step back further
-    /// than three words.
+    /// after "Donald Trump"; "Young & Rubicam" is joined). Not in the title, where "&" is
+    /// "and", nor in a paragraph that cites, where the names are authors ("(Miller &
+    /// Robertson, 2009)"). A list joined by "&" ("Facebook & Twitter & Sony") is left as it
+    /// is. One pass, no step back further than three words; nothing at all without an "&".
     static func joinAmpersands(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ tags: inout [Tag], hasTitle: Bool) {
         let n = tags.count
-        guard n > 2 else { return }
+        guard n > 2, (1..<(n - 1)).contains(where: { doc.isByte($0, 0x26) }) else { return }
         // The paragraph of every token, and the paragraphs that cite.
         var paragraph = [Int32](repeating: 0, count: n)
         var citing = Set<Int32>()
