@@ -189,6 +189,21 @@ private let hyphenated = """
         #expect(flags("Élodie")?.contains(.paragraphStart) == true)
     }
 
+    /// A word of a name written against a lowercase particle is capitalized ("al-Assad",
+    /// "d'Estaing", "d’Alembert", "dell'Utri"); a lowercase word after a particle is not
+    /// ("l'eau"), nor a prefix that is no particle ("pre-Columbian", "non-Muslim", "x-Ray").
+    @Test func particlesBeforeACapital() {
+        let doc = EntityTokens(paragraphs: [
+            "Bashar al-Assad met Valéry Giscard d'Estaing, Jean d’Alembert, Marcello dell'Utri and al-Ödön at Morne à l'eau "
+                + "with pre-Columbian, non-Muslim and x-Ray objects, a d- and an al-."
+        ])
+        func capitalized(_ word: String) -> Bool? {
+            (0..<doc.count).first { doc.text($0) == word }.map { doc.tokens[$0].flags.contains(.capitalized) }
+        }
+        for word in ["al-Assad", "d'Estaing", "d’Alembert", "dell'Utri", "al-Ödön"] { #expect(capitalized(word) == true, "\(word)") }
+        for word in ["l'eau", "pre-Columbian", "non-Muslim", "x-Ray", "d-", "al-"] { #expect(capitalized(word) == false, "\(word)") }
+    }
+
     /// Citations: the capitalized words inside brackets that hold a year, and the names just
     /// before brackets that open with one; not the words of other brackets.
     @Test func citationsAreMarked() {
@@ -348,6 +363,21 @@ private let hyphenated = """
             [("Merkel", .beginPerson), ("and", .insidePerson), ("Macron", .beginPerson), ("Microsoft", .beginOrganization),
              ("CEO", .beginPerson), ("Satya", .insidePerson), ("Nadella", .insidePerson)])
         #expect(more == ["person:Merkel", "person:Macron", "organization:Microsoft", "person:CEO Satya Nadella"])
+    }
+
+    /// Names joined by the small words of other languages' names are one, of the first part's
+    /// kind; not across English's "of" or "and", three such words, or a paragraph.
+    @Test func namesAcrossOtherLanguagesConnectors() {
+        let found = names(
+            ["At the Universidade da Coruña, Ursula von der Leyen met Philip van Doren Stern and Tom de la de Vries.",
+             "Battle of Chudnov, Paris and Lyon le", "Havre."],
+            [("Universidade", .beginOrganization), ("Coruña", .beginPlace), ("Ursula", .beginPerson), ("Leyen", .beginPlace),
+             ("Philip", .beginPerson), ("Doren", .beginPerson), ("Stern", .insidePerson), ("Tom", .beginPerson), ("Vries", .beginPerson),
+             ("Battle", .beginPlace), ("Chudnov", .beginPlace), ("Paris", .beginPlace), ("Lyon", .beginPlace), ("Havre", .beginPlace)])
+        #expect(found == [
+            "organization:Universidade da Coruña", "person:Ursula von der Leyen", "person:Philip van Doren Stern", "person:Tom",
+            "person:Vries", "place:Battle", "place:Chudnov", "place:Paris", "place:Lyon", "place:Havre",
+        ])
     }
 
     /// A person's leading nationality is dropped, unless it is also a given name; a place's or

@@ -137,6 +137,11 @@ extension EntityModel {
     /// not "King" or "Prince": "King's College", "Prince Edward Island").
     static let honorifics: Set<String> = ["Mr", "Mrs", "Ms", "Mr.", "Mrs.", "Ms.", "Mx"]
 
+    /// The small words inside names of other languages (not English's "of": "Battle of
+    /// Chudnov", "Emperor of Russia" are no names of one kind), by `Token.lower`.
+    static let nameConnectors: Set<UInt64> = Set(
+        ["de", "da", "du", "des", "del", "della", "di", "dos", "das", "van", "von", "der", "den", "la", "le", "y", "zu", "ter"].map(EntityTokens.lowerHash))
+
     /// The months' and days' names and their short forms, by `EntityTokens.Token.lower` (so
     /// "MAY 2019" and "FRIDAY" are dates), the short forms with or without a full stop ("Jan.
     /// 6"); not the short forms that are names or words ("Sun" is a newspaper, "Mar" begins a
@@ -173,6 +178,15 @@ extension EntityModel {
             {
                 kind = next
                 j = Self.nameEnd(tags, j, next)
+            }
+            // A name across one or two of the small words that join other languages' names
+            // ("Universidade" "da" "Coruña", "Ursula" "von der" "Leyen", "Philip" "van"
+            // "Doren Stern") is one name, of its first part's kind: the head comes first there.
+            while true {
+                var c = j
+                while c < n, c - j < 2, tags[c] == .outside, Self.nameConnectors.contains(doc.tokens[c].lower), !doc.tokens[c].flags.contains(.paragraphStart) { c += 1 }
+                guard c > j, c < n, tags[c].isBegin, !doc.tokens[c].flags.contains(.paragraphStart), let next = tags[c].kind else { break }
+                j = Self.nameEnd(tags, c, next)
             }
             // A name against a name of another kind is part of it: "Jenna Julien" tagged a
             // person before "Podcast" tagged another name.

@@ -246,6 +246,8 @@ struct EntityTokens {
                 uppers += 1
             }
         }
+        // "al-Assad", "d'Estaing": a name's word, though its particle is lowercase.
+        if first >= 0x61, first <= 0x7A, Self.particleBeforeCapital(buf, from, to) { flags.insert(.capitalized) }
         if uppers > 0, lowers == 0, !(first >= 0x80 && !flags.contains(.capitalized)) { flags.insert(.allCaps) }
         if digits > 0 { flags.insert(.digit) }
         if uppers + lowers + digits + letters == 0 { flags.insert(.punctuation) }
@@ -419,6 +421,31 @@ struct EntityTokens {
 }
 
 extension EntityTokens {
+    /// The particles that a name's word is written against in lowercase: "d'Estaing",
+    /// "al-Assad", "dell'Utri", "bin-Talal".
+    static let particles: Set<String> = ["d", "l", "dell", "dall", "nell", "all", "al", "el", "ad", "an", "ar", "as", "ash", "at", "az", "ud", "ul", "ibn", "bin", "bint"]
+
+    /// Whether `buf[from..<to]` is a lowercase particle, an apostrophe or a hyphen, and a
+    /// capital ("al-Qaeda", "d'Alembert"): a name's word, though it begins in lowercase.
+    static func particleBeforeCapital(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        var p = from
+        while p < to, p - from < 5, buf[p] >= 0x61, buf[p] <= 0x7A { p += 1 }
+        guard p > from, p < to else { return false }
+        var next = p + 1
+        if buf[p] == 0xE2, p + 2 < to, buf[p + 1] == 0x80, buf[p + 2] == 0x99 {
+            next = p + 3  // ’
+        } else if buf[p] != 0x27, buf[p] != 0x2D {
+            return false
+        }
+        guard next < to, particles.contains(String(decoding: UnsafeBufferPointer(rebasing: buf[from..<p]), as: UTF8.self)) else { return false }
+        if buf[next] >= 0x41, buf[next] <= 0x5A { return true }
+        guard buf[next] >= 0xC0 else { return false }
+        var it = UnsafeBufferPointer(rebasing: buf[next..<to]).makeIterator()
+        var decoder = UTF8()
+        if case .scalarValue(let s) = decoder.decode(&it) { return s.properties.isUppercase }
+        return false
+    }
+
     /// FNV-1a of `word` with ASCII letters lowercased, as `Token.lower` hashes a token.
     static func lowerHash(_ word: String) -> UInt64 {
         word.utf8.reduce(UInt64(0xcbf2_9ce4_8422_2325)) { h, b in
