@@ -527,6 +527,26 @@ private let hyphenated = """
         #expect(more == ["person:Ann", "person:Bob"])
     }
 
+    /// A place's name and a plural is a team or a firm; not a place's own entry, a plural of
+    /// land or water, of people or of an event, nor a person's name. An event is no place or
+    /// organization.
+    @Test func teamsAndEvents() {
+        let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: ["places": ["Tampa Bay", "Yorkshire", "San", "Cayman", "Boston", "Antony", "New York"]]))
+        let found = names(
+            ["The Boston Red Sox beat the Tampa Bay Rays as the New York Times said; in the Cayman Islands, the Yorkshire Dales, "
+                + "the United States and Antony Roberts, San Franciscans watched the Boston Marathon, the Athens Olympics and the Academy Awards."],
+            [("Boston", .beginPlace), ("Red", .insidePlace), ("Sox", .insidePlace), ("Tampa", .beginPlace), ("Bay", .insidePlace), ("Rays", .insidePlace),
+             ("New", .beginPlace), ("York", .insidePlace), ("Times", .insidePlace), ("Cayman", .beginPlace), ("Islands", .insidePlace),
+             ("Yorkshire", .beginPlace), ("Dales", .insidePlace), ("United", .beginPlace), ("States", .insidePlace),
+             ("Antony", .beginPerson), ("Roberts", .insidePerson), ("San", .beginPlace), ("Franciscans", .insidePlace),
+             ("Marathon", .beginPlace), ("Athens", .beginPlace), ("Olympics", .insidePlace), ("Academy", .beginOrganization), ("Awards", .insideOrganization)],
+            gazetteer: gazetteer)
+        #expect(found == [
+            "organization:Boston Red Sox", "organization:Tampa Bay Rays", "organization:New York Times", "place:Cayman Islands", "place:Yorkshire Dales",
+            "place:United States", "person:Antony Roberts", "place:San Franciscans", "place:Marathon",
+        ])
+    }
+
     /// A name of two words or more that opens with "Mr", "Mrs" or "Ms" is a person's, whatever
     /// the tagger said (`EntityNames.collect` drops the title later); "Dr" and "King" decide
     /// nothing ("Dr Martens", "King's Lynn").

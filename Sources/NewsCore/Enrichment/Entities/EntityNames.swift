@@ -137,6 +137,38 @@ extension EntityModel {
     /// not "King" or "Prince": "King's College", "Prince Edward Island").
     static let honorifics: Set<String> = ["Mr", "Mrs", "Ms", "Mr.", "Mrs.", "Ms.", "Mx"]
 
+    /// The plurals that end events' names ("Athens Olympics", "Dubai Tennis Championships"),
+    /// by `Token.lower`.
+    static let eventWords: Set<UInt64> = Set(
+        ["olympics", "games", "championships", "awards", "finals", "playoffs", "trials", "series", "oscars", "baftas", "grammys", "emmys",
+         "elections", "talks", "wars"].map(EntityTokens.lowerHash))
+
+    /// Plurals that end places' names: the place words' ("Islands", "Gardens", "Roads") and
+    /// land's and water's ("Yorkshire Dales", "Norfolk Broads", "Brecon Beacons").
+    static let placePlurals: Set<UInt64> = Set(
+        EntityGazetteer.placeWords.flatMap { [$0.lowercased(), $0.lowercased() + "s"] }.map(EntityTokens.lowerHash)
+            + ["dales", "broads", "beacons", "everglades", "highlands", "lowlands", "moors", "fens", "wolds", "cliffs", "sands", "flats", "rocks",
+               "marshes", "glens", "shoals", "narrows", "straits", "reefs", "docks", "meadows", "dunes", "caves", "cays", "waters", "baths",
+               "commons", "territories", "provinces", "states", "emirates", "lands", "isles"].map(EntityTokens.lowerHash))
+
+    /// Whether a name is a place's name and a plural ("Boston Red Sox", "Tampa Bay Rays",
+    /// "Dallas Cowboys", "New York Times"): a team or a firm, not a place. Not a place's own
+    /// entry ("United States"), not a plural of land or water ("Cayman Islands", "Yorkshire
+    /// Dales"), nor of people ("San Franciscans"), nor an event's ("Athens Olympics").
+    static func isTeam(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ begin: Int, _ end: Int) -> Bool {
+        let first = matches[begin]
+        guard first.single.contains(.place) || (first.spanStart && first.span.contains(.place)),
+            !exactEntry(matches, begin, end).contains(.place)
+        else { return false }
+        let last = doc.tokens[end - 1]
+        guard last.flags.contains(.capitalized), !last.flags.contains(.allCaps), !placePlurals.contains(last.lower), !eventWords.contains(last.lower),
+            matches[end - 1].single.isDisjoint(with: [.place, .placeWord, .givenName, .surname]),
+            !matches[end - 1].span.contains(.place) || matches[end - 1].spanStart
+        else { return false }
+        let word = doc.text(end - 1)
+        return word.count >= 3 && (word.hasSuffix("s") || word.hasSuffix("Sox")) && !word.hasSuffix("ss") && !word.hasSuffix("ans")
+    }
+
     /// The small words inside names of other languages (not English's "of": "Battle of
     /// Chudnov", "Emperor of Russia" are no names of one kind), by `Token.lower`.
     static let nameConnectors: Set<UInt64> = Set(
@@ -221,6 +253,14 @@ extension EntityModel {
             if kind == .place, Self.isCitedAuthor(doc, matches, begin, end) { kind = .person }
             // An organization-list entry is an organization ("FSB", "Tass").
             kind = Self.listedKind(matches, begin, end, kind)
+            // A place's name and a plural is a team ("Boston Red Sox", "Croydon Harriers").
+            if kind == .place, end - begin > 1, Self.isTeam(doc, matches, begin, end) { kind = .organization }
+            // An event is no place or organization ("Athens Olympics", "European Indoor
+            // Championships", "Academy Awards").
+            if kind != .person, Self.eventWords.contains(doc.tokens[end - 1].lower) {
+                i = j
+                continue
+            }
             // A name that opens with "Mr", "Mrs" or "Ms" is a person's ("Mr Miliband" was
             // tagged a place once).
             if kind != .person, end - begin > 1, Self.honorifics.contains(doc.text(begin)) { kind = .person }
