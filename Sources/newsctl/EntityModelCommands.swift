@@ -104,7 +104,7 @@ extension Model {
             let model = trainer.train(docs)
             let about = """
                 Trained by newsctl model train-entities on \(docs.count) documents of \(URL(fileURLWithPath: options.corpus).lastPathComponent) \
-                (GUM, Zeldes 2017, annotations CC-BY 4.0); name lists: newsd's own\(from.map { " and \($0) (GeoNames, CC-BY 4.0; ISO 3166 names from iso-codes, LGPL-2.1; US Census names, public domain; English words from WordNet 3.0, Copyright 2006 by Princeton University, WordNet 3.0 licence)" } ?? ""); \
+                (GUM, Zeldes 2017, annotations CC-BY 4.0); name lists: newsd's own\(from.map { " and \($0) (GeoNames, CC-BY 4.0; ISO 3166 names from iso-codes, LGPL-2.1; US Census names, public domain; English words from WordNet 3.0, Copyright 2006 by Princeton University, WordNet 3.0 licence; companies from pytickersymbols, MIT)" } ?? ""); \
                 bits \(options.bits), epochs \(options.epochs), seed \(options.seed), runs \(options.runs).
                 """
             let bytes = model.serialized(about: about)
