@@ -22,11 +22,9 @@ private func shippedModel() throws -> EntityModel {
         #expect(kind("Donald Trump") == .person)
         #expect(kind("Kremlin") == .organization)
         #expect(kind("FSB") == .organization)
-        // Sentence-initial "Tass news agency says …": the model (trained on GUM alone) misses it;
-        // the rules, newsd's default, find it (EnrichmentTests.seedEntitiesMatchTheIssue).
-        withKnownIssue("Tass is missed by the GUM-trained model (issue 21)") {
-            #expect(kind("Tass") == .organization)
-        }
+        // Sentence-initial "Tass news agency says …": the tagger leaves it outside; a listed
+        // organization before "news agency" is one (`cuedOrganizations`).
+        #expect(kind("Tass") == .organization)
         #expect(kind("St Petersburg") == .place)
         #expect(kind("Moscow") == .place)
         #expect(kind("Russia") == .place)
@@ -525,6 +523,23 @@ private let hyphenated = """
             [("Jan.", .beginPlace), ("6", .beginPlace), ("January", .insidePlace), ("MAY", .beginOrganization), ("2019", .insideOrganization),
              ("FRIDAY", .beginPlace), ("Ann", .beginPerson), ("Bob", .beginPerson)])
         #expect(more == ["person:Ann", "person:Bob"])
+    }
+
+    /// A listed organization the tagger left outside is one before a word for a firm or an
+    /// agency, one word between at most; not a listed place, a given name, a common word, a
+    /// word before a paragraph's end, or one after a name.
+    @Test func aListedOrganizationBeforeItsCue() {
+        let lists = EntityTrainer.lists(adding: ["organizations": ["Tass", "Gazprom", "Acme", "Madrid", "Lloyd"], "places": ["Madrid"], "given-names": ["Lloyd"]])
+        let doc = EntityTokens(paragraphs: [
+            "Tass news agency said Gazprom, the company, and the Acme company met Madrid club and Lloyd group staff.", "Bob Acme", "company.",
+        ])
+        var tags = [EntityModel.Tag](repeating: .outside, count: doc.count)
+        let bob = (0..<doc.count).first { doc.text($0) == "Bob" }!
+        tags[bob] = .beginPerson
+        let matches = EntityGazetteer(entries: lists).match(doc)
+        EntityModel.cuedOrganizations(doc, matches, &tags)
+        let found = (0..<doc.count).filter { tags[$0] == .beginOrganization }.map { doc.text($0) }
+        #expect(found == ["Tass", "Acme"])
     }
 
     /// A place's name and a plural is a team or a firm; not a place's own entry, a plural of

@@ -330,6 +330,24 @@ extension EntityModel {
     /// (AJC)"; never after a person, where news brackets hold a party, a state or a job
     /// ("Saskia Esken (SPD)", "Rand Paul (R-KY)", "Carl Evans (CEO)"); no abbreviation with a
     /// hyphen or a full stop; nothing across a paragraph.
+    /// A word of the organization list that the tagger left outside, written before a word
+    /// for a firm, an agency or a team (`organization-cues`), one word between at most: "Tass
+    /// news agency says …", at a paragraph's start where the tagger sees little. Not a word
+    /// that is also a listed place, a given name, a surname or a common word, nor one right
+    /// after a name.
+    static func cuedOrganizations(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ tags: inout [Tag]) {
+        let n = tags.count
+        for i in 0..<n where tags[i] == .outside && (i == 0 || tags[i - 1] == .outside || doc.tokens[i].flags.contains(.paragraphStart)) {
+            let m = matches[i]
+            guard doc.tokens[i].flags.contains(.capitalized), m.single.contains(.organization), m.single.isDisjoint(with: [.place, .givenName, .surname, .commonWord]) else { continue }
+            var k = i + 1
+            // One word may stand between: "Tass news agency".
+            if k + 1 < n, !doc.tokens[k].flags.contains(.capitalized), !doc.tokens[k].flags.contains(.punctuation), !matches[k].single.contains(.organizationCue) { k += 1 }
+            guard k < n, !doc.tokens[k].flags.contains(.paragraphStart), !doc.tokens[i + 1].flags.contains(.paragraphStart), matches[k].single.contains(.organizationCue) else { continue }
+            tags[i] = .beginOrganization
+        }
+    }
+
     static func linkAbbreviations(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ tags: inout [Tag]) {
         let n = tags.count
         var linked: [String: NamedEntity.Kind] = [:]
@@ -456,6 +474,7 @@ extension EntityModel {
         let c = context(doc)
         var tags = tag(c)
         Self.linkAbbreviations(doc, c.matches, &tags)
+        Self.cuedOrganizations(doc, c.matches, &tags)
         Self.joinAmpersands(doc, c.matches, &tags, hasTitle: !title.isEmpty)
         return EntityNames.collect(Self.mentions(doc, tags, c.matches))
     }
