@@ -376,6 +376,12 @@ private let hyphenated = """
             "organization:Universidade da Coruña", "person:Ursula von der Leyen", "person:Philip van Doren Stern", "person:Tom",
             "person:Vries", "place:Battle", "place:Chudnov", "place:Paris", "place:Lyon", "place:Havre",
         ])
+        // Not Spanish "y" (and), not before "Mr", and no chain of names longer than seven tokens.
+        let more = names(
+            ["Drogba y Robben saw the Ford van Mr Jones hired, and Ana de Bea de Cid de Eva de Lu."],
+            [("Drogba", .beginPerson), ("Robben", .beginPerson), ("Ford", .beginOrganization), ("Mr", .beginPerson), ("Jones", .insidePerson),
+             ("Ana", .beginPerson), ("Bea", .beginPerson), ("Cid", .beginPerson), ("Eva", .beginPerson), ("Lu", .beginPerson)])
+        #expect(more == ["person:Drogba", "person:Robben", "organization:Ford", "person:Mr Jones", "person:Ana de Bea de Cid de Eva", "person:Lu"])
     }
 
     /// A person's leading nationality is dropped, unless it is also a given name; a place's or
@@ -404,6 +410,16 @@ private let hyphenated = """
              ("Steve", .beginPerson), ("Jobs", .insidePerson)],
             gazetteer: gazetteer)
         #expect(found == ["person:Tom Brown", "person:Bill Gates", "person:Captain Moore", "person:Steve Jobs"])
+        // English words that are surnames or given names the lists lack: a title or "Mr" in or
+        // before the name, or a surname at its end, keeps a person.
+        let words = EntityGazetteer(
+            entries: EntityTrainer.lists(adding: ["common-words": ["Flight", "Hawking", "Prime", "Sienna", "Wonderful", "Life"], "surnames": ["Miller"]]))
+        let people = names(
+            ["Mr Flight, Professor Hawking, Prime Minister Thatcher and Sienna Miller saw Wonderful Life."],
+            [("Flight", .beginPerson), ("Hawking", .beginPerson), ("Prime", .beginPerson), ("Minister", .insidePerson), ("Thatcher", .insidePerson),
+             ("Sienna", .beginPerson), ("Miller", .insidePerson), ("Wonderful", .beginPerson), ("Life", .insidePerson)],
+            gazetteer: words)
+        #expect(people == ["person:Flight", "person:Hawking", "person:Prime Minister Thatcher", "person:Sienna Miller"])
     }
 
     /// Names of other kinds are never reported, and a name tagged against one is part of it

@@ -172,7 +172,17 @@ extension EntityModel {
     /// The small words inside names of other languages (not English's "of": "Battle of
     /// Chudnov", "Emperor of Russia" are no names of one kind), by `Token.lower`.
     static let nameConnectors: Set<UInt64> = Set(
-        ["de", "da", "du", "des", "del", "della", "di", "dos", "das", "van", "von", "der", "den", "la", "le", "y", "zu", "ter"].map(EntityTokens.lowerHash))
+        ["de", "da", "du", "des", "del", "della", "di", "dos", "das", "van", "von", "der", "den", "la", "le", "zu", "ter"].map(EntityTokens.lowerHash))
+
+    /// The most tokens a name joined across connectors may have ("Luiz Inácio Lula da Silva"
+    /// is five).
+    static let maxJoined = 7
+
+    /// Whether a name holds a title or "Mr", or stands right after one.
+    static func titled(_ doc: EntityTokens, _ matches: [EntityGazetteer.Match], _ begin: Int, _ end: Int) -> Bool {
+        let from = begin > 0 && !doc.tokens[begin].flags.contains(.paragraphStart) ? begin - 1 : begin
+        return (from..<end).contains { matches[$0].single.contains(.personTitle) || honorifics.contains(doc.text($0)) }
+    }
 
     /// The months' and days' names and their short forms, by `EntityTokens.Token.lower` (so
     /// "MAY 2019" and "FRIDAY" are dates), the short forms with or without a full stop ("Jan.
@@ -214,11 +224,17 @@ extension EntityModel {
             // A name across one or two of the small words that join other languages' names
             // ("Universidade" "da" "Coruña", "Ursula" "von der" "Leyen", "Philip" "van"
             // "Doren Stern") is one name, of its first part's kind: the head comes first there.
+            // Not before a title or "Mr" ("the Ford van Mr Jones had hired"), and no longer
+            // than `maxJoined` tokens: a chain of names is no name.
             while true {
                 var c = j
                 while c < n, c - j < 2, tags[c] == .outside, Self.nameConnectors.contains(doc.tokens[c].lower), !doc.tokens[c].flags.contains(.paragraphStart) { c += 1 }
-                guard c > j, c < n, tags[c].isBegin, !doc.tokens[c].flags.contains(.paragraphStart), let next = tags[c].kind else { break }
-                j = Self.nameEnd(tags, c, next)
+                guard c > j, c < n, tags[c].isBegin, !doc.tokens[c].flags.contains(.paragraphStart), let next = tags[c].kind,
+                    !matches[c].single.contains(.personTitle), !Self.honorifics.contains(doc.text(c))
+                else { break }
+                let after = Self.nameEnd(tags, c, next)
+                guard after - i <= Self.maxJoined else { break }
+                j = after
             }
             // A name against a name of another kind is part of it: "Jenna Julien" tagged a
             // person before "Podcast" tagged another name.
@@ -266,9 +282,13 @@ extension EntityModel {
             if kind != .person, end - begin > 1, Self.honorifics.contains(doc.text(begin)) { kind = .person }
             // A person's name without a given name holds no word that news writes in
             // lowercase, titles aside, unless it is a surname: "Wonderful Life", "Spend Spend
-            // Spend" are works; "Captain Tom Moore", "Steve Jobs", "Bill Gates" are people.
+            // Spend" are works; "Captain Tom Moore", "Steve Jobs", "Bill Gates" are people. So
+            // are a name with a title or "Mr" in it or before it ("Mr Flight", "Prime Minister
+            // Thatcher", "Professor Hawking") and a name of two words or more that ends with a
+            // surname ("Sienna Miller", "Tiger Woods": given names the list lacks).
             if kind == .person, !(begin..<end).contains(where: { matches[$0].single.contains(.givenName) }),
-                (begin..<end).contains(where: { matches[$0].single.contains(.commonWord) && matches[$0].single.isDisjoint(with: [.surname, .personTitle]) })
+                (begin..<end).contains(where: { matches[$0].single.contains(.commonWord) && matches[$0].single.isDisjoint(with: [.surname, .personTitle]) }),
+                !Self.titled(doc, matches, begin, end), !(end - begin > 1 && matches[end - 1].single.contains(.surname))
             {
                 i = j
                 continue
