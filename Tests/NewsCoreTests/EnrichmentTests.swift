@@ -74,9 +74,10 @@ private func sampleArticle() throws -> Article {
 /// What the shipped model measured on the annotated set, rounded down (docs/ENRICHMENT.md).
 /// Models trained with other shuffle seeds, or after a small change to the training data,
 /// score between 0.517 and 0.634 precision and 0.542 and 0.627 recall here (seed 1's model
-/// 0.634 and 0.627 where the shipped seed 7's scores 0.614 and 0.614): 83 names move by a
-/// few names from one training to the next.
-private let modelPrecisionFloor = 0.61
+/// 0.634 and 0.627 where the shipped seed 7's scored 0.614 and 0.614 before a review's fixes
+/// kept more people, 0.607 and 0.614 after): 83 names move by a few names from one training
+/// to the next.
+private let modelPrecisionFloor = 0.60
 private let modelRecallFloor = 0.61
 
 /// Precision and recall of `recognize` over the articles of Tests/Fixtures/entities-gold.json,
