@@ -565,16 +565,17 @@ private let hyphenated = """
         let gazetteer = EntityGazetteer(entries: EntityTrainer.lists(adding: ["places": ["Tampa Bay", "Yorkshire", "San", "Cayman", "Boston", "Antony", "New York"]]))
         let found = names(
             ["The Boston Red Sox beat the Tampa Bay Rays as the New York Times said; in the Cayman Islands, the Yorkshire Dales, "
-                + "the United States and Antony Roberts, San Franciscans watched the Boston Marathon, the Athens Olympics and the Academy Awards."],
+                + "the United States and Antony Roberts, San Franciscans watched the Boston Marathon, the Athens Olympics and the Academy Awards, as Mr Games and the Oscars did."],
             [("Boston", .beginPlace), ("Red", .insidePlace), ("Sox", .insidePlace), ("Tampa", .beginPlace), ("Bay", .insidePlace), ("Rays", .insidePlace),
              ("New", .beginPlace), ("York", .insidePlace), ("Times", .insidePlace), ("Cayman", .beginPlace), ("Islands", .insidePlace),
              ("Yorkshire", .beginPlace), ("Dales", .insidePlace), ("United", .beginPlace), ("States", .insidePlace),
              ("Antony", .beginPerson), ("Roberts", .insidePerson), ("San", .beginPlace), ("Franciscans", .insidePlace),
-             ("Marathon", .beginPlace), ("Athens", .beginPlace), ("Olympics", .insidePlace), ("Academy", .beginOrganization), ("Awards", .insideOrganization)],
+             ("Marathon", .beginPlace), ("Athens", .beginPlace), ("Olympics", .insidePlace), ("Academy", .beginOrganization), ("Awards", .insideOrganization),
+             ("Mr", .beginPerson), ("Games", .insidePerson), ("Oscars", .beginPerson)],
             gazetteer: gazetteer)
         #expect(found == [
             "organization:Boston Red Sox", "organization:Tampa Bay Rays", "organization:New York Times", "place:Cayman Islands", "place:Yorkshire Dales",
-            "place:United States", "person:Antony Roberts", "place:San Franciscans", "place:Marathon",
+            "place:United States", "person:Antony Roberts", "place:San Franciscans", "place:Marathon", "person:Mr Games",
         ])
     }
 

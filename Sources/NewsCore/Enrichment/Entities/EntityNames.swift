@@ -271,9 +271,11 @@ extension EntityModel {
             kind = Self.listedKind(matches, begin, end, kind)
             // A place's name and a plural is a team ("Boston Red Sox", "Croydon Harriers").
             if kind == .place, end - begin > 1, Self.isTeam(doc, matches, begin, end) { kind = .organization }
-            // An event is no place or organization ("Athens Olympics", "European Indoor
-            // Championships", "Academy Awards").
-            if kind != .person, Self.eventWords.contains(doc.tokens[end - 1].lower) {
+            // An event is no place, organization or person ("Athens Olympics", "European
+            // Indoor Championships", "Academy Awards", "Oscars"; "Mr Games" is a person).
+            if Self.eventWords.contains(doc.tokens[end - 1].lower),
+                kind != .person || (!(begin..<end).contains(where: { matches[$0].single.contains(.givenName) }) && !Self.titled(doc, matches, begin, end))
+            {
                 i = j
                 continue
             }
