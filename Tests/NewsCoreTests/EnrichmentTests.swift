@@ -50,6 +50,20 @@ private func sampleArticle() throws -> Article {
         #expect(e.first { $0.name == "Tony Blair" }?.mentions == 2)
     }
 
+    /// The rules peel an elided article or preposition off the name after it, as they peel
+    /// a quote; a "d'" inside a name is the name's (the rules had ended the name before it:
+    /// "Valéry Giscard").
+    @Test func elisionsBeforeNames() {
+        let e = EntityExtractor.extract(
+            title: "La visite d'Emmanuel Macron",
+            paragraphs: [
+                "Le porte-parole d’Angela Merkel a parlé à Berlin.",
+                "Former President Valéry Giscard d'Estaing met Mr Jones.",
+            ])
+        let pairs = Set(e.map { "\($0.kind.rawValue):\($0.name)" })
+        #expect(pairs == ["person:Emmanuel Macron", "person:Angela Merkel", "place:Berlin", "person:Valéry Giscard d'Estaing", "person:Jones"])
+    }
+
     /// Precision and recall of the rules on the hand-annotated set
     /// (Tests/Fixtures/entities-gold.json); the figures are in docs/ENRICHMENT.md. Fails if
     /// either falls below what was measured.

@@ -202,6 +202,22 @@ private let hyphenated = """
         for word in ["l'eau", "pre-Columbian", "non-Muslim", "x-Ray", "d-", "al-"] { #expect(capitalized(word) == false, "\(word)") }
     }
 
+    /// Elided articles and prepositions before a capital: their bytes (with a straight or a
+    /// curly apostrophe) and whether they are "d'"; none before a lowercase word, after a
+    /// hyphen, or for a prefix that is no elision.
+    @Test func elisionsBeforeACapital() {
+        func width(_ word: String) -> (Int, Bool)? {
+            var word = word
+            return word.withUTF8 { EntityTokens.elisionWidth($0, 0, $0.count).map { ($0.width, $0.isD) } }
+        }
+        #expect(width("l’Élysée")! == (4, false))
+        #expect(width("d'Emmanuel")! == (2, true))
+        #expect(width("d’Angela")! == (4, true))
+        #expect(width("dell'Inter")! == (5, false))
+        #expect(width("jusqu'Alger")! == (6, false))
+        for word in ["l'eau", "al-Assad", "x'Y", "D'Alema", "L'Oréal", "O'Brien", "d'", "quoiquoi'X"] { #expect(width(word) == nil, "\(word)") }
+    }
+
     /// Citations: the capitalized words inside brackets that hold a year, and the names just
     /// before brackets that open with one; not the words of other brackets.
     @Test func citationsAreMarked() {
@@ -233,6 +249,20 @@ private let hyphenated = """
             NamedEntity(name: "Vladimir Putin", kind: .person, mentions: 4), NamedEntity(name: "Moscow", kind: .place, mentions: 3),
             NamedEntity(name: "Kremlin", kind: .organization, mentions: 2), NamedEntity(name: "St Petersburg", kind: .place, mentions: 1),
         ])
+    }
+
+    /// An elided article or preposition is not part of the name after it ("d'Angela Merkel",
+    /// "l’Élysée", "dell'Inter"); a "d'" that is the name's stays ("d'Estaing", "Valéry
+    /// Giscard d'Estaing"), and so does a capital one ("L'Oréal", "D'Alema").
+    @Test func elisionsAreDroppedFromANamesStart() {
+        let cases: [(String, NamedEntity.Kind, String?)] = [
+            ("d'Angela Merkel", .person, "Angela Merkel"), ("l’Élysée", .place, "Élysée"), ("dell'Inter", .organization, "Inter"),
+            ("l'Agence France-Presse", .organization, "Agence France-Presse"), ("d'Estaing", .person, "d'Estaing"),
+            ("Valéry Giscard d'Estaing", .person, "Valéry Giscard d'Estaing"), ("L'Oréal", .organization, "L'Oréal"),
+            ("D'Alema", .person, "D'Alema"), ("O'Brien", .person, "O'Brien"), ("Mr d'Artagnan", .person, "d'Artagnan"),
+            ("l'eau", .place, nil),
+        ]
+        for (name, kind, stored) in cases { #expect(EntityNames.canonical(name, kind: kind) == stored, "\(name)") }
     }
 
     @Test func scoresCountNamesAndMentions() {

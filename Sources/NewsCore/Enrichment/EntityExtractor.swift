@@ -433,6 +433,18 @@ public enum EntityExtractor {
                     lo += width
                     close()
                 }
+                // "d'Emmanuel Macron", "l'Élysée": an elided article or preposition is peeled
+                // like an opening mark; a "d'" within a name is the name's ("Valéry Giscard
+                // d'Estaing").
+                var particleOfName = false
+                if let elision = EntityTokens.elisionWidth(buf, lo, hi) {
+                    if elision.isD, !current.isEmpty {
+                        particleOfName = true
+                    } else {
+                        lo += elision.width
+                        close()
+                    }
+                }
                 var possessive = false
                 if let width = possessiveWidth(buf, lo, hi) {
                     hi -= width
@@ -451,7 +463,9 @@ public enum EntityExtractor {
                 }
                 if possessive { breaksAfter = true }
                 let capitalized: Bool
-                if lo < hi, buf[lo] < 0x80 {
+                if particleOfName {
+                    capitalized = true
+                } else if lo < hi, buf[lo] < 0x80 {
                     capitalized = buf[lo] >= 0x41 && buf[lo] <= 0x5A
                 } else {
                     capitalized = w.first?.isUppercase == true && w.contains(where: { $0.isLetter })

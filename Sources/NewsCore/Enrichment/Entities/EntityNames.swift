@@ -23,7 +23,7 @@ public enum EntityNames {
         "Judge", "Justice", "King", "Queen", "Prince", "Princess", "Pope",
     ]).subtracting(["St", "St."])
 
-    /// A name as stored: white space single, a leading article dropped, a person's leading
+    /// A name as stored: white space single, a leading article or elision ("l'", "d'") dropped, a person's leading
     /// titles dropped ("President Vladimir Putin" → "Vladimir Putin"), a trailing full stop
     /// dropped unless the name is an abbreviation ("U.S."), "St." written "St". Nil when
     /// nothing that could be a name is left.
@@ -37,10 +37,22 @@ public enum EntityNames {
             }
         }
         var words = name.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\u{A0}" }).map(String.init)
+        // "d'Emmanuel Macron", "l'Élysée", "dell'Inter": an elided article or preposition is
+        // not the name's; a lone "d'Estaing" keeps its "d'".
+        if let first = words.first {
+            var word = first
+            let elision = word.withUTF8 { EntityTokens.elisionWidth($0, 0, $0.count) }
+            if let elision, !(elision.isD && words.count == 1) {
+                words[0] = String(decoding: Array(first.utf8.dropFirst(elision.width)), as: UTF8.self)
+            }
+        }
         while words.count > 1, leadingArticles.contains(words[0]) { words.removeFirst() }
         if kind == .person {
             // "President Putin" is Putin; "Prince of Wales" stays.
-            while words.count > 1, titles.contains(words[0]), words[1].first?.isUppercase == true { words.removeFirst() }
+            // "Mr d'Artagnan" is d'Artagnan.
+            while words.count > 1, titles.contains(words[0]), words[1].first?.isUppercase == true || startsWithParticle(words[1]) {
+                words.removeFirst()
+            }
         }
         for i in words.indices where words[i] == "St." { words[i] = "St" }
         guard var last = words.last else { return nil }
@@ -51,9 +63,16 @@ public enum EntityNames {
             last.removeLast()
             words[words.count - 1] = last
         }
-        // A name has a word that starts with a capital (not a transcription: "ʒan mɔʁo").
-        guard words.contains(where: { $0.first?.isUppercase == true }) else { return nil }
+        // A name has a word that starts with a capital, or with a particle before one ("d'Artagnan"),
+        // not a transcription ("ʒan mɔʁo").
+        guard words.contains(where: { $0.first?.isUppercase == true || startsWithParticle($0) }) else { return nil }
         return words.joined(separator: " ")
+    }
+
+    /// Whether `word` is a name's word written against a lowercase particle ("d'Artagnan").
+    private static func startsWithParticle(_ word: String) -> Bool {
+        var word = word
+        return word.withUTF8 { EntityTokens.particleBeforeCapital($0, 0, $0.count) }
     }
 
     /// No full stop, no white space but single spaces, no space at either end.

@@ -428,19 +428,49 @@ extension EntityTokens {
     /// Whether `buf[from..<to]` is a lowercase particle, an apostrophe or a hyphen, and a
     /// capital ("al-Qaeda", "d'Alembert"): a name's word, though it begins in lowercase.
     static func particleBeforeCapital(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        particleWidth(buf, from, to, particles, hyphen: true) != nil
+    }
+
+    /// Elided articles and prepositions written against the next word: French "l'", "d'",
+    /// "qu'", Italian "dell'", "all'", Catalan "l'", "d'" ("l'Élysée", "d'Emmanuel Macron",
+    /// "dell'Inter"). Not part of the name that follows.
+    static let elisions: Set<String> = [
+        "l", "d", "qu", "j", "n", "s", "c", "m", "t", "jusqu", "lorsqu", "puisqu", "quoiqu",
+        "dell", "dall", "nell", "all", "sull", "coll", "un", "quell",
+    ]
+
+    /// Bytes of an elision (`elisions`) and its apostrophe at the start of `buf[from..<to]`
+    /// when a capital follows ("l'" of "l'Élysée"), and whether it is "d'", which may also be
+    /// a name's own ("Giscard d'Estaing"); nil otherwise.
+    static func elisionWidth(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> (width: Int, isD: Bool)? {
+        guard let width = particleWidth(buf, from, to, elisions, hyphen: false) else { return nil }
+        return (width, buf[from] == 0x64 && (buf[from + 1] == 0x27 || buf[from + 1] == 0xE2))
+    }
+
+    /// Bytes of a lowercase particle of `set` (at most 6 letters) and the apostrophe (' or ’)
+    /// or, when `hyphen`, the hyphen after it at the start of `buf[from..<to]`, when a capital
+    /// follows; nil otherwise.
+    static func particleWidth(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ set: Set<String>, hyphen: Bool) -> Int? {
         var p = from
-        while p < to, p - from < 5, buf[p] >= 0x61, buf[p] <= 0x7A { p += 1 }
-        guard p > from, p < to else { return false }
+        while p < to, p - from < 7, buf[p] >= 0x61, buf[p] <= 0x7A { p += 1 }
+        guard p > from, p < to else { return nil }
         var next = p + 1
         if buf[p] == 0xE2, p + 2 < to, buf[p + 1] == 0x80, buf[p + 2] == 0x99 {
             next = p + 3  // ’
-        } else if buf[p] != 0x27, buf[p] != 0x2D {
-            return false
+        } else if buf[p] != 0x27, !(hyphen && buf[p] == 0x2D) {
+            return nil
         }
-        guard next < to, particles.contains(String(decoding: UnsafeBufferPointer(rebasing: buf[from..<p]), as: UTF8.self)) else { return false }
-        if buf[next] >= 0x41, buf[next] <= 0x5A { return true }
-        guard buf[next] >= 0xC0 else { return false }
-        var it = UnsafeBufferPointer(rebasing: buf[next..<to]).makeIterator()
+        guard next < to, startsUppercase(buf, next, to),
+            set.contains(String(decoding: UnsafeBufferPointer(rebasing: buf[from..<p]), as: UTF8.self))
+        else { return nil }
+        return next - from
+    }
+
+    /// Whether `buf[from..<to]` starts with an uppercase letter (ASCII or not).
+    static func startsUppercase(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Bool {
+        if buf[from] >= 0x41, buf[from] <= 0x5A { return true }
+        guard buf[from] >= 0xC0 else { return false }
+        var it = UnsafeBufferPointer(rebasing: buf[from..<to]).makeIterator()
         var decoder = UTF8()
         if case .scalarValue(let s) = decoder.decode(&it) { return s.properties.isUppercase }
         return false
