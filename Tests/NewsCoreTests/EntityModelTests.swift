@@ -203,19 +203,19 @@ private let hyphenated = """
     }
 
     /// Elided articles and prepositions before a capital: their bytes (with a straight or a
-    /// curly apostrophe) and whether they are "d'"; none before a lowercase word, after a
-    /// hyphen, or for a prefix that is no elision.
+    /// curly apostrophe); none before a lowercase word, after a hyphen, or for a prefix that is
+    /// no elision.
     @Test func elisionsBeforeACapital() {
-        func width(_ word: String) -> (Int, Bool)? {
+        func width(_ word: String) -> Int? {
             var word = word
-            return word.withUTF8 { EntityTokens.elisionWidth($0, 0, $0.count).map { ($0.width, $0.isD) } }
+            return word.withUTF8 { EntityTokens.elisionWidth($0, 0, $0.count) }
         }
-        #expect(width("l’Élysée")! == (4, false))
-        #expect(width("d'Emmanuel")! == (2, true))
-        #expect(width("d’Angela")! == (4, true))
-        #expect(width("dell'Inter")! == (5, false))
-        #expect(width("jusqu'Alger")! == (6, false))
-        for word in ["l'eau", "al-Assad", "x'Y", "D'Alema", "L'Oréal", "O'Brien", "d'", "quoiquoi'X"] { #expect(width(word) == nil, "\(word)") }
+        #expect(width("l’Élysée") == 4)
+        #expect(width("d'Emmanuel") == 2)
+        #expect(width("d’Angela") == 4)
+        #expect(width("dell'Inter") == 5)
+        #expect(width("jusqu'Alger") == 6)
+        for word in ["l'eau", "al-Assad", "x'Y", "D'Alema", "L'Oréal", "O'Brien", "d'", "l’", "quoiquoi'X"] { #expect(width(word) == nil, "\(word)") }
     }
 
     /// Citations: the capitalized words inside brackets that hold a year, and the names just
@@ -252,17 +252,23 @@ private let hyphenated = """
     }
 
     /// An elided article or preposition is not part of the name after it ("d'Angela Merkel",
-    /// "l’Élysée", "dell'Inter"); a "d'" that is the name's stays ("d'Estaing", "Valéry
-    /// Giscard d'Estaing"), and so does a capital one ("L'Oréal", "D'Alema").
+    /// "l’Élysée", "dell'Inter", "d'Apple", and so "d'Estaing" alone); a "d'" inside a name
+    /// stays ("Valéry Giscard d'Estaing"), and so does a capital one ("L'Oréal", "D'Alema").
     @Test func elisionsAreDroppedFromANamesStart() {
         let cases: [(String, NamedEntity.Kind, String?)] = [
             ("d'Angela Merkel", .person, "Angela Merkel"), ("l’Élysée", .place, "Élysée"), ("dell'Inter", .organization, "Inter"),
-            ("l'Agence France-Presse", .organization, "Agence France-Presse"), ("d'Estaing", .person, "d'Estaing"),
-            ("Valéry Giscard d'Estaing", .person, "Valéry Giscard d'Estaing"), ("L'Oréal", .organization, "L'Oréal"),
-            ("D'Alema", .person, "D'Alema"), ("O'Brien", .person, "O'Brien"), ("Mr d'Artagnan", .person, "d'Artagnan"),
-            ("l'eau", .place, nil),
+            ("l'Agence France-Presse", .organization, "Agence France-Presse"), ("d'Apple", .organization, "Apple"),
+            ("d'Estaing", .person, "Estaing"), ("Valéry Giscard d'Estaing", .person, "Valéry Giscard d'Estaing"),
+            ("L'Oréal", .organization, "L'Oréal"), ("D'Alema", .person, "D'Alema"), ("O'Brien", .person, "O'Brien"),
+            ("Mr d'Artagnan", .person, "d'Artagnan"), ("al-Qaeda", .organization, "al-Qaeda"), ("l'eau", .place, nil),
         ]
         for (name, kind, stored) in cases { #expect(EntityNames.canonical(name, kind: kind) == stored, "\(name)") }
+        // "d'Estaing" alone, stored as "Estaing", is still a mention of the full name.
+        let e = EntityNames.collect([
+            .init(name: "Valéry Giscard d'Estaing", kind: .person), .init(name: "d'Estaing", kind: .person, count: 2),
+            .init(name: "Estaing", kind: .person),
+        ])
+        #expect(e == [NamedEntity(name: "Valéry Giscard d'Estaing", kind: .person, mentions: 4)])
     }
 
     @Test func scoresCountNamesAndMentions() {

@@ -433,17 +433,14 @@ public enum EntityExtractor {
                     lo += width
                     close()
                 }
-                // "d'Emmanuel Macron", "l'Élysée": an elided article or preposition is peeled
-                // like an opening mark; a "d'" within a name is the name's ("Valéry Giscard
-                // d'Estaing").
-                var particleOfName = false
-                if let elision = EntityTokens.elisionWidth(buf, lo, hi) {
-                    if elision.isD, !current.isEmpty {
-                        particleOfName = true
-                    } else {
-                        lo += elision.width
-                        close()
-                    }
+                // "d'Emmanuel Macron", "l'Élysée", "Berlin d'Angela Merkel": an elided article
+                // or preposition is peeled off, and ends the name before it, as an opening
+                // mark does; a title waiting stays ("Mr d'Artagnan"). (English text's "Giscard
+                // d'Estaing" and "Côte d'Ivoire" are cut there, as they were before; French
+                // text's "X d'Y" is mostly two names.)
+                if let width = EntityTokens.elisionWidth(buf, lo, hi) {
+                    lo += width
+                    if !current.isEmpty { close() }
                 }
                 var possessive = false
                 if let width = possessiveWidth(buf, lo, hi) {
@@ -463,9 +460,7 @@ public enum EntityExtractor {
                 }
                 if possessive { breaksAfter = true }
                 let capitalized: Bool
-                if particleOfName {
-                    capitalized = true
-                } else if lo < hi, buf[lo] < 0x80 {
+                if lo < hi, buf[lo] < 0x80 {
                     capitalized = buf[lo] >= 0x41 && buf[lo] <= 0x5A
                 } else {
                     capitalized = w.first?.isUppercase == true && w.contains(where: { $0.isLetter })

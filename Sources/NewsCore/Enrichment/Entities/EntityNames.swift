@@ -37,13 +37,13 @@ public enum EntityNames {
             }
         }
         var words = name.split(whereSeparator: { $0 == " " || $0 == "\n" || $0 == "\t" || $0 == "\u{A0}" }).map(String.init)
-        // "d'Emmanuel Macron", "l'Élysée", "dell'Inter": an elided article or preposition is
-        // not the name's; a lone "d'Estaing" keeps its "d'".
+        // "d'Emmanuel Macron", "l'Élysée", "dell'Inter", "d'Apple": an elided article or
+        // preposition is not the name's. (So a lone "d'Estaing" is stored as "Estaing": in
+        // French news a "d'" before a name is far more often "of".)
         if let first = words.first {
             var word = first
-            let elision = word.withUTF8 { EntityTokens.elisionWidth($0, 0, $0.count) }
-            if let elision, !(elision.isD && words.count == 1) {
-                words[0] = String(decoding: Array(first.utf8.dropFirst(elision.width)), as: UTF8.self)
+            if let width = word.withUTF8({ EntityTokens.elisionWidth($0, 0, $0.count) }) {
+                words[0] = String(decoding: Array(first.utf8.dropFirst(width)), as: UTF8.self)
             }
         }
         while words.count > 1, leadingArticles.contains(words[0]) { words.removeFirst() }
@@ -125,8 +125,13 @@ public enum EntityNames {
             let name = entities[i].name
             guard let space = name.utf8.lastIndex(of: 0x20) else { continue }
             let last = Substring(name.utf8[name.utf8.index(after: space)...])
-            if let j = bySurname[last], entities[j].name < name { continue }
-            bySurname[last] = i
+            if bySurname[last].map({ entities[$0].name > name }) ?? true { bySurname[last] = i }
+            // "Valéry Giscard d'Estaing" is also "Estaing" (a name stored without its elision).
+            var word = String(last)
+            if let width = word.withUTF8({ EntityTokens.elisionWidth($0, 0, $0.count) }) {
+                let bare = Substring(last.utf8.dropFirst(width))
+                if bySurname[bare].map({ entities[$0].name > name }) ?? true { bySurname[bare] = i }
+            }
         }
         var merged = [Bool](repeating: false, count: entities.count)
         if !bySurname.isEmpty {

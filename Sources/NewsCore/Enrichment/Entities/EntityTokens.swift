@@ -440,11 +440,9 @@ extension EntityTokens {
     ]
 
     /// Bytes of an elision (`elisions`) and its apostrophe at the start of `buf[from..<to]`
-    /// when a capital follows ("l'" of "l'Élysée"), and whether it is "d'", which may also be
-    /// a name's own ("Giscard d'Estaing"); nil otherwise.
-    static func elisionWidth(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> (width: Int, isD: Bool)? {
-        guard let width = particleWidth(buf, from, to, elisions, hyphen: false) else { return nil }
-        return (width, buf[from] == 0x64 && (buf[from + 1] == 0x27 || buf[from + 1] == 0xE2))
+    /// when a capital follows ("l'" of "l'Élysée"); nil otherwise.
+    static func elisionWidth(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int) -> Int? {
+        particleWidth(buf, from, to, elisions, hyphen: false)
     }
 
     /// Bytes of a lowercase particle of `set` (at most 6 letters) and the apostrophe (' or ’)
