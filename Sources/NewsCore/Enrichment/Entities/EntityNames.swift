@@ -23,8 +23,9 @@ public enum EntityNames {
         "Judge", "Justice", "King", "Queen", "Prince", "Princess", "Pope",
     ]).subtracting(["St", "St."])
 
-    /// A name as stored: white space single, a leading article or elision ("l'", "d'") dropped, a person's leading
-    /// titles dropped ("President Vladimir Putin" → "Vladimir Putin"), a trailing full stop
+    /// A name as stored: white space single, a leading article or elision ("l'", "d'")
+    /// dropped, a person's leading titles dropped ("President Vladimir Putin" → "Vladimir
+    /// Putin"), a trailing full stop
     /// dropped unless the name is an abbreviation ("U.S."), "St." written "St". Nil when
     /// nothing that could be a name is left.
     public static func canonical(_ name: String, kind: NamedEntity.Kind) -> String? {
@@ -40,11 +41,8 @@ public enum EntityNames {
         // "d'Emmanuel Macron", "l'Élysée", "dell'Inter", "d'Apple": an elided article or
         // preposition is not the name's. (So a lone "d'Estaing" is stored as "Estaing": in
         // French news a "d'" before a name is far more often "of".)
-        if let first = words.first {
-            var word = first
-            if let width = word.withUTF8({ EntityTokens.elisionWidth($0, 0, $0.count) }) {
-                words[0] = String(decoding: Array(first.utf8.dropFirst(width)), as: UTF8.self)
-            }
+        if let first = words.first, let width = elisionWidth(first) {
+            words[0] = String(decoding: Array(first.utf8.dropFirst(width)), as: UTF8.self)
         }
         while words.count > 1, leadingArticles.contains(words[0]) { words.removeFirst() }
         if kind == .person {
@@ -73,6 +71,12 @@ public enum EntityNames {
     private static func startsWithParticle(_ word: String) -> Bool {
         var word = word
         return word.withUTF8 { EntityTokens.particleBeforeCapital($0, 0, $0.count) }
+    }
+
+    /// The bytes of the elision `word` starts with before a capital ("l'" of "l'Élysée").
+    private static func elisionWidth(_ word: String) -> Int? {
+        var word = word
+        return word.withUTF8 { EntityTokens.elisionWidth($0, 0, $0.count) }
     }
 
     /// No full stop, no white space but single spaces, no space at either end.
@@ -127,8 +131,7 @@ public enum EntityNames {
             let last = Substring(name.utf8[name.utf8.index(after: space)...])
             if bySurname[last].map({ entities[$0].name > name }) ?? true { bySurname[last] = i }
             // "Valéry Giscard d'Estaing" is also "Estaing" (a name stored without its elision).
-            var word = String(last)
-            if let width = word.withUTF8({ EntityTokens.elisionWidth($0, 0, $0.count) }) {
+            if let width = elisionWidth(String(last)) {
                 let bare = Substring(last.utf8.dropFirst(width))
                 if bySurname[bare].map({ entities[$0].name > name }) ?? true { bySurname[bare] = i }
             }

@@ -450,7 +450,7 @@ extension EntityTokens {
     /// follows; nil otherwise.
     static func particleWidth(_ buf: UnsafeBufferPointer<UInt8>, _ from: Int, _ to: Int, _ set: Set<String>, hyphen: Bool) -> Int? {
         var p = from
-        while p < to, p - from < 7, buf[p] >= 0x61, buf[p] <= 0x7A { p += 1 }
+        while p < to, p - from < 6, buf[p] >= 0x61, buf[p] <= 0x7A { p += 1 }
         guard p > from, p < to else { return nil }
         var next = p + 1
         if buf[p] == 0xE2, p + 2 < to, buf[p + 1] == 0x80, buf[p + 2] == 0x99 {
